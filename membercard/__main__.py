@@ -1,0 +1,3 @@
+from membercard.cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""Card products (switches and policies) and cards."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from membercard.cards import numbers
+from membercard.cards.states import AT_A_LOCATION, CardState
+from membercard.core.models import Location
+from membercard.loyalty.models import Member
+
+GENESIS_HASH = "0" * 64
+
+
+class SpendOrder(models.TextChoices):
+    PRINCIPAL_FIRST = "principal_first", "Principal first"
+    BONUS_FIRST = "bonus_first", "Bonus first"
+
+
+class CardProduct(models.Model):
+    """What a kind of card can do, and the policies that go with it."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+
+    # Switches.
+    has_stored_value = models.BooleanField(default=True)
+    has_discount = models.BooleanField(default=False)
+    has_tiers = models.BooleanField(default=False)
+    has_points = models.BooleanField(default=False)
+
+    # Policies.
+    rechargeable = models.BooleanField(default=True, help_text="Off: a one-time card.")
+    face_values = models.JSONField(
+        default=list, blank=True, help_text="Allowed initial values in minor units; empty = any."
+    )
+    bonus_rules = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[[threshold, bonus], ...] in minor units: top up at least threshold, get bonus.",
+    )
+    discount_rate_bp = models.PositiveIntegerField(default=0, help_text="Basis points off.")
+    points_per_unit = models.PositiveIntegerField(
+        default=0, help_text="Points per major currency unit of the net amount."
+    )
+    spend_order = models.CharField(
+        max_length=16, choices=SpendOrder.choices, default=SpendOrder.PRINCIPAL_FIRST
+    )
+    card_fee_minor = models.PositiveBigIntegerField(default=0, help_text="Kept by the merchant.")
+    deposit_minor = models.PositiveBigIntegerField(default=0, help_text="Refunded on recovery.")
+    unit_cost_minor = models.PositiveBigIntegerField(default=0, help_text="Production cost.")
+    validity_months = models.PositiveIntegerField(null=True, blank=True)
+    stores_may_top_up = models.BooleanField(default=False)
+    pin_required = models.BooleanField(default=False)
+
+    number_prefix = models.CharField(max_length=8)
+    number_length = models.PositiveSmallIntegerField(default=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_rate_bp__lte=10_000), name="discount_at_most_100pct"
+            ),
+            models.UniqueConstraint(fields=["number_prefix"], name="unique_number_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def one_time(self) -> bool:
+        return not self.rechargeable
+
+    def clean(self) -> None:
+        from membercard.cards.policies import product_problems
+
+        problems = product_problems(self)
+        if problems:
+            raise ValidationError(problems)
+
+
+class Card(models.Model):
+    number = models.CharField(max_length=19, unique=True)
+    uid = models.CharField(
+        max_length=8, unique=True, null=True, blank=True, help_text="RFID UID alias (8 hex)."
+    )
+    product = models.ForeignKey(CardProduct, on_delete=models.PROTECT, related_name="cards")
+    state = models.CharField(
+        max_length=12, choices=CardState.choices, default=CardState.IN_STOCK, db_index=True
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cards",
+        help_text="Where the card is while in stock or recovered.",
+    )
+    sold_at = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="cards"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    pin_hash = models.CharField(max_length=128, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
+    )
+    # Tamper evidence: the head of this card's hash chain of operations.
+    chain_head = models.CharField(max_length=64, default=GENESIS_HASH)
+    chain_length = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state__in=sorted(AT_A_LOCATION)) | Q(location__isnull=False),
+                name="card_in_stock_has_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def masked_number(self) -> str:
+        return "•••• " + self.number[-4:]
+
+    def check_number(self) -> None:
+        if not numbers.is_luhn_valid(self.number):
+            raise ValidationError({"number": "The check digit is wrong."})

@@ -1,0 +1,97 @@
+"""Card product policies: which combinations are valid, bonus, face values, validity."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from membercard.cards import numbers
+from membercard.core.errors import ProductPolicyViolation
+
+if TYPE_CHECKING:
+    from membercard.cards.models import CardProduct
+
+
+def _int_list(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    )
+
+
+def _bonus_rules_ok(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(rule, list | tuple) and len(rule) == 2 and _int_list(list(rule))
+        for rule in value
+    )
+
+
+def product_problems(product: CardProduct) -> dict[str, list[str]]:
+    """Every reason this product's switches and policies do not fit together."""
+    problems: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if not _int_list(product.face_values):
+        refuse("face_values", "Face values must be a list of positive amounts in minor units.")
+    if not _bonus_rules_ok(product.bonus_rules):
+        refuse("bonus_rules", "Bonus rules must be [[threshold, bonus], ...] positive amounts.")
+    if not product.has_stored_value:
+        if product.rechargeable:
+            refuse("rechargeable", "A card without stored value cannot be recharged.")
+        if product.face_values or product.bonus_rules:
+            refuse("face_values", "A card without stored value has no face values or bonus.")
+        if product.pin_required:
+            refuse("pin_required", "A PIN to pay needs stored value.")
+        if product.deposit_minor:
+            refuse("deposit_minor", "A deposit needs stored value on the card.")
+    if product.has_stored_value and product.one_time and not product.face_values:
+        refuse("face_values", "A one-time card is worth a fixed amount: list its face value(s).")
+    if product.stores_may_top_up and (not product.rechargeable or not product.has_stored_value):
+        refuse("stores_may_top_up", "Only a rechargeable stored-value card can be topped up.")
+    if product.has_discount != (product.discount_rate_bp > 0):
+        refuse("discount_rate_bp", "Turn the discount on with a rate above 0, or off with 0.")
+    if product.discount_rate_bp >= 10_000:
+        refuse("discount_rate_bp", "A discount must be below 100 %.")
+    if product.has_points != (product.points_per_unit > 0):
+        refuse("points_per_unit", "Turn points on with a rate above 0, or off with 0.")
+    if product.has_tiers and not product.has_points and not product.has_discount:
+        refuse("has_tiers", "Tiers change the discount or the points: turn one of them on.")
+    try:
+        numbers.validate_prefix_and_length(product.number_prefix, product.number_length)
+    except ValueError as exc:
+        refuse("number_prefix", str(exc))
+    if product.validity_months is not None and not 1 <= product.validity_months <= 600:
+        refuse("validity_months", "Validity must be between 1 and 600 months.")
+    return problems
+
+
+def require_value_card(product: CardProduct, what: str) -> None:
+    if not product.has_stored_value:
+        raise ProductPolicyViolation(f"{product.name} carries no stored value: cannot {what}.")
+
+
+def check_initial_value(product: CardProduct, amount_minor: int) -> None:
+    if product.face_values and amount_minor not in product.face_values:
+        raise ProductPolicyViolation(
+            f"{product.name} is sold only at its face values.", allowed=list(product.face_values)
+        )
+    if not product.has_stored_value and amount_minor:
+        raise ProductPolicyViolation(f"{product.name} carries no stored value.")
+
+
+def bonus_for(product: CardProduct, amount_minor: int) -> int:
+    """The bonus of the highest threshold reached (top up 1000, get 100)."""
+    reached = [bonus for threshold, bonus in product.bonus_rules if amount_minor >= threshold]
+    return max(reached, default=0)
+
+
+def expiry_for(product: CardProduct, activated_on: dt.date) -> dt.date | None:
+    """Expiry: the same day ``validity_months`` later (end of month where it is shorter)."""
+    if product.validity_months is None:
+        return None
+    months = activated_on.month - 1 + product.validity_months
+    year, month = activated_on.year + months // 12, months % 12 + 1
+    day = min(activated_on.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)

@@ -1,0 +1,151 @@
+"""A card's life after sale: freeze and unfreeze, replace a lost card, recover a one-time
+card, restock a recovered one. Each is one business operation on the ledger, so the
+card's hash chain records its whole life."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from membercard.cards.lifecycle import transition
+from membercard.cards.states import CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import CardNotInStock, InvalidTransition, ProductPolicyViolation
+from membercard.core.models import Role
+from membercard.ledger import idempotency
+from membercard.ledger.accounts import card_accounts, house_account
+from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
+from membercard.ledger.posting import Entry, lock_cards, post
+from membercard.ledger.services.checks import COUNTER_ROLES, MANAGER_ROLES, check_tender
+from membercard.ledger.transactions import business_operation
+
+STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK, Role.STORE_MANAGER})
+
+
+@business_operation
+def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
+    """Stop a card being used (reported lost or stolen)."""
+    actor.require(COUNTER_ROLES, "freeze cards")
+    (card,) = lock_cards(card_number)
+    transition(card, CardState.FROZEN)
+    entry = Entry(OperationKind.CARD_FROZEN, card, fields={"reason": reason.strip()})
+    return post(entry, actor=actor)
+
+
+@business_operation
+def unfreeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
+    actor.require(MANAGER_ROLES, "unfreeze cards")
+    (card,) = lock_cards(card_number)
+    if card.state != CardState.FROZEN:
+        raise InvalidTransition("The card is not frozen.", state=card.state)
+    transition(card, CardState.ACTIVE)
+    entry = Entry(OperationKind.CARD_UNFROZEN, card, fields={"reason": reason.strip()})
+    return post(entry, actor=actor)
+
+
+@business_operation
+def replace_card(
+    *, actor: Actor, old_number: str, new_number: str, idempotency_key: str, reason: str = ""
+) -> Operation:
+    """A lost or damaged card is replaced by a card of the same product from the actor's
+    stock: principal, bonus, points, member, expiry and PIN move to the new card."""
+    request = {"old": old_number, "new": new_number}
+    claim = idempotency.claim(
+        actor=actor, key=idempotency_key, service="replace_card", request=request
+    )
+    if claim.replay:
+        return claim.replay
+    actor.require(COUNTER_ROLES, "replace cards")
+    old, new = lock_cards(old_number, new_number)
+    if old.pk == new.pk:
+        raise InvalidTransition("A card cannot replace itself.")
+    if old.state not in (CardState.ACTIVE, CardState.FROZEN):
+        raise InvalidTransition("Only an active or frozen card can be replaced.", state=old.state)
+    if new.state != CardState.IN_STOCK or new.location_id != actor.location.pk:
+        raise CardNotInStock("The new card is not in stock at this location.")
+    if new.product_id != old.product_id:
+        raise ProductPolicyViolation("The new card must be of the same product.")
+
+    old_accounts, new_accounts = card_accounts(old), card_accounts(new)
+    entry = Entry(
+        OperationKind.CARD_REPLACEMENT,
+        old,
+        fields={"related_card": new, "reason": reason.strip()},
+    )
+    for kind in (AccountKind.CARD_PRINCIPAL, AccountKind.CARD_BONUS, AccountKind.CARD_POINTS):
+        source = old_accounts.by_kind(kind)
+        entry.move(source, new_accounts.by_kind(kind), source.balance)
+    transition(
+        new,
+        CardState.ACTIVE,
+        member=old.member,
+        sold_at=old.sold_at,
+        activated_at=timezone.now(),
+        expires_on=old.expires_on,
+        pin_hash=old.pin_hash,
+    )
+    transition(old, CardState.REPLACED, replaced_by=new)
+    return claim.complete(post(entry, actor=actor))
+
+
+def _deposit_held(card_pk: int) -> int:
+    """The deposit taken when the card was last sold and not yet given back."""
+    on_card = Transfer.objects.filter(operation__card_id=card_pk)
+    taken = on_card.filter(credit_account__kind=AccountKind.DEPOSITS).aggregate(t=Sum("amount"))
+    given = on_card.filter(debit_account__kind=AccountKind.DEPOSITS).aggregate(t=Sum("amount"))
+    return (taken["t"] or 0) - (given["t"] or 0)
+
+
+@business_operation
+def recover_card(
+    *, actor: Actor, card_number: str, idempotency_key: str, tender: str = "cash"
+) -> Operation:
+    """A one-time card spent to zero is handed back: its deposit (if any) is paid back,
+    left-over points lapse, and the card sits at this location as ``recovered``."""
+    claim = idempotency.claim(
+        actor=actor, key=idempotency_key, service="recover_card", request={"card": card_number}
+    )
+    if claim.replay:
+        return claim.replay
+    actor.require(COUNTER_ROLES, "take cards back")
+    (card,) = lock_cards(card_number)
+    if card.product.rechargeable:
+        raise ProductPolicyViolation("Only one-time cards are recovered.")
+    accounts = card_accounts(card)
+    if accounts.value:
+        raise ProductPolicyViolation(
+            "The card still carries value: spend it to zero first.", value_minor=accounts.value
+        )
+    deposit = _deposit_held(card.pk)
+    tender = check_tender(tender, needed=deposit > 0)
+    entry = Entry(
+        OperationKind.CARD_RECOVERY,
+        card,
+        fields={"gross_minor": deposit, "net_minor": deposit, "tender": tender if deposit else ""},
+    )
+    if deposit:
+        entry.move(
+            house_account(AccountKind.DEPOSITS, location=card.sold_at or actor.location),
+            house_account(AccountKind.TENDER, location=actor.location, tender=tender),
+            deposit,
+        )
+    entry.move(accounts.points, house_account(AccountKind.POINTS_EXPIRED), accounts.points.balance)
+    transition(
+        card,
+        CardState.RECOVERED,
+        location=actor.location,
+        member=None,
+        pin_hash="",
+        expires_on=None,
+    )
+    return claim.complete(post(entry, actor=actor))
+
+
+@business_operation
+def restock_card(*, actor: Actor, card_number: str) -> None:
+    """A recovered card, checked and fit to sell again, goes back into stock here."""
+    actor.require(STOCK_ROLES, "restock cards")
+    (card,) = lock_cards(card_number)
+    if card.state != CardState.RECOVERED or card.location_id != actor.location.pk:
+        raise CardNotInStock("The card is not recovered at this location.")
+    transition(card, CardState.IN_STOCK, location=actor.location, sold_at=None)

@@ -1,0 +1,61 @@
+"""Who is acting: a staff member or a POS terminal, always at one location with one role.
+
+Services take an ``Actor`` rather than a request, so the web pages, the API and
+the CLI pass the same thing and a rule is checked once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from membercard.core.errors import NotPermitted
+from membercard.core.models import HQ_ROLES, Location, Role, Staff, Terminal
+
+
+@dataclass(frozen=True)
+class Actor:
+    location: Location
+    role: Role
+    staff: Staff | None = None
+    terminal: Terminal | None = None
+
+    @classmethod
+    def for_staff(cls, staff: Staff) -> Actor:
+        if not staff.role or staff.location_id is None:
+            raise NotPermitted("This account has no role at a location.")
+        return cls(location=staff.location, role=Role(staff.role), staff=staff)
+
+    @classmethod
+    def for_terminal(cls, terminal: Terminal) -> Actor:
+        if terminal.revoked_at is not None:
+            raise NotPermitted("This terminal key has been revoked.")
+        return cls(location=terminal.location, role=Role.STORE_CASHIER, terminal=terminal)
+
+    @property
+    def at_hq(self) -> bool:
+        return self.location.is_hq
+
+    @property
+    def idempotency_scope(self) -> str:
+        """Idempotency keys are unique per terminal or per staff member."""
+        if self.terminal is not None:
+            return f"terminal:{self.terminal.pk}"
+        if self.staff is not None:
+            return f"staff:{self.staff.pk}"
+        return "system"
+
+    @property
+    def label(self) -> str:
+        if self.terminal is not None:
+            return f"terminal {self.terminal}"
+        return f"{self.staff} ({self.role.label}, {self.location.code})"
+
+    def require(self, roles: Iterable[Role], what: str) -> None:
+        """Refuse unless the actor has one of ``roles``."""
+        if self.role not in set(roles):
+            raise NotPermitted(f"{self.role.label} may not {what}.", role=str(self.role))
+
+    def require_hq(self, what: str) -> None:
+        if not self.at_hq or self.role not in HQ_ROLES:
+            raise NotPermitted(f"Only headquarters may {what}.", role=str(self.role))

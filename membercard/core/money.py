@@ -1,0 +1,70 @@
+"""Money and rounding rules, written down once.
+
+Money is always an ``int`` count of minor units (fen, cents) of the one
+installation currency. Every rounding in the product goes through a function
+here, so the rule is stated and tested in one place:
+
+* Discounts round **down** to the minor unit: the customer never gets more
+  discount than the rate gives (a 9.5 % discount on 1.99 is 0.18, not 0.19).
+* Points round **down** to a whole point.
+* Pro-rata splits (a partial refund over principal and bonus) round down on
+  the running total, so the parts of several partial refunds always add up to
+  exactly the whole.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from membercard.core.errors import InvalidAmount
+
+# One business operation may move at most 10 million major units (1e9 minor);
+# anything larger is a typo or an attack, and keeps far from 64-bit limits.
+MAX_AMOUNT_MINOR = 1_000_000_000
+
+BASIS_POINTS = 10_000
+
+
+def currency() -> str:
+    return settings.MEMBERCARD_CURRENCY
+
+
+def minor_digits() -> int:
+    return settings.MEMBERCARD_CURRENCY_DIGITS
+
+
+def check_amount(amount_minor: object, *, allow_zero: bool = False, field: str = "amount") -> int:
+    """Return the amount if it is a sane positive integer of minor units, else refuse."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidAmount(f"The {field} must be a whole number of minor units.", field=field)
+    if amount_minor < 0 or (amount_minor == 0 and not allow_zero):
+        raise InvalidAmount(f"The {field} must be more than zero.", field=field)
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise InvalidAmount(f"The {field} is larger than any single operation may be.", field=field)
+    return amount_minor
+
+
+def discount_of(gross_minor: int, rate_bp: int) -> int:
+    """The discount on ``gross_minor`` at ``rate_bp`` basis points, rounded down."""
+    return gross_minor * rate_bp // BASIS_POINTS
+
+
+def points_for(net_minor: int, points_per_unit: int, multiplier_pct: int = 100) -> int:
+    """Points earned on ``net_minor``: ``points_per_unit`` per major unit, rounded down."""
+    return net_minor * points_per_unit * multiplier_pct // (100 * 10 ** minor_digits())
+
+
+def pro_rata(total: int, part_of: int, whole: int) -> int:
+    """``total * part_of / whole`` rounded down; 0 when ``whole`` is 0."""
+    if whole <= 0:
+        return 0
+    return total * part_of // whole
+
+
+def format_minor(amount_minor: int) -> str:
+    """Format for people: ``12345`` -> ``'123.45 CNY'``."""
+    digits = minor_digits()
+    sign = "-" if amount_minor < 0 else ""
+    major, minor = divmod(abs(amount_minor), 10**digits)
+    body = f"{major:,}" + (f".{minor:0{digits}d}" if digits else "")
+    return f"{sign}{body} {currency()}"

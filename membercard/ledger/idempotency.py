@@ -1,0 +1,67 @@
+"""Idempotency keys: a replay returns the first result; a different request is refused.
+
+The key is claimed (inserted) at the start of the business operation, in the
+same transaction as the ledger rows, so a crash never leaves a key without its
+operation or an operation without its key. A concurrent request with the same
+key waits on the unique index until the first commits, fails, and is retried by
+``business_operation``; the retry finds the key and replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from membercard.core.actors import Actor
+from membercard.core.errors import IdempotencyConflict, ValidationFailed
+from membercard.ledger.models import IdempotencyRecord, Operation
+
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(service: str, request: dict[str, Any]) -> str:
+    canonical = json.dumps([service, request], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(key: object) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValidationFailed("An idempotency key is required.", field="idempotency_key")
+    if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise ValidationFailed(
+            "The idempotency key must be at most 255 printable ASCII characters.",
+            field="idempotency_key",
+        )
+    return key
+
+
+@dataclass
+class Claim:
+    record: IdempotencyRecord | None  # None when this is a replay
+    replay: Operation | None
+
+    def complete(self, operation: Operation) -> Operation:
+        if self.record is not None:
+            self.record.operation = operation
+            self.record.save(update_fields=["operation"])
+        return operation
+
+
+def claim(*, actor: Actor, key: str, service: str, request: dict[str, Any]) -> Claim:
+    key = check_key(key)
+    print_ = fingerprint(service, request)
+    existing = (
+        IdempotencyRecord.objects.select_related("operation")
+        .filter(scope=actor.idempotency_scope, key=key)
+        .first()
+    )
+    if existing is not None:
+        if existing.fingerprint != print_:
+            raise IdempotencyConflict()
+        return Claim(record=None, replay=existing.operation)
+    record = IdempotencyRecord.objects.create(
+        scope=actor.idempotency_scope, key=key, fingerprint=print_
+    )
+    return Claim(record=record, replay=None)

@@ -1,0 +1,54 @@
+"""Checks shared by the ledger services: who may act, and whether a card can be used."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password
+
+from membercard.cards.models import Card
+from membercard.cards.states import CardState
+from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed, WrongPin
+from membercard.core.models import Role
+from membercard.ledger.days import today
+from membercard.ledger.models import Tender
+
+# Who may take money and sell at the counter (everyone but the stock keeper).
+COUNTER_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.STORE_MANAGER, Role.STORE_CASHIER})
+HQ_MONEY_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
+MANAGER_ROLES = frozenset({Role.STORE_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
+
+
+def ensure_usable(card: Card) -> None:
+    """The card is active and not past its expiry date."""
+    if card.state == CardState.FROZEN:
+        raise CardNotActive("The card is frozen (reported lost?).", state=card.state)
+    if card.state != CardState.ACTIVE:
+        raise CardNotActive(state=card.state)
+    if card.expires_on is not None and card.expires_on < today():
+        raise CardExpired(expired_on=card.expires_on.isoformat())
+
+
+def check_pin(card: Card, pin: str | None) -> None:
+    """Refuse unless the card's product needs no PIN or ``pin`` matches the card's."""
+    if not card.product.pin_required:
+        return
+    if not pin:
+        raise WrongPin("This card needs its PIN to pay.")
+    if not card.pin_hash or not check_password(pin, card.pin_hash):
+        raise WrongPin()
+
+
+def check_new_pin(pin: str) -> str:
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 6):
+        raise ValidationFailed("A PIN is 4 to 6 digits.", field="pin")
+    return pin
+
+
+def check_tender(tender: str, *, needed: bool) -> str:
+    """The tender money was paid (or given back) by; required whenever money moves."""
+    if not needed:
+        return tender or ""
+    if tender not in Tender.values:
+        raise ValidationFailed(
+            f"Say how the customer paid: one of {', '.join(Tender.values)}.", field="tender"
+        )
+    return tender

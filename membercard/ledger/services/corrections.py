@@ -1,0 +1,160 @@
+"""Corrections are new operations: a reversal mirrors one operation; an adjustment posts
+a difference with a reason. Nothing already written is ever changed."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from membercard.cards.lifecycle import transition
+from membercard.cards.states import CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import NotFound, NotPermitted, NotReversible, ValidationFailed
+from membercard.core.models import Role
+from membercard.core.money import check_amount
+from membercard.ledger import idempotency
+from membercard.ledger.accounts import card_accounts, house_account
+from membercard.ledger.days import today
+from membercard.ledger.models import AccountKind, Operation, OperationKind
+from membercard.ledger.posting import Entry, lock_cards, post
+from membercard.ledger.services.checks import MANAGER_ROLES
+from membercard.ledger.transactions import business_operation
+
+REVERSIBLE = frozenset(
+    {OperationKind.CARD_SALE, OperationKind.TOP_UP, OperationKind.PURCHASE, OperationKind.REFUND}
+)
+BUCKETS = {
+    "principal": (AccountKind.CARD_PRINCIPAL, AccountKind.ADJUSTMENTS),
+    "bonus": (AccountKind.CARD_BONUS, AccountKind.ADJUSTMENTS),
+    "points": (AccountKind.CARD_POINTS, AccountKind.POINTS_ADJUSTMENTS),
+}
+
+
+def _may_reverse(actor: Actor, original: Operation) -> bool:
+    """A manager of the operation's location, or whoever made it (a terminal its own)."""
+    if actor.terminal is not None:
+        return original.terminal_id == actor.terminal.pk
+    if actor.staff is not None and original.staff_id == actor.staff.pk:
+        return True
+    return actor.role in MANAGER_ROLES
+
+
+def _sale_is_untouched(sale: Operation) -> bool:
+    """Nothing but this sale (and operations already reversed) happened on the card since."""
+    later = sale.card.operations.filter(pk__gt=sale.pk).exclude(kind=OperationKind.REVERSAL)
+    return not later.filter(Q(reversed_by__isnull=True)).exists()
+
+
+@business_operation
+def reverse(
+    *, actor: Actor, operation_id: int, idempotency_key: str, reason: str = ""
+) -> Operation:
+    """The exact mirror of an operation of today at this store."""
+    claim = idempotency.claim(
+        actor=actor, key=idempotency_key, service="reverse", request={"operation": operation_id}
+    )
+    if claim.replay:
+        return claim.replay
+    original = Operation.objects.filter(pk=operation_id).select_related("card").first()
+    # Another store's operations answer like nonexistent ones.
+    if original is None or original.location_id != actor.location.pk:
+        raise NotFound("No operation with that number here.")
+    if not _may_reverse(actor, original):
+        raise NotPermitted("Only a manager may reverse another person's operation.")
+    if original.kind not in REVERSIBLE:
+        raise NotReversible(f"A {original.get_kind_display().lower()} cannot be reversed.")
+    if original.business_date != today():
+        raise NotReversible("Only operations of the open business day can be reversed.")
+    (card,) = lock_cards(original.card.number)
+    if hasattr(original, "reversed_by"):
+        raise NotReversible("This operation was already reversed.")
+    if (
+        original.kind == OperationKind.PURCHASE
+        and original.refunds.filter(reversed_by__isnull=True).exists()
+    ):
+        raise NotReversible("This purchase has refunds: reverse them first.")
+    if original.kind == OperationKind.CARD_SALE and not _sale_is_untouched(original):
+        raise NotReversible("The card was used since it was sold.")
+    if card.state not in (CardState.ACTIVE, CardState.FROZEN):
+        raise NotReversible("The card is no longer active.", state=card.state)
+
+    entry = Entry(
+        OperationKind.REVERSAL,
+        card,
+        fields={
+            "gross_minor": original.gross_minor,
+            "discount_minor": original.discount_minor,
+            "net_minor": original.net_minor,
+            "paid_other_minor": original.paid_other_minor,
+            "tender": original.tender,
+            "reverses": original,
+            "reason": reason.strip(),
+        },
+    )
+    # The card's accounts as they are now, read under the card's lock.
+    accounts = {a.pk: a for a in card.accounts.all()}
+    for transfer in original.transfers.select_related("debit_account", "credit_account"):
+        entry.move(
+            accounts.get(transfer.credit_account_id, transfer.credit_account),
+            accounts.get(transfer.debit_account_id, transfer.debit_account),
+            transfer.amount,
+        )
+    operation = post(entry, actor=actor)
+    if original.kind == OperationKind.CARD_SALE:
+        transition(
+            card,
+            CardState.IN_STOCK,
+            location=original.location,
+            sold_at=None,
+            activated_at=None,
+            expires_on=None,
+            member=None,
+            pin_hash="",
+        )
+    return claim.complete(operation)
+
+
+@business_operation
+def adjust(
+    *,
+    actor: Actor,
+    card_number: str,
+    bucket: str,
+    delta: int,
+    reason: str,
+    idempotency_key: str,
+) -> Operation:
+    """HQ finance corrects a card's principal, bonus or points by a signed ``delta``."""
+    request = {"card": card_number, "bucket": bucket, "delta": delta, "reason": reason}
+    claim = idempotency.claim(actor=actor, key=idempotency_key, service="adjust", request=request)
+    if claim.replay:
+        return claim.replay
+    if actor.role != Role.HQ_FINANCE or not actor.at_hq:
+        raise NotPermitted("Only HQ finance may adjust a card.")
+    if not reason or not reason.strip():
+        raise ValidationFailed("An adjustment needs a reason.", field="reason")
+    if bucket not in BUCKETS:
+        raise ValidationFailed("Adjust principal, bonus or points.", field="bucket")
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise ValidationFailed("The adjustment must be a whole number, not zero.", field="delta")
+    check_amount(abs(delta), field="adjustment")
+    (card,) = lock_cards(card_number)
+    if card.state not in (CardState.ACTIVE, CardState.FROZEN):
+        raise NotReversible("Only a card in a customer's hands can be adjusted.", state=card.state)
+    card_kind, house_kind = BUCKETS[bucket]
+    card_account = card_accounts(card).by_kind(card_kind)
+    house = house_account(house_kind)
+    entry = Entry(
+        OperationKind.ADJUSTMENT,
+        card,
+        fields={
+            "gross_minor": abs(delta) if bucket != "points" else 0,
+            "net_minor": abs(delta) if bucket != "points" else 0,
+            "reason": reason.strip(),
+            "details": {"bucket": bucket, "delta": delta},
+        },
+    )
+    if delta > 0:
+        entry.move(house, card_account, delta)
+    else:
+        entry.move(card_account, house, -delta)
+    return claim.complete(post(entry, actor=actor))

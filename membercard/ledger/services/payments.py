@@ -1,0 +1,222 @@
+"""Paying with a card, and refunding (part of) a purchase back to where it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, Sum
+
+from membercard.cards.models import Card, SpendOrder
+from membercard.cards.states import CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import (
+    CardNotActive,
+    InsufficientBalance,
+    NotFound,
+    RefundExceedsPurchase,
+)
+from membercard.core.money import check_amount, discount_of, points_for
+from membercard.ledger import idempotency
+from membercard.ledger.accounts import CardAccounts, card_accounts, house_account
+from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
+from membercard.ledger.posting import Entry, lock_cards, post
+from membercard.ledger.services.checks import COUNTER_ROLES, check_pin, ensure_usable
+from membercard.ledger.transactions import business_operation
+
+
+def _split_spend(accounts: CardAccounts, amount: int, order: str) -> tuple[int, int]:
+    """How much of ``amount`` comes from principal and from bonus, by the product's order."""
+    if order == SpendOrder.BONUS_FIRST:
+        from_bonus = min(accounts.bonus.balance, amount)
+        return amount - from_bonus, from_bonus
+    from_principal = min(accounts.principal.balance, amount)
+    return from_principal, amount - from_principal
+
+
+@business_operation
+def purchase(
+    *,
+    actor: Actor,
+    card_number: str,
+    amount_minor: int,
+    idempotency_key: str,
+    pay_with_balance: bool = True,
+    allow_split: bool = False,
+    other_tender: str = "",
+    pin: str | None = None,
+    reference: str = "",
+    read_as: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Operation:
+    """A purchase of ``amount_minor`` gross: discount, pay from balance (and the rest
+    otherwise when ``allow_split``), earn points on the net amount."""
+    request = {
+        "card": card_number,
+        "amount_minor": amount_minor,
+        "pay_with_balance": pay_with_balance,
+        "allow_split": allow_split,
+        "other_tender": other_tender,
+        "reference": reference,
+    }
+    claim = idempotency.claim(actor=actor, key=idempotency_key, service="purchase", request=request)
+    if claim.replay:
+        return claim.replay
+    actor.require(COUNTER_ROLES, "take payments")
+    check_amount(amount_minor)
+    (card,) = lock_cards(card_number)
+    ensure_usable(card)
+    product = card.product
+    accounts = card_accounts(card)
+
+    discount = discount_of(amount_minor, product.discount_rate_bp) if product.has_discount else 0
+    net = amount_minor - discount
+    available = accounts.value if (pay_with_balance and product.has_stored_value) else 0
+    from_balance = min(available, net)
+    if from_balance < net and pay_with_balance and product.has_stored_value and not allow_split:
+        raise InsufficientBalance(available_minor=available, needed_minor=net)
+    if from_balance:
+        check_pin(card, pin)
+    from_principal, from_bonus = _split_spend(accounts, from_balance, product.spend_order)
+    points = points_for(net, product.points_per_unit) if product.has_points else 0
+
+    entry = Entry(
+        OperationKind.PURCHASE,
+        card,
+        fields={
+            "gross_minor": amount_minor,
+            "discount_minor": discount,
+            "net_minor": net,
+            "paid_other_minor": net - from_balance,
+            "tender": other_tender if net > from_balance else "",
+            "reference": reference[:64],
+            "read_as": read_as,
+            "details": {"points_earned": points},
+        },
+    )
+    redeemed = house_account(AccountKind.VALUE_REDEEMED, location=actor.location)
+    entry.move(accounts.principal, redeemed, from_principal)
+    entry.move(accounts.bonus, redeemed, from_bonus)
+    entry.move(house_account(AccountKind.POINTS_ISSUED), accounts.points, points)
+    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))
+
+
+# Refunds ----------------------------------------------------------------------
+
+
+def _live_refunds(purchase: Operation) -> list[Operation]:
+    return list(purchase.refunds.filter(reversed_by__isnull=True))
+
+
+def _card_side_sums(operations: list[Operation], *, credit: bool) -> dict[str, int]:
+    """Amounts moved into (``credit``) or out of the card's buckets by ``operations``."""
+    side = "credit_account" if credit else "debit_account"
+    rows = (
+        Transfer.objects.filter(operation__in=operations)
+        .filter(Q(**{f"{side}__card__isnull": False}))
+        .values(f"{side}__kind")
+        .annotate(total=Sum("amount"))
+    )
+    return {row[f"{side}__kind"]: row["total"] for row in rows}
+
+
+def _allocate(amount: int, capacity: dict[str, int]) -> dict[str, int]:
+    """Split ``amount`` over buckets pro rata to what each has left to give back.
+
+    Each share rounds down; the few units left over go to the buckets in the
+    order given while they have room. A final refund of everything left returns
+    every bucket exactly, so several partial refunds always add up to the whole.
+    """
+    total = sum(capacity.values())
+    shares = {name: amount * room // total for name, room in capacity.items()} if total else {}
+    left = amount - sum(shares.values())
+    for name, room in capacity.items():
+        extra = min(left, room - shares[name])
+        shares[name] += extra
+        left -= extra
+    return shares
+
+
+def _current_card(card: Card) -> Card:
+    """Value refunded to a card that was since replaced goes to its replacement."""
+    while card.replaced_by_id is not None:
+        card = card.replaced_by
+    return card
+
+
+@business_operation
+def refund(
+    *,
+    actor: Actor,
+    operation_id: int,
+    amount_minor: int,
+    idempotency_key: str,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Operation:
+    """Refund (part of) a purchase: value back to the buckets it came from, the part paid
+    otherwise back by the same tender, and the points it earned taken back pro rata."""
+    request = {"operation": operation_id, "amount_minor": amount_minor, "reason": reason}
+    claim = idempotency.claim(actor=actor, key=idempotency_key, service="refund", request=request)
+    if claim.replay:
+        return claim.replay
+    actor.require(COUNTER_ROLES, "refund purchases")
+    check_amount(amount_minor)
+    original = (
+        Operation.objects.filter(pk=operation_id, kind=OperationKind.PURCHASE)
+        .select_related("card", "location")
+        .first()
+    )
+    # A store sees only its own purchases; another store's answer like nonexistent ones.
+    if original is None or (not actor.at_hq and original.location_id != actor.location.pk):
+        raise NotFound("No purchase with that number here.")
+    (card,) = lock_cards(_current_card(original.card).number)
+    if card.state not in (CardState.ACTIVE, CardState.FROZEN):
+        raise CardNotActive("Refunds go back to an active card.", state=card.state)
+    if hasattr(original, "reversed_by"):
+        raise RefundExceedsPurchase("That purchase was reversed: nothing is left to refund.")
+
+    earlier = _live_refunds(original)
+    spent = _card_side_sums([original], credit=False)
+    given_back = _card_side_sums(earlier, credit=True)
+    capacity = {
+        "principal": spent.get(AccountKind.CARD_PRINCIPAL, 0)
+        - given_back.get(AccountKind.CARD_PRINCIPAL, 0),
+        "bonus": spent.get(AccountKind.CARD_BONUS, 0) - given_back.get(AccountKind.CARD_BONUS, 0),
+        "other": original.paid_other_minor - sum(r.paid_other_minor for r in earlier),
+    }
+    refundable = sum(capacity.values())
+    if amount_minor > refundable:
+        raise RefundExceedsPurchase(refundable_minor=refundable)
+    share = _allocate(amount_minor, capacity)
+
+    # Points come back pro rata of the net amount refunded so far (rounded down).
+    earned = original.details.get("points_earned", 0)
+    refunded_after = original.net_minor - refundable + amount_minor
+    points_due = earned * refunded_after // original.net_minor - sum(
+        r.details.get("points_taken_back", 0) + r.details.get("points_shortfall", 0)
+        for r in earlier
+    )
+    accounts = card_accounts(card)
+    points_back = min(points_due, accounts.points.balance)
+
+    entry = Entry(
+        OperationKind.REFUND,
+        card,
+        fields={
+            "gross_minor": amount_minor,
+            "net_minor": amount_minor,
+            "paid_other_minor": share["other"],
+            "tender": original.tender if share["other"] else "",
+            "refund_of": original,
+            "reason": reason.strip(),
+            "details": {
+                "points_taken_back": points_back,
+                "points_shortfall": points_due - points_back,
+            },
+        },
+    )
+    redeemed = house_account(AccountKind.VALUE_REDEEMED, location=original.location)
+    entry.move(redeemed, accounts.principal, share["principal"])
+    entry.move(redeemed, accounts.bonus, share["bonus"])
+    entry.move(accounts.points, house_account(AccountKind.POINTS_ISSUED), points_back)
+    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))

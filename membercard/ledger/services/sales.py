@@ -1,0 +1,171 @@
+"""Selling cards and topping them up: money comes in by a tender and becomes card value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from membercard.cards import policies
+from membercard.cards.lifecycle import transition
+from membercard.cards.states import CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import (
+    CardNotInStock,
+    NotPermitted,
+    ProductPolicyViolation,
+    ValidationFailed,
+)
+from membercard.core.models import Role
+from membercard.core.money import check_amount
+from membercard.ledger import idempotency
+from membercard.ledger.accounts import card_accounts, house_account
+from membercard.ledger.days import today
+from membercard.ledger.models import AccountKind, Operation, OperationKind
+from membercard.ledger.posting import Entry, lock_cards, post
+from membercard.ledger.services.checks import (
+    COUNTER_ROLES,
+    HQ_MONEY_ROLES,
+    check_new_pin,
+    check_tender,
+    ensure_usable,
+)
+from membercard.ledger.transactions import business_operation
+from membercard.loyalty.models import Member
+
+STORE_TOP_UP_ROLES = frozenset({Role.STORE_MANAGER, Role.STORE_CASHIER})
+
+
+@business_operation
+def sell_card(
+    *,
+    actor: Actor,
+    card_number: str,
+    initial_value_minor: int,
+    tender: str,
+    idempotency_key: str,
+    member: Member | None = None,
+    pin: str | None = None,
+    read_as: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Operation:
+    """A card in stock at the seller's location becomes active with its first value.
+
+    The customer pays initial value + card fee + deposit by ``tender``; a bonus
+    by the product's rule is granted from HQ's promotions.
+    """
+    request = {
+        "card": card_number,
+        "initial_value_minor": initial_value_minor,
+        "tender": tender,
+        "member": member.pk if member else None,
+    }
+    claim = idempotency.claim(
+        actor=actor, key=idempotency_key, service="sell_card", request=request
+    )
+    if claim.replay:
+        return claim.replay
+    actor.require(COUNTER_ROLES, "sell cards")
+    (card,) = lock_cards(card_number)
+    product = card.product
+    if card.state != CardState.IN_STOCK or card.location_id != actor.location.pk:
+        raise CardNotInStock()
+    if not product.is_active:
+        raise ProductPolicyViolation(f"{product.name} is no longer sold.")
+    check_amount(initial_value_minor, allow_zero=True, field="initial value")
+    if initial_value_minor == 0 and product.has_stored_value and not product.rechargeable:
+        raise ProductPolicyViolation("A one-time card is sold with its face value.")
+    policies.check_initial_value(product, initial_value_minor)
+    paid = initial_value_minor + product.card_fee_minor + product.deposit_minor
+    tender = check_tender(tender, needed=paid > 0)
+    if product.pin_required and not pin:
+        raise ValidationFailed("This card needs a PIN to pay: set one at sale.", field="pin")
+    bonus = policies.bonus_for(product, initial_value_minor)
+
+    accounts = card_accounts(card)
+    till = (
+        house_account(AccountKind.TENDER, location=actor.location, tender=tender) if paid else None
+    )
+    entry = Entry(
+        OperationKind.CARD_SALE,
+        card,
+        fields={
+            "gross_minor": paid,
+            "net_minor": paid,
+            "tender": tender,
+            "read_as": read_as,
+            "details": {"initial_value_minor": initial_value_minor, "bonus_minor": bonus},
+        },
+    )
+    if till is not None:
+        entry.move(till, accounts.principal, initial_value_minor)
+        entry.move(
+            till,
+            house_account(AccountKind.CARD_FEES, location=actor.location),
+            product.card_fee_minor,
+        )
+        entry.move(
+            till,
+            house_account(AccountKind.DEPOSITS, location=actor.location),
+            product.deposit_minor,
+        )
+    entry.move(house_account(AccountKind.PROMOTIONS), accounts.bonus, bonus)
+
+    transition(
+        card,
+        CardState.ACTIVE,
+        sold_at=actor.location,
+        activated_at=timezone.now(),
+        expires_on=policies.expiry_for(product, today()),
+        member=member,
+        pin_hash=make_password(check_new_pin(pin)) if pin else "",
+    )
+    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))
+
+
+@business_operation
+def top_up(
+    *,
+    actor: Actor,
+    card_number: str,
+    amount_minor: int,
+    tender: str,
+    idempotency_key: str,
+    read_as: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Operation:
+    """Add value to a rechargeable card: HQ always, a store only where the product allows."""
+    request = {"card": card_number, "amount_minor": amount_minor, "tender": tender}
+    claim = idempotency.claim(actor=actor, key=idempotency_key, service="top_up", request=request)
+    if claim.replay:
+        return claim.replay
+    actor.require(HQ_MONEY_ROLES | STORE_TOP_UP_ROLES, "top up cards")
+    check_amount(amount_minor)
+    tender = check_tender(tender, needed=True)
+    (card,) = lock_cards(card_number)
+    product = card.product
+    if actor.role in STORE_TOP_UP_ROLES and not product.stores_may_top_up:
+        raise NotPermitted(f"Only headquarters may top up {product.name} cards.")
+    ensure_usable(card)
+    policies.require_value_card(product, "top up")
+    if not product.rechargeable:
+        raise ProductPolicyViolation(f"{product.name} is a one-time card: it cannot be topped up.")
+    bonus = policies.bonus_for(product, amount_minor)
+
+    accounts = card_accounts(card)
+    entry = Entry(
+        OperationKind.TOP_UP,
+        card,
+        fields={
+            "gross_minor": amount_minor,
+            "net_minor": amount_minor,
+            "tender": tender,
+            "read_as": read_as,
+            "details": {"bonus_minor": bonus},
+        },
+    )
+    till = house_account(AccountKind.TENDER, location=actor.location, tender=tender)
+    entry.move(till, accounts.principal, amount_minor)
+    entry.move(house_account(AccountKind.PROMOTIONS), accounts.bonus, bonus)
+    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))

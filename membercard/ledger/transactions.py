@@ -1,0 +1,55 @@
+"""One database transaction per business operation, retried on PostgreSQL conflicts.
+
+``@business_operation`` wraps a service: it opens a *durable* atomic block (so
+nesting two business operations by accident fails loudly) and, when PostgreSQL
+reports a deadlock or serialization failure, or a concurrent request claimed the
+same idempotency key first, it rolls back and runs the whole operation again, a
+bounded number of times. Nothing half-done survives a retry.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MAX_ATTEMPTS = 8
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+IDEMPOTENCY_CONSTRAINT = "idempotency_key_per_scope"
+
+
+def _retryable(exc: Exception) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate in _RETRY_SQLSTATES:
+        return True
+    if sqlstate == "23505":  # unique_violation: retried only for a key claimed concurrently
+        diag = getattr(cause, "diag", None)
+        return getattr(diag, "constraint_name", None) == IDEMPOTENCY_CONSTRAINT
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+def business_operation(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        attempt = 1
+        while True:
+            try:
+                with transaction.atomic(durable=True):
+                    return func(*args, **kwargs)
+            except (OperationalError, IntegrityError) as exc:
+                # Inside an outer transaction (a test case) a retry cannot start afresh.
+                if attempt >= MAX_ATTEMPTS or connection.in_atomic_block or not _retryable(exc):
+                    raise
+            # Jittered back-off so the retried transactions do not collide again.
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
+            attempt += 1
+
+    return run

@@ -1,0 +1,9 @@
+"""Every check ``membercard verify`` runs, in one list (stock, points and day seals join it)."""
+
+from __future__ import annotations
+
+from membercard.ledger.verify import Summary, verify_ledger
+
+
+def run_all_checks() -> list[Summary]:
+    return [verify_ledger()]

@@ -1,0 +1,93 @@
+"""Plain factory functions for tests: locations, staff, products, cards in stock, sold cards."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from membercard.cards import numbers
+from membercard.cards.models import Card, CardProduct
+from membercard.core.actors import Actor
+from membercard.core.models import Location, LocationKind, Role, Staff
+from membercard.ledger.accounts import card_accounts
+from membercard.ledger.models import Tender
+from membercard.ledger.services import sell_card
+
+_prefixes = itertools.count(10)
+_usernames = itertools.count(1)
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def hq() -> Location:
+    return Location.objects.get_or_create(
+        code="HQ", defaults={"name": "Head office", "kind": LocationKind.HQ}
+    )[0]
+
+
+def store(code: str = "S01") -> Location:
+    return Location.objects.get_or_create(
+        code=code, defaults={"name": f"Store {code}", "kind": LocationKind.STORE}
+    )[0]
+
+
+def staff(role: Role, location: Location | None = None) -> Staff:
+    if location is None:
+        location = hq() if role.startswith("hq_") else store()
+    return Staff.objects.create_user(
+        username=f"user{next(_usernames)}", password="pw-for-tests", role=role, location=location
+    )
+
+
+def actor(role: Role = Role.STORE_CASHIER, location: Location | None = None) -> Actor:
+    hq()  # house accounts at HQ need it
+    return Actor.for_staff(staff(role, location))
+
+
+def product(**overrides) -> CardProduct:
+    fields = {
+        "code": f"p{next(_prefixes)}",
+        "name": "Value card",
+        "has_stored_value": True,
+        "rechargeable": True,
+        "number_length": 16,
+    }
+    fields.update(overrides)
+    fields.setdefault("number_prefix", f"88{next(_prefixes):02d}")
+    item = CardProduct(**fields)
+    item.full_clean()
+    item.save()
+    return item
+
+
+def stock_card(product_: CardProduct, location: Location) -> Card:
+    return Card.objects.create(
+        number=numbers.generate_number(product_.number_prefix, product_.number_length),
+        product=product_,
+        location=location,
+    )
+
+
+def sold_card(
+    seller: Actor, product_: CardProduct | None = None, value_minor: int = 10_000, **sale
+) -> Card:
+    """A card sold by ``seller`` from its stock with ``value_minor`` on it."""
+    card = stock_card(product_ or product(), seller.location)
+    sell_card(
+        actor=seller,
+        card_number=card.number,
+        initial_value_minor=value_minor,
+        tender=sale.pop("tender", Tender.CASH),
+        idempotency_key=key(),
+        **sale,
+    )
+    card.refresh_from_db()
+    return card
+
+
+def balances(card: Card) -> tuple[int, int, int]:
+    """(principal, bonus, points) of the card right now."""
+    accounts = card_accounts(card)
+    return accounts.principal.balance, accounts.bonus.balance, accounts.points.balance
