@@ -1,4 +1,5 @@
-"""Shared fixtures. Factories live in tests/factories.py."""
+"""Shared fixtures: fast password hashing, the usual actors. Factories live in tests/factories.py,
+helpers for the ledger and card service tests in tests/ledger/helpers.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test import TransactionTestCase
 
+from membercard.core.models import Role
 from membercard.ledger import guards
+from tests import factories as f
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,6 +27,39 @@ def _ledger_purge_on_flush():
     TransactionTestCase._fixture_teardown = teardown
     yield
     TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash staff passwords and PINs with MD5 in tests.
+
+    Production hashes them with argon2 (membercard/settings.py PASSWORD_HASHERS), which is
+    deliberately slow: far too slow for the hundreds of staff and PINs the tests create.
+    Argon2 stays second so a hash already made with it still verifies; the test that checks
+    PINs are hashed with argon2 puts it first again. Only settings change: no database needed.
+    """
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
+@pytest.fixture
+def cashier():
+    """A cashier at store S01."""
+    return f.actor(Role.STORE_CASHIER)
+
+
+@pytest.fixture
+def manager():
+    """A store manager at store S01."""
+    return f.actor(Role.STORE_MANAGER)
+
+
+@pytest.fixture
+def finance():
+    """Finance staff at head office."""
+    return f.actor(Role.HQ_FINANCE)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,8 +9,7 @@ from membercard.cards import numbers
 from membercard.cards.models import Card, CardProduct
 from membercard.core.actors import Actor
 from membercard.core.models import Location, LocationKind, Role, Staff
-from membercard.ledger.accounts import card_accounts
-from membercard.ledger.models import Tender
+from membercard.ledger.models import Account, AccountKind, Tender
 from membercard.ledger.services import sell_card
 
 _prefixes = itertools.count(10)
@@ -33,11 +32,12 @@ def store(code: str = "S01") -> Location:
     )[0]
 
 
-def staff(role: Role, location: Location | None = None) -> Staff:
+def staff(role: Role, location: Location | None = None, password: str | None = None) -> Staff:
+    """A staff member; without ``password`` none is set (argon2 hashing is slow on purpose)."""
     if location is None:
         location = hq() if role.startswith("hq_") else store()
     return Staff.objects.create_user(
-        username=f"user{next(_usernames)}", password="pw-for-tests", role=role, location=location
+        username=f"user{next(_usernames)}", password=password, role=role, location=location
     )
 
 
@@ -88,6 +88,13 @@ def sold_card(
 
 
 def balances(card: Card) -> tuple[int, int, int]:
-    """(principal, bonus, points) of the card right now."""
-    accounts = card_accounts(card)
-    return accounts.principal.balance, accounts.bonus.balance, accounts.points.balance
+    """(principal, bonus, points) of the card right now, 0 for an account not opened yet.
+
+    Read-only: a card in stock has no accounts and is left without them (card_accounts()
+    would open them, and expects the card row locked)."""
+    rows = dict(Account.objects.filter(card=card).values_list("kind", "balance"))
+    return (
+        rows.get(AccountKind.CARD_PRINCIPAL, 0),
+        rows.get(AccountKind.CARD_BONUS, 0),
+        rows.get(AccountKind.CARD_POINTS, 0),
+    )

@@ -83,8 +83,11 @@ def check_initial_value(product: CardProduct, amount_minor: int) -> None:
 
 def bonus_for(product: CardProduct, amount_minor: int) -> int:
     """The bonus of the highest threshold reached (top up 1000, get 100)."""
-    reached = [bonus for threshold, bonus in product.bonus_rules if amount_minor >= threshold]
-    return max(reached, default=0)
+    # The rule with the highest threshold reached wins (not the largest bonus among them).
+    reached = [
+        (threshold, bonus) for threshold, bonus in product.bonus_rules if amount_minor >= threshold
+    ]
+    return max(reached, default=(0, 0))[1]
 
 
 def expiry_for(product: CardProduct, activated_on: dt.date) -> dt.date | None:

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from membercard.cards.lifecycle import transition
+from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotInStock, InvalidTransition, ProductPolicyViolation
@@ -88,9 +89,16 @@ def replace_card(
     return claim.complete(post(entry, actor=actor))
 
 
-def _deposit_held(card_pk: int) -> int:
-    """The deposit taken when the card was last sold and not yet given back."""
-    on_card = Transfer.objects.filter(operation__card_id=card_pk)
+def _deposit_held(card: Card) -> int:
+    """The deposit taken when the card was last sold and not yet given back.
+
+    A replacement card was never sold: the deposit was paid for the card it replaced
+    (and that one's predecessors), so their operations count too.
+    """
+    card_ids = [card.pk]
+    while (previous := Card.objects.filter(replaced_by_id=card_ids[-1]).first()) is not None:
+        card_ids.append(previous.pk)
+    on_card = Transfer.objects.filter(operation__card_id__in=card_ids)
     taken = on_card.filter(credit_account__kind=AccountKind.DEPOSITS).aggregate(t=Sum("amount"))
     given = on_card.filter(debit_account__kind=AccountKind.DEPOSITS).aggregate(t=Sum("amount"))
     return (taken["t"] or 0) - (given["t"] or 0)
@@ -103,7 +111,10 @@ def recover_card(
     """A one-time card spent to zero is handed back: its deposit (if any) is paid back,
     left-over points lapse, and the card sits at this location as ``recovered``."""
     claim = idempotency.claim(
-        actor=actor, key=idempotency_key, service="recover_card", request={"card": card_number}
+        actor=actor,
+        key=idempotency_key,
+        service="recover_card",
+        request={"card": card_number, "tender": tender},
     )
     if claim.replay:
         return claim.replay
@@ -116,7 +127,7 @@ def recover_card(
         raise ProductPolicyViolation(
             "The card still carries value: spend it to zero first.", value_minor=accounts.value
         )
-    deposit = _deposit_held(card.pk)
+    deposit = _deposit_held(card)
     tender = check_tender(tender, needed=deposit > 0)
     entry = Entry(
         OperationKind.CARD_RECOVERY,

@@ -10,7 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from membercard.core.errors import NotPermitted
-from membercard.core.models import HQ_ROLES, Location, Role, Staff, Terminal
+from membercard.core.models import (
+    HQ_ROLES,
+    Location,
+    Role,
+    Staff,
+    Terminal,
+    role_location_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -22,8 +29,11 @@ class Actor:
 
     @classmethod
     def for_staff(cls, staff: Staff) -> Actor:
-        if not staff.role or staff.location_id is None:
+        if not staff.is_active or not staff.role or staff.location_id is None:
             raise NotPermitted("This account has no role at a location.")
+        problem = role_location_problem(staff.role, staff.location)
+        if problem:
+            raise NotPermitted(problem)
         return cls(location=staff.location, role=Role(staff.role), staff=staff)
 
     @classmethod

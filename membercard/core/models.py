@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -62,6 +63,25 @@ class Staff(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        problem = role_location_problem(self.role, self.location)
+        if problem:
+            raise ValidationError({"location": problem})
+
+
+def role_location_problem(role: str, location: Location | None) -> str | None:
+    """Why ``role`` cannot sit at ``location``, or None: HQ roles at HQ, store roles in a store."""
+    if not role:
+        return None
+    if location is None:
+        return "A staff member with a role works at a location."
+    if role in HQ_ROLES and not location.is_hq:
+        return "HQ roles work at headquarters."
+    if role in STORE_ROLES and location.is_hq:
+        return "Store roles work at a store."
+    return None
 
 
 class Terminal(models.Model):

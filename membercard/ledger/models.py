@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from membercard.cards.models import Card
+from membercard.cards.reader import ReadAs
 from membercard.core.models import Location, Staff, Terminal
 
 
@@ -119,13 +120,6 @@ class OperationKind(models.TextChoices):
     CARD_RECOVERY = "card_recovery", "One-time card recovered"
 
 
-class ReadAs(models.TextChoices):
-    KEYED = "keyed", "Keyed"
-    SWIPED = "swiped", "Swiped"
-    SCANNED = "scanned", "Scanned"
-    TAPPED = "tapped", "Tapped"
-
-
 class Operation(models.Model):
     kind = models.CharField(max_length=20, choices=OperationKind.choices)
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="operations")
@@ -139,7 +133,9 @@ class Operation(models.Model):
     created_at = models.DateTimeField(default=timezone.now, help_text="Server time.")
     occurred_at = models.DateTimeField(null=True, blank=True, help_text="Terminal time.")
     business_date = models.DateField(db_index=True)
-    read_as = models.CharField(max_length=8, choices=ReadAs.choices, blank=True)
+    read_as = models.CharField(
+        max_length=8, choices=[(r.value, r.value.title()) for r in ReadAs], blank=True
+    )
     currency = models.CharField(max_length=3)
     # What the customer saw.
     gross_minor = models.BigIntegerField(default=0)

@@ -9,7 +9,7 @@ from membercard.cards.states import CardState
 from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed, WrongPin
 from membercard.core.models import Role
 from membercard.ledger.days import today
-from membercard.ledger.models import Tender
+from membercard.ledger.models import Operation, OperationKind, Tender
 
 # Who may take money and sell at the counter (everyone but the stock keeper).
 COUNTER_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.STORE_MANAGER, Role.STORE_CASHIER})
@@ -37,6 +37,12 @@ def check_pin(card: Card, pin: str | None) -> None:
         raise WrongPin()
 
 
+def handed_back_since(card: Card, operation: Operation) -> bool:
+    """A one-time card recovered after ``operation`` (and maybe sold again) may belong to
+    another customer now: value of the earlier operation must not flow onto it."""
+    return card.operations.filter(kind=OperationKind.CARD_RECOVERY, pk__gt=operation.pk).exists()
+
+
 def check_new_pin(pin: str) -> str:
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 6):
         raise ValidationFailed("A PIN is 4 to 6 digits.", field="pin")
@@ -44,9 +50,10 @@ def check_new_pin(pin: str) -> str:
 
 
 def check_tender(tender: str, *, needed: bool) -> str:
-    """The tender money was paid (or given back) by; required whenever money moves."""
-    if not needed:
-        return tender or ""
+    """The tender money was paid (or given back) by; required whenever money moves, and
+    one of the known tenders whenever it is given."""
+    if not needed and not tender:
+        return ""
     if tender not in Tender.values:
         raise ValidationFailed(
             f"Say how the customer paid: one of {', '.join(Tender.values)}.", field="tender"

@@ -8,7 +8,13 @@ from django.db.models import Q
 from membercard.cards.lifecycle import transition
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
-from membercard.core.errors import NotFound, NotPermitted, NotReversible, ValidationFailed
+from membercard.core.errors import (
+    CardNotActive,
+    NotFound,
+    NotPermitted,
+    NotReversible,
+    ValidationFailed,
+)
 from membercard.core.models import Role
 from membercard.core.money import check_amount
 from membercard.ledger import idempotency
@@ -16,7 +22,7 @@ from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.days import today
 from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards, post
-from membercard.ledger.services.checks import MANAGER_ROLES
+from membercard.ledger.services.checks import MANAGER_ROLES, handed_back_since
 from membercard.ledger.transactions import business_operation
 
 REVERSIBLE = frozenset(
@@ -76,6 +82,8 @@ def reverse(
         raise NotReversible("The card was used since it was sold.")
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
         raise NotReversible("The card is no longer active.", state=card.state)
+    if handed_back_since(card, original):
+        raise NotReversible("The card was handed back since.", state=card.state)
 
     entry = Entry(
         OperationKind.REVERSAL,
@@ -139,7 +147,7 @@ def adjust(
     check_amount(abs(delta), field="adjustment")
     (card,) = lock_cards(card_number)
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
-        raise NotReversible("Only a card in a customer's hands can be adjusted.", state=card.state)
+        raise CardNotActive("Only a card in a customer's hands can be adjusted.", state=card.state)
     card_kind, house_kind = BUCKETS[bucket]
     card_account = card_accounts(card).by_kind(card_kind)
     house = house_account(house_kind)

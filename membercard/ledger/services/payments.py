@@ -20,7 +20,13 @@ from membercard.ledger import idempotency
 from membercard.ledger.accounts import CardAccounts, card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
 from membercard.ledger.posting import Entry, lock_cards, post
-from membercard.ledger.services.checks import COUNTER_ROLES, check_pin, ensure_usable
+from membercard.ledger.services.checks import (
+    COUNTER_ROLES,
+    check_pin,
+    check_tender,
+    ensure_usable,
+    handed_back_since,
+)
 from membercard.ledger.transactions import business_operation
 
 
@@ -63,6 +69,7 @@ def purchase(
         return claim.replay
     actor.require(COUNTER_ROLES, "take payments")
     check_amount(amount_minor)
+    other_tender = check_tender(other_tender, needed=False)
     (card,) = lock_cards(card_number)
     ensure_usable(card)
     product = card.product
@@ -170,8 +177,14 @@ def refund(
     if original is None or (not actor.at_hq and original.location_id != actor.location.pk):
         raise NotFound("No purchase with that number here.")
     (card,) = lock_cards(_current_card(original.card).number)
+    while card.replaced_by_id is not None:
+        # Replaced while we waited for its lock: the value goes to the replacement. A replaced
+        # card is final, so holding its lock while taking the next one cannot deadlock.
+        (card,) = lock_cards(_current_card(card).number)
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
         raise CardNotActive("Refunds go back to an active card.", state=card.state)
+    if handed_back_since(card, original):
+        raise CardNotActive("The card was handed back since that purchase.", state=card.state)
     if hasattr(original, "reversed_by"):
         raise RefundExceedsPurchase("That purchase was reversed: nothing is left to refund.")
 
@@ -189,12 +202,18 @@ def refund(
         raise RefundExceedsPurchase(refundable_minor=refundable)
     share = _allocate(amount_minor, capacity)
 
-    # Points come back pro rata of the net amount refunded so far (rounded down).
+    # Points come back pro rata of the net amount refunded so far (rounded down). Never a
+    # negative amount: once a refund in the middle was reversed, the live refunds may already
+    # hold more than the running share; the last refund then evens it out to exactly earned.
     earned = original.details.get("points_earned", 0)
     refunded_after = original.net_minor - refundable + amount_minor
-    points_due = earned * refunded_after // original.net_minor - sum(
-        r.details.get("points_taken_back", 0) + r.details.get("points_shortfall", 0)
-        for r in earlier
+    points_due = max(
+        0,
+        earned * refunded_after // original.net_minor
+        - sum(
+            r.details.get("points_taken_back", 0) + r.details.get("points_shortfall", 0)
+            for r in earlier
+        ),
     )
     accounts = card_accounts(card)
     points_back = min(points_due, accounts.points.balance)

@@ -1,0 +1,161 @@
+"""``membercard demo``: loads a genuine demo once, through the real services."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from membercard.cards import numbers
+from membercard.cards.models import Card, CardProduct
+from membercard.cards.states import CardState
+from membercard.core.models import Location, LocationKind, Role, Staff
+from membercard.ledger.models import Account, Operation, OperationKind, Transfer
+from membercard.ledger.verify import verify_ledger
+from membercard.loyalty.models import Member
+from membercard.ops import demo
+
+pytestmark = pytest.mark.django_db
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Location, Staff, CardProduct, Card, Member, Operation, Transfer, Account)
+    }
+
+
+def test_demo_loads_once_and_its_ledger_verifies():
+    output = run_demo()
+    assert "demo data loaded" in output
+    assert "cashier1  / cashier123" in output
+
+    # Locations.
+    assert {(loc.code, loc.kind) for loc in Location.objects.all()} == {
+        ("HQ", LocationKind.HQ),
+        ("S01", LocationKind.STORE),
+        ("S02", LocationKind.STORE),
+    }
+    hq, s01, s02 = (Location.objects.get(code=code) for code in ("HQ", "S01", "S02"))
+    assert hq.name == "Headquarters"
+
+    # Staff of every role, with the documented logins.
+    assert set(Staff.objects.values_list("role", flat=True)) == set(Role.values)
+    expected = {
+        "admin": (Role.HQ_ADMIN, hq),
+        "finance": (Role.HQ_FINANCE, hq),
+        "stock": (Role.HQ_STOCK, hq),
+        "manager1": (Role.STORE_MANAGER, s01),
+        "cashier1": (Role.STORE_CASHIER, s01),
+        "manager2": (Role.STORE_MANAGER, s02),
+        "cashier2": (Role.STORE_CASHIER, s02),
+    }
+    for username, (role, location) in expected.items():
+        person = Staff.objects.get(username=username)
+        assert (person.role, person.location) == (role, location)
+    cashier = authenticate(username="cashier1", password="cashier123")
+    assert cashier is not None and cashier.username == "cashier1"
+    admin = authenticate(username="admin", password="admin123")
+    assert admin is not None and admin.is_superuser and admin.is_staff
+    assert authenticate(username="cashier1", password="wrong") is None
+
+    # Products, valid and as documented.
+    products = {p.code: p for p in CardProduct.objects.all()}
+    assert set(products) == {"gold", "value", "keychain100", "member"}
+    for product in products.values():
+        product.full_clean()
+        assert product.unit_cost_minor > 0
+    gold = products["gold"]
+    assert (gold.discount_rate_bp, gold.points_per_unit, gold.stores_may_top_up) == (500, 1, False)
+    assert gold.bonus_rules == [[100_000, 10_000], [50_000, 4_000]]
+    assert products["value"].stores_may_top_up
+    assert products["keychain100"].face_values == [10_000]
+    assert products["keychain100"].deposit_minor == 1_000
+    assert not products["member"].has_stored_value
+
+    # Several hundred valid, unique cards; a third with RFID UIDs; stock left everywhere.
+    cards = list(Card.objects.select_related("product"))
+    assert len(cards) >= 300
+    for card in cards:
+        assert card.number.startswith(card.product.number_prefix)
+        assert len(card.number) == 16 and numbers.is_luhn_valid(card.number)
+    uids = [card.uid for card in cards if card.uid]
+    assert len(uids) >= len(cards) // 4
+    assert all(re.fullmatch(r"[0-9A-F]{8}", uid) for uid in uids)
+    for location in (hq, s01, s02):
+        in_stock = Card.objects.filter(state=CardState.IN_STOCK, location=location)
+        assert in_stock.count() >= 40
+        assert in_stock.values("product").distinct().count() == 4
+    for store in (s01, s02):
+        assert Card.objects.filter(sold_at=store).count() >= 50
+    assert Card.objects.filter(sold_at=hq).exists()
+    assert Card.objects.exclude(member=None).count() >= 40
+
+    # A history of every kind, made by the right people.
+    kinds = set(Operation.objects.values_list("kind", flat=True))
+    assert kinds >= {
+        OperationKind.CARD_SALE,
+        OperationKind.TOP_UP,
+        OperationKind.PURCHASE,
+        OperationKind.REFUND,
+        OperationKind.REVERSAL,
+        OperationKind.ADJUSTMENT,
+        OperationKind.CARD_FROZEN,
+        OperationKind.CARD_UNFROZEN,
+        OperationKind.CARD_REPLACEMENT,
+        OperationKind.CARD_RECOVERY,
+    }
+    assert Operation.objects.filter(kind=OperationKind.PURCHASE, location=s01).count() >= 30
+    assert Operation.objects.filter(kind=OperationKind.PURCHASE, location=s02).count() >= 30
+    gold_top_ups = Operation.objects.filter(kind=OperationKind.TOP_UP, card__product=gold)
+    assert gold_top_ups.exists()
+    assert set(gold_top_ups.values_list("staff__username", flat=True)) == {"finance"}
+    assert Operation.objects.filter(
+        kind=OperationKind.TOP_UP, card__product__code="value", location__in=[s01, s02]
+    ).exists()
+    for adjustment in Operation.objects.filter(kind=OperationKind.ADJUSTMENT):
+        assert adjustment.reason and adjustment.staff.username == "finance"
+    refunds = Operation.objects.filter(kind=OperationKind.REFUND).select_related("refund_of")
+    assert any(r.net_minor < r.refund_of.net_minor for r in refunds)  # partial
+    assert Card.objects.filter(state=CardState.FROZEN).exists()
+    replaced = Card.objects.get(state=CardState.REPLACED)
+    assert replaced.replaced_by.state == CardState.ACTIVE
+    assert replaced.replaced_by.location is None
+    assert replaced.replaced_by.member_id == replaced.member_id is not None
+    recovered = Card.objects.get(state=CardState.RECOVERED)
+    assert recovered.product == products["keychain100"] and recovered.location == s02
+    recovery = Operation.objects.get(kind=OperationKind.CARD_RECOVERY)
+    assert recovery.net_minor == 1_000  # the deposit went back
+
+    assert verify_ledger().problems == []
+
+    # Running it again changes nothing.
+    before = counts()
+    again = run_demo()
+    assert "demo data already loaded" in again
+    assert counts() == before
+
+
+def test_demo_leaves_other_data_alone():
+    Location.objects.create(code="S09", name="Somebody's store", kind=LocationKind.STORE)
+    output = run_demo()
+    assert "nothing loaded" in output
+    assert Card.objects.count() == Staff.objects.count() == CardProduct.objects.count() == 0
+    assert demo.demo_state() == demo.DemoState.FOREIGN
+
+
+def test_demo_refuses_a_half_loaded_database():
+    Location.objects.create(code="HQ", name=demo.HQ_NAME, kind=LocationKind.HQ)
+    assert demo.demo_state() == demo.DemoState.INCOMPLETE
+    with pytest.raises(CommandError, match="part-way"):
+        run_demo()
+    assert Card.objects.count() == 0
