@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "membercard.core",
     "membercard.loyalty",
     "membercard.cards",
+    "membercard.inventory",
     "membercard.ledger",
     "membercard.web",
     "membercard.ops",

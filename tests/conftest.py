@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test import TransactionTestCase
 
+from membercard.core import guards
 from membercard.core.models import Role
-from membercard.ledger import guards
 from tests import factories as f
 
 

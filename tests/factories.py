@@ -9,6 +9,7 @@ from membercard.cards import numbers
 from membercard.cards.models import Card, CardProduct
 from membercard.core.actors import Actor
 from membercard.core.models import Location, LocationKind, Role, Staff
+from membercard.inventory import movements
 from membercard.ledger.models import Account, AccountKind, Tender
 from membercard.ledger.services import sell_card
 
@@ -63,11 +64,14 @@ def product(**overrides) -> CardProduct:
 
 
 def stock_card(product_: CardProduct, location: Location) -> Card:
-    return Card.objects.create(
+    """A card in stock at ``location`` (registered directly, as if a batch had arrived there)."""
+    card = Card.objects.create(
         number=numbers.generate_number(product_.number_prefix, product_.number_length),
         product=product_,
         location=location,
     )
+    movements.record_new_cards([card], event="card.registered", by=None)
+    return card
 
 
 def sold_card(

@@ -84,12 +84,59 @@ class CardProduct(models.Model):
             raise ValidationError(problems)
 
 
+class BatchSource(models.TextChoices):
+    GENERATED = "generated", "Numbers generated here"
+    IMPORTED = "imported", "Numbers imported from the manufacturer"
+
+
+class BatchStatus(models.TextChoices):
+    ORDERED = "ordered", "Ordered"
+    RECEIVED = "received", "Received at HQ"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Batch(models.Model):
+    """A production order at HQ: its cards exist as numbers until the batch is received."""
+
+    product = models.ForeignKey(CardProduct, on_delete=models.PROTECT, related_name="batches")
+    quantity = models.PositiveIntegerField()
+    unit_cost_minor = models.PositiveBigIntegerField(default=0)
+    supplier = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=12, choices=BatchSource.choices)
+    status = models.CharField(
+        max_length=12, choices=BatchStatus.choices, default=BatchStatus.ORDERED
+    )
+    created_by = models.ForeignKey(
+        "core.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(
+        "core.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"{self.document_number} {self.product} x {self.quantity}"
+
+    @property
+    def document_number(self) -> str:
+        return f"B{self.pk:06d}"
+
+
 class Card(models.Model):
     number = models.CharField(max_length=19, unique=True)
     uid = models.CharField(
         max_length=8, unique=True, null=True, blank=True, help_text="RFID UID alias (8 hex)."
     )
     product = models.ForeignKey(CardProduct, on_delete=models.PROTECT, related_name="cards")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="cards"
+    )
     state = models.CharField(
         max_length=12, choices=CardState.choices, default=CardState.IN_STOCK, db_index=True
     )

@@ -28,9 +28,14 @@ def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operatio
     """Stop a card being used (reported lost or stolen)."""
     actor.require(COUNTER_ROLES, "freeze cards")
     (card,) = lock_cards(card_number)
-    transition(card, CardState.FROZEN)
+    if card.state != CardState.ACTIVE:
+        raise InvalidTransition("Only an active card can be frozen.", state=card.state)
     entry = Entry(OperationKind.CARD_FROZEN, card, fields={"reason": reason.strip()})
-    return post(entry, actor=actor)
+    operation = post(entry, actor=actor)
+    transition(
+        card, CardState.FROZEN, event="card.frozen", by=actor, document={"operation": operation}
+    )
+    return operation
 
 
 @business_operation
@@ -39,9 +44,12 @@ def unfreeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operat
     (card,) = lock_cards(card_number)
     if card.state != CardState.FROZEN:
         raise InvalidTransition("The card is not frozen.", state=card.state)
-    transition(card, CardState.ACTIVE)
     entry = Entry(OperationKind.CARD_UNFROZEN, card, fields={"reason": reason.strip()})
-    return post(entry, actor=actor)
+    operation = post(entry, actor=actor)
+    transition(
+        card, CardState.ACTIVE, event="card.unfrozen", by=actor, document={"operation": operation}
+    )
+    return operation
 
 
 @business_operation
@@ -76,17 +84,29 @@ def replace_card(
     for kind in (AccountKind.CARD_PRINCIPAL, AccountKind.CARD_BONUS, AccountKind.CARD_POINTS):
         source = old_accounts.by_kind(kind)
         entry.move(source, new_accounts.by_kind(kind), source.balance)
+    operation = post(entry, actor=actor)
+    document = {"operation": operation}
     transition(
         new,
         CardState.ACTIVE,
+        event="card.issued_as_replacement",
+        by=actor,
+        document=document,
         member=old.member,
         sold_at=old.sold_at,
         activated_at=timezone.now(),
         expires_on=old.expires_on,
         pin_hash=old.pin_hash,
     )
-    transition(old, CardState.REPLACED, replaced_by=new)
-    return claim.complete(post(entry, actor=actor))
+    transition(
+        old,
+        CardState.REPLACED,
+        event="card.replaced",
+        by=actor,
+        document=document,
+        replaced_by=new,
+    )
+    return claim.complete(operation)
 
 
 def _deposit_held(card: Card) -> int:
@@ -141,15 +161,19 @@ def recover_card(
             deposit,
         )
     entry.move(accounts.points, house_account(AccountKind.POINTS_EXPIRED), accounts.points.balance)
+    operation = post(entry, actor=actor)
     transition(
         card,
         CardState.RECOVERED,
+        event="card.recovered",
+        by=actor,
+        document={"operation": operation},
         location=actor.location,
         member=None,
         pin_hash="",
         expires_on=None,
     )
-    return claim.complete(post(entry, actor=actor))
+    return claim.complete(operation)
 
 
 @business_operation
@@ -159,4 +183,11 @@ def restock_card(*, actor: Actor, card_number: str) -> None:
     (card,) = lock_cards(card_number)
     if card.state != CardState.RECOVERED or card.location_id != actor.location.pk:
         raise CardNotInStock("The card is not recovered at this location.")
-    transition(card, CardState.IN_STOCK, location=actor.location, sold_at=None)
+    transition(
+        card,
+        CardState.IN_STOCK,
+        event="card.restocked",
+        by=actor,
+        location=actor.location,
+        sold_at=None,
+    )

@@ -6,6 +6,7 @@ from django.db import models
 
 
 class CardState(models.TextChoices):
+    PRODUCED = "produced", "Ordered from the manufacturer"
     IN_STOCK = "in_stock", "In stock"
     IN_TRANSIT = "in_transit", "In transit"
     ACTIVE = "active", "Active"
@@ -18,6 +19,8 @@ class CardState(models.TextChoices):
 
 S = CardState
 TRANSITIONS: dict[CardState, frozenset[CardState]] = {
+    # A batch's numbers exist before the cards do: received into HQ stock, or never delivered.
+    S.PRODUCED: frozenset({S.IN_STOCK, S.VOID}),
     # Stock: handed over, sold, or destroyed (damaged, misprinted, lost).
     S.IN_STOCK: frozenset({S.IN_TRANSIT, S.ACTIVE, S.VOID}),
     # On a handover: received (at the receiver, or back at the sender), or lost.

@@ -5,8 +5,3 @@ class LedgerConfig(AppConfig):
     name = "membercard.ledger"
     label = "ledger"
     verbose_name = "Ledger"
-
-    def ready(self) -> None:
-        from membercard.ledger import guards
-
-        guards.connect()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from membercard.inventory.verify import verify_stock
 from membercard.ledger.verify import Summary, verify_ledger
 
 
 def run_all_checks() -> list[Summary]:
-    return [verify_ledger()]
+    return [verify_ledger(), verify_stock()]

@@ -56,11 +56,19 @@ def test_an_allowed_transition_happens_on_a_real_card(current, target):
     card = card_in(current)
     elsewhere = f.store("S09")
     # When it moves to the target (to another store where the target is a place)
-    transition(card, target, location=elsewhere)
+    before = (card.state, card.location_id)
+    transition(card, target, event="test.moved", by=None, location=elsewhere)
     # Then the row says so; the location is kept only where the card sits somewhere
     card.refresh_from_db()
     assert card.state == target
     assert card.location == (elsewhere if target in AT_A_LOCATION else None)
+    # And a stock movement records exactly that change
+    movement = card.movements.latest("pk")
+    assert (movement.event, movement.from_state, movement.from_location_id) == (
+        "test.moved",
+        *before,
+    )
+    assert (movement.to_state, movement.to_location_id) == (card.state, card.location_id)
 
 
 @pytest.mark.django_db
@@ -71,7 +79,7 @@ def test_a_transition_not_in_the_table_is_refused(current, target):
     before = Card.objects.values().get(pk=card.pk)
     # When it is asked to move where the table does not go
     with pytest.raises(InvalidTransition) as info:
-        transition(card, target, location=f.store("S09"))
+        transition(card, target, event="test.moved", by=None, location=f.store("S09"))
     # Then it is refused with the states named, and nothing is written
     assert info.value.code == "invalid_transition"
     assert info.value.extra == {"state": current.value, "target": target.value}
@@ -81,7 +89,7 @@ def test_a_transition_not_in_the_table_is_refused(current, target):
 @pytest.mark.django_db
 def test_other_fields_are_written_with_the_state():
     card = card_in(CardState.IN_STOCK)
-    transition(card, CardState.ACTIVE, sold_at=f.store(), pin_hash="x")
+    transition(card, CardState.ACTIVE, event="test.sold", by=None, sold_at=f.store(), pin_hash="x")
     card.refresh_from_db()
     assert (card.state, card.location, card.sold_at, card.pin_hash) == (
         CardState.ACTIVE,
@@ -97,7 +105,7 @@ def test_a_card_that_sits_somewhere_must_name_the_place(target):
     source = CardState.IN_TRANSIT if target == CardState.IN_STOCK else CardState.ACTIVE
     card = card_in(source)
     with pytest.raises(ValueError, match="must be at a location"):
-        transition(card, CardState(target))
+        transition(card, CardState(target), event="test.moved", by=None)
     card.refresh_from_db()
     assert card.state == source
 

@@ -111,6 +111,9 @@ def reverse(
         transition(
             card,
             CardState.IN_STOCK,
+            event="card.sale_reversed",
+            by=actor,
+            document={"operation": operation},
             location=original.location,
             sold_at=None,
             activated_at=None,

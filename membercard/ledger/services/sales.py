@@ -112,16 +112,21 @@ def sell_card(
         )
     entry.move(house_account(AccountKind.PROMOTIONS), accounts.bonus, bonus)
 
+    pin_hash = make_password(check_new_pin(pin)) if pin else ""
+    operation = post(entry, actor=actor, occurred_at=occurred_at)
     transition(
         card,
         CardState.ACTIVE,
+        event="card.sold",
+        by=actor,
+        document={"operation": operation},
         sold_at=actor.location,
         activated_at=timezone.now(),
         expires_on=policies.expiry_for(product, today()),
         member=member,
-        pin_hash=make_password(check_new_pin(pin)) if pin else "",
+        pin_hash=pin_hash,
     )
-    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))
+    return claim.complete(operation)
 
 
 @business_operation

@@ -1,8 +1,6 @@
 -- Append-only ledger on SQLite. A line of two dashes and two semicolons ends a statement.
--- UPDATE is always refused. DELETE is refused unless the connection registered
--- membercard_purge_allowed() and it answers 1 (only the test suite's teardown
--- of a throw-away database does that); from the sqlite3 shell the function does
--- not exist, so a DELETE fails there too.
+-- UPDATE is always refused. DELETE is refused unless membercard_purge_allowed()
+-- answers 1: only a test suite emptying its throw-away database (membercard/core/guards.py).
 CREATE TRIGGER ledger_operation_no_update BEFORE UPDATE ON ledger_operation
 BEGIN SELECT RAISE(ABORT, 'ledger_operation is append-only'); END;
 --;;

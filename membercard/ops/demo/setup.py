@@ -22,6 +22,7 @@ from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.models import Location, Staff
+from membercard.inventory import movements
 from membercard.ledger.models import AccountKind
 from membercard.loyalty.models import Member
 from membercard.loyalty.services import find_or_register_member
@@ -178,6 +179,7 @@ def create_stock(run: DemoRun) -> int:
                     Card(number=number, uid=uid, product=product, location=run.locations[code])
                 )
     Card.objects.bulk_create(cards, batch_size=200)
+    movements.record_new_cards(cards, event="card.registered", by=None)
     return len(cards)
 
 

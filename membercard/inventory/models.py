@@ -1,0 +1,200 @@
+"""Card stock: the append-only movement ledger, handover documents and stocktakes.
+
+Every change of a card's state or location is a **StockMovement** (written by
+``membercard.cards.lifecycle``): replayed from the start, the movements give
+exactly every card's current state and location (``membercard verify`` checks).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from membercard.cards.models import Batch, Card
+from membercard.cards.states import CardState
+from membercard.core.models import Location, Staff, Terminal
+from membercard.ledger.models import Operation
+
+
+class StockMovement(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="movements")
+    event = models.CharField(max_length=40, help_text="What happened, e.g. handover.dispatched.")
+    from_state = models.CharField(max_length=12, choices=CardState.choices, blank=True)
+    to_state = models.CharField(max_length=12, choices=CardState.choices)
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    terminal = models.ForeignKey(
+        Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The document behind the movement (at most one).
+    operation = models.ForeignKey(
+        Operation, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    handover = models.ForeignKey(
+        "Handover", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["card", "id"], name="movement_card_history")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.event} {self.from_state}->{self.to_state}"
+
+
+class HandoverState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    DISPATCHED = "dispatched", "Dispatched"
+    RECEIVED = "received", "Received"
+    DISCREPANCY = "discrepancy", "Received with discrepancies"
+    CLOSED = "closed", "Discrepancies resolved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Handover(models.Model):
+    """A document moving cards between locations, signed by both parties."""
+
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        max_length=12, choices=HandoverState.choices, default=HandoverState.DRAFT
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_location=models.F("to_location")), name="handover_two_places"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.document_number
+
+    @property
+    def document_number(self) -> str:
+        return f"HO{self.pk:06d}"
+
+
+class LineStatus(models.TextChoices):
+    LISTED = "listed", "Listed"
+    RECEIVED = "received", "Received"
+    MISSING = "missing", "Missing at receipt"
+    UNEXPECTED = "unexpected", "Scanned at receipt but not listed"
+    FOUND = "found", "Found later (received)"
+    LOST = "lost", "Lost (voided)"
+    RETURNED = "returned", "Returned to the sender"
+
+
+class HandoverLine(models.Model):
+    handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="lines")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="handover_lines")
+    status = models.CharField(max_length=12, choices=LineStatus.choices, default=LineStatus.LISTED)
+    resolved_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["handover", "card"], name="card_once_per_handover"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handover_id}:{self.card_id} {self.status}"
+
+
+class StocktakeState(models.TextChoices):
+    OPEN = "open", "Counting"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Stocktake(models.Model):
+    """A location counts (scans) its physical cards; differences are shown and recorded."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stocktakes")
+    state = models.CharField(
+        max_length=12, choices=StocktakeState.choices, default=StocktakeState.OPEN
+    )
+    note = models.TextField(blank=True)
+    started_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Figures kept at confirmation.
+    expected_count = models.PositiveIntegerField(null=True, blank=True)
+    counted_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"ST{self.pk:06d} {self.location.code}"
+
+
+class StocktakeCount(models.Model):
+    """One card scanned during a stocktake."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.PROTECT, related_name="counts")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    counted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    counted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "card"], name="card_counted_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stocktake_id}:{self.card_id}"
+
+
+class DifferenceKind(models.TextChoices):
+    MISSING = "missing", "Expected here but not counted"
+    UNEXPECTED = "unexpected", "Counted here but not expected"
+
+
+class StocktakeDifference(models.Model):
+    """A difference recorded when the count was confirmed."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.PROTECT, related_name="differences")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=DifferenceKind.choices)
+    card_state = models.CharField(max_length=12, choices=CardState.choices)
+    card_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.stocktake_id}:{self.card_id} {self.kind}"

@@ -1,0 +1,6 @@
+"""Stock services: batches (production), handovers between locations, stocktakes.
+
+Each public service is one business operation (``@business_operation``) and every card
+state or location change goes through ``membercard.cards.lifecycle.transition``, which
+writes the stock movement.
+"""
