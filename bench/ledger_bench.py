@@ -132,9 +132,11 @@ def seed(*, threads: int, stores: int, cards: int) -> Seed:
     from membercard.cards.models import Card, CardProduct
     from membercard.core.actors import Actor
     from membercard.core.models import Location, LocationKind, Role, Staff
+    from membercard.inventory import movements
     from membercard.ledger.services import sell_card
+    from membercard.loyalty.services import set_prepaid_limits
 
-    Location.objects.create(code="HQ", name="Head office", kind=LocationKind.HQ)
+    hq = Location.objects.create(code="HQ", name="Head office", kind=LocationKind.HQ)
     shops = [
         Location.objects.create(code=f"S{i:02d}", name=f"Store {i}", kind=LocationKind.STORE)
         for i in range(1, stores + 1)
@@ -173,6 +175,17 @@ def seed(*, threads: int, stores: int, cards: int) -> Seed:
         for i, number in enumerate(sorted(card_numbers))
     ]
     Card.objects.bulk_create(stock)
+    movements.record_new_cards(stock, event="card.registered", by=None)
+    # The bench cards carry far more than a real card may (prepaid limits): lift the limits.
+    finance = Staff.objects.create_user(
+        username="bench-finance", password=None, role=Role.HQ_FINANCE, location=hq
+    )
+    set_prepaid_limits(
+        actor=Actor.for_staff(finance),
+        anonymous_limit_minor=10**9,
+        registered_limit_minor=10**9,
+        reason="ledger bench",
+    )
     for i, card in enumerate(stock):
         sell_card(
             actor=sellers[i % stores],

@@ -7,6 +7,7 @@ MEMBERCARD_CURRENCY     default CNY; MEMBERCARD_CURRENCY_DIGITS default 2
 MEMBERCARD_TIME_ZONE    default Asia/Shanghai
 MEMBERCARD_DAY_CUTOFF_HOUR  default 4: operations before 04:00 belong to the previous day
 MEMBERCARD_DEBUG        default off
+MEMBERCARD_API_THROTTLE_PER_KEY / _PER_ADDRESS  default 120 / 300 card reads a minute
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "membercard.ledger",
     "membercard.web",
     "membercard.ops",
+    "ninja",
+    "membercard.api",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +145,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Uploaded files (gift pictures); served by the front web server in production.
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -150,6 +156,13 @@ X_FRAME_OPTIONS = "DENY"
 MEMBERCARD_CURRENCY = os.environ.get("MEMBERCARD_CURRENCY", "CNY").upper()
 MEMBERCARD_CURRENCY_DIGITS = int(os.environ.get("MEMBERCARD_CURRENCY_DIGITS", "2"))
 MEMBERCARD_DAY_CUTOFF_HOUR = int(os.environ.get("MEMBERCARD_DAY_CUTOFF_HOUR", "4"))
+# POS API throttle (card-number guessing): requests per minute to look-ups and card reads,
+# per terminal key and per client address; counted in the database, so exact across workers.
+MEMBERCARD_API_THROTTLE_PER_KEY = int(os.environ.get("MEMBERCARD_API_THROTTLE_PER_KEY", "120"))
+MEMBERCARD_API_THROTTLE_PER_ADDRESS = int(
+    os.environ.get("MEMBERCARD_API_THROTTLE_PER_ADDRESS", "300")
+)
+MEMBERCARD_API_THROTTLE_WINDOW_SECONDS = 60
 
 LOGGING = {
     "version": 1,

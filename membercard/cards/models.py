@@ -172,6 +172,14 @@ class Card(models.Model):
                 name="card_in_stock_has_location",
             ),
         ]
+        indexes = [
+            # Stock pages and the API's /stock list a location's sellable cards by number.
+            models.Index(
+                fields=["location", "number"],
+                condition=Q(state="in_stock"),
+                name="card_stock_by_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

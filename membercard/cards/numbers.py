@@ -17,6 +17,7 @@ This module is pure Python (stdlib only) so it can be tested without Django.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
@@ -134,8 +135,12 @@ def looks_like_payment_card(number: str) -> bool:
     )
 
 
+@functools.cache
 def _prefix_may_be_payment(prefix: str) -> bool:
-    """Whether some number starting with ``prefix`` could fall in a payment-card range."""
+    """Whether some number starting with ``prefix`` could fall in a payment-card range.
+
+    Cached: a short prefix means trying up to 10**4 tails, and batches generate 100 000
+    numbers with the same prefix."""
     missing = _BRAND_PREFIX_DIGITS - len(prefix)
     if missing <= 0:
         return payment_brand(prefix) is not None
@@ -177,5 +182,5 @@ def generate_number(prefix: str, length: int) -> str:
     """
     validate_prefix_and_length(prefix, length)
     random_count = length - len(prefix) - 1
-    payload = prefix + "".join(secrets.choice("0123456789") for _ in range(random_count))
+    payload = prefix + str(secrets.randbelow(10**random_count)).zfill(random_count)
     return payload + luhn_check_digit(payload)

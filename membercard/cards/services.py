@@ -19,6 +19,9 @@ from membercard.ledger.models import AccountKind, Operation, OperationKind, Tran
 from membercard.ledger.posting import Entry, lock_cards, post
 from membercard.ledger.services.checks import COUNTER_ROLES, MANAGER_ROLES, check_tender
 from membercard.ledger.transactions import business_operation
+from membercard.loyalty.models import LotEvent
+from membercard.loyalty.services import tiers
+from membercard.loyalty.services.points import PointsBook
 
 STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK, Role.STORE_MANAGER})
 
@@ -57,7 +60,8 @@ def replace_card(
     *, actor: Actor, old_number: str, new_number: str, idempotency_key: str, reason: str = ""
 ) -> Operation:
     """A lost or damaged card is replaced by a card of the same product from the actor's
-    stock: principal, bonus, points, member, expiry and PIN move to the new card."""
+    stock: principal, bonus, points (lot by lot), tier, member, expiry and PIN move to the
+    new card."""
     request = {"old": old_number, "new": new_number}
     claim = idempotency.claim(
         actor=actor, key=idempotency_key, service="replace_card", request=request
@@ -81,10 +85,14 @@ def replace_card(
         old,
         fields={"related_card": new, "reason": reason.strip()},
     )
-    for kind in (AccountKind.CARD_PRINCIPAL, AccountKind.CARD_BONUS, AccountKind.CARD_POINTS):
+    for kind in (AccountKind.CARD_PRINCIPAL, AccountKind.CARD_BONUS):
         source = old_accounts.by_kind(kind)
         entry.move(source, new_accounts.by_kind(kind), source.balance)
-    operation = post(entry, actor=actor)
+    # Points move lot by lot, each keeping its expiry; tier and points owed follow.
+    book = PointsBook(entry, old_accounts.points)
+    book.move_all(to_card=new, to_account=new_accounts.points)
+    operation = book.post(actor=actor)
+    tiers.carry_over(old=old, new=new, operation=operation, actor=actor)
     document = {"operation": operation}
     transition(
         new,
@@ -129,7 +137,8 @@ def recover_card(
     *, actor: Actor, card_number: str, idempotency_key: str, tender: str = "cash"
 ) -> Operation:
     """A one-time card spent to zero is handed back: its deposit (if any) is paid back,
-    left-over points lapse, and the card sits at this location as ``recovered``."""
+    left-over points lapse (every lot), its tier and any points owed end, and the card
+    sits at this location as ``recovered``."""
     claim = idempotency.claim(
         actor=actor,
         key=idempotency_key,
@@ -160,8 +169,14 @@ def recover_card(
             house_account(AccountKind.TENDER, location=actor.location, tender=tender),
             deposit,
         )
-    entry.move(accounts.points, house_account(AccountKind.POINTS_EXPIRED), accounts.points.balance)
-    operation = post(entry, actor=actor)
+    book = PointsBook(entry, accounts.points)
+    book.take(
+        accounts.points.balance,
+        credit=house_account(AccountKind.POINTS_EXPIRED),
+        event=LotEvent.LAPSE,
+    )
+    operation = book.post(actor=actor)
+    tiers.reset(card=card, operation=operation, actor=actor, reason="Card handed back.")
     transition(
         card,
         CardState.RECOVERED,

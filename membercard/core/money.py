@@ -6,7 +6,13 @@ here, so the rule is stated and tested in one place:
 
 * Discounts round **down** to the minor unit: the customer never gets more
   discount than the rate gives (a 9.5 % discount on 1.99 is 0.18, not 0.19).
-* Points round **down** to a whole point.
+* Points round **down** to a whole point, once, after every multiplier (tier,
+  campaign) is applied: ``points_earned``.
+* Points paying for a purchase (a product's conversion rule, e.g. 100 points =
+  1.00): their value rounds **down** to the minor unit (``points_value_minor``), and
+  the points charged for that value round **up** (``points_for_value``), so the
+  customer is never charged a point more than the value they get, and never gets
+  value for a fraction of a point.
 * Pro-rata splits (a partial refund over principal and bonus) round down on
   the running total, so the parts of several partial refunds always add up to
   exactly the whole.
@@ -52,6 +58,39 @@ def discount_of(gross_minor: int, rate_bp: int) -> int:
 def points_for(net_minor: int, points_per_unit: int, multiplier_pct: int = 100) -> int:
     """Points earned on ``net_minor``: ``points_per_unit`` per major unit, rounded down."""
     return net_minor * points_per_unit * multiplier_pct // (100 * 10 ** minor_digits())
+
+
+def points_earned(base_minor: int, points_per_unit: int, *multipliers_pct: int) -> int:
+    """Points on ``base_minor``: ``points_per_unit`` per major unit, times each multiplier
+    (percent: 150 = one and a half), rounded down once at the end.
+
+    Rounding once keeps 1.5x tier and 2x campaign exactly 3x: 10.99 at 1 point per unit
+    earns 32 (32.97), not 2 * floor(1.5 * 10) = 30.
+    """
+    numerator = base_minor * points_per_unit
+    denominator = 10 ** minor_digits()
+    for pct in multipliers_pct:
+        numerator *= pct
+        denominator *= 100
+    return numerator // denominator
+
+
+def points_value_minor(points: int, conversion_points: int, conversion_value_minor: int) -> int:
+    """What ``points`` are worth off a purchase under a conversion rule
+    (``conversion_points`` points = ``conversion_value_minor``), rounded down.
+
+    Accounting: the value is a discount, not a payment. The purchase's gross minus its
+    discount (rate discount + points value) is its net; the points leave the card for the
+    store's ``points_redeemed`` account in the points unit, and no money moves for them
+    (the store simply takes less). The operation's ``details`` keep ``points_redeemed``
+    and ``points_off_minor`` apart from the rate discount.
+    """
+    return points * conversion_value_minor // conversion_points
+
+
+def points_for_value(value_minor: int, conversion_points: int, conversion_value_minor: int) -> int:
+    """The fewest points worth at least ``value_minor`` under the conversion rule (rounded up)."""
+    return -(-value_minor * conversion_points // conversion_value_minor)
 
 
 def pro_rata(total: int, part_of: int, whole: int) -> int:

@@ -156,8 +156,21 @@ class Stocktake(models.Model):
     expected_count = models.PositiveIntegerField(null=True, blank=True)
     counted_count = models.PositiveIntegerField(null=True, blank=True)
 
+    cancelled_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-pk"]
+        constraints = [
+            # One count at a time per location (the service refuses too; this is the last word).
+            models.UniqueConstraint(
+                fields=["location"],
+                condition=Q(state="open"),
+                name="one_open_stocktake_per_location",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"ST{self.pk:06d} {self.location.code}"

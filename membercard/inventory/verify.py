@@ -5,10 +5,25 @@ can never have been in two places."""
 from __future__ import annotations
 
 from membercard.cards.models import Card
+from membercard.cards.states import AT_A_LOCATION, CardState, can_transition
 from membercard.inventory.models import StockMovement
 from membercard.ledger.verify import Summary
 
 CHUNK = 2000
+# A card's first movement creates it: on order (a batch's numbers) or straight into stock.
+FIRST_STATES = frozenset({CardState.PRODUCED, CardState.IN_STOCK})
+
+
+def _step_problem(from_state: str, to_state: str, to_location: int | None) -> str | None:
+    """Why one movement is not a change the card state machine allows, or None."""
+    if to_state not in CardState.values or (from_state and from_state not in CardState.values):
+        return f"names an unknown state ({from_state or 'nowhere'} to {to_state})"
+    allowed = can_transition(from_state, to_state) if from_state else to_state in FIRST_STATES
+    if not allowed:
+        return f"goes from {from_state or 'nowhere'} to {to_state}, which is not a card transition"
+    if (to_state in AT_A_LOCATION) != (to_location is not None):
+        return f"leaves the card {to_state} at {to_location}"
+    return None
 
 
 def _replay(card: Card, moves: list[tuple]) -> str | None:
@@ -20,6 +35,8 @@ def _replay(card: Card, moves: list[tuple]) -> str | None:
                 f"{from_state or 'nowhere'}@{from_location} but the card was "
                 f"{state or 'nowhere'}@{location}"
             )
+        if problem := _step_problem(from_state, to_state, to_location):
+            return f"card {card.number}: movement {movement_id} ({event}) {problem}"
         state, location = to_state, to_location
     if (state, location) != (card.state, card.location_id):
         return (

@@ -118,6 +118,8 @@ class OperationKind(models.TextChoices):
     CARD_UNFROZEN = "card_unfrozen", "Card unfrozen"
     CARD_REPLACEMENT = "card_replacement", "Balance moved to a replacement card"
     CARD_RECOVERY = "card_recovery", "One-time card recovered"
+    GIFT_REDEMPTION = "gift_redemption", "Gift redemption"
+    POINTS_EXPIRE = "points_expire", "Points expired"
 
 
 class Operation(models.Model):

@@ -27,17 +27,16 @@ def lock_cards(*numbers: str) -> list[Card]:
     locks always in id order means two operations on the same pair of cards
     (a replacement and a purchase, say) can never wait on each other in a cycle.
     """
-    ids = dict(Card.objects.filter(number__in=numbers).values_list("number", "pk"))
-    missing = [n for n in numbers if n not in ids]
-    if missing:
-        raise CardNotFound()
+    # One statement: rows are locked in the order the sort returns them.
     locked = {
         c.number: c
         for c in Card.objects.select_for_update(of=("self",))
         .select_related("product", "member")
-        .filter(pk__in=sorted(ids.values()))
+        .filter(number__in=numbers)
         .order_by("pk")
     }
+    if any(n not in locked for n in numbers):
+        raise CardNotFound()
     return [locked[n] for n in numbers]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from membercard.inventory.verify import verify_stock
 from membercard.ledger.verify import Summary, verify_ledger
+from membercard.loyalty.verify import verify_gift_stock, verify_points
 
 
 def run_all_checks() -> list[Summary]:
-    return [verify_ledger(), verify_stock()]
+    return [verify_ledger(), verify_stock(), verify_points(), verify_gift_stock()]

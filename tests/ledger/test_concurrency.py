@@ -325,7 +325,7 @@ def test_refund_that_waited_for_a_replacement_goes_to_the_new_card(shop, monkeyp
 
     assert replacement == "ok"
     assert verify_ledger().problems == []
-    assert refunded == "ok"  # today: "card_not_active"
+    assert refunded == "ok"
     assert value_of(new) == 10_000
 
 

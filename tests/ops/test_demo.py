@@ -10,13 +10,15 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from membercard.cards import numbers
-from membercard.cards.models import Card, CardProduct
+from membercard.cards.models import Batch, BatchStatus, Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.models import Location, LocationKind, Role, Staff
+from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.ledger.models import Account, Operation, OperationKind, Transfer
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import Member
 from membercard.ops import demo
+from membercard.ops.verification import run_all_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +139,15 @@ def test_demo_loads_once_and_its_ledger_verifies():
     assert recovery.net_minor == 1_000  # the deposit went back
 
     assert verify_ledger().problems == []
+    # Stock arrived the real way: a received batch per product, a handover to each store
+    # (one with a card missing at receipt, found later), and every check of verify is clean.
+    assert set(Batch.objects.values_list("status", flat=True)) == {BatchStatus.RECEIVED}
+    assert Batch.objects.count() == 4
+    handovers = Handover.objects.order_by("pk")
+    assert [h.to_location.code for h in handovers] == ["S01", "S02"]
+    assert [h.state for h in handovers] == [HandoverState.RECEIVED, HandoverState.CLOSED]
+    assert HandoverLine.objects.filter(status=LineStatus.FOUND).count() == 1
+    assert all(summary.problems == [] for summary in run_all_checks())
 
     # Running it again changes nothing.
     before = counts()

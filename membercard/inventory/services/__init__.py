@@ -2,5 +2,6 @@
 
 Each public service is one business operation (``@business_operation``) and every card
 state or location change goes through ``membercard.cards.lifecycle.transition``, which
-writes the stock movement.
+writes the stock movement; batch-wide work writes the very same movements in bulk
+(``membercard.inventory.movements.record_bulk``).
 """

@@ -24,9 +24,19 @@ from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards, post
 from membercard.ledger.services.checks import MANAGER_ROLES, handed_back_since
 from membercard.ledger.transactions import business_operation
+from membercard.loyalty.models import LotEvent
+from membercard.loyalty.policies import lot_expiry, policy_for
+from membercard.loyalty.services import gifts, standing, tiers
+from membercard.loyalty.services.points import PointsBook
 
 REVERSIBLE = frozenset(
-    {OperationKind.CARD_SALE, OperationKind.TOP_UP, OperationKind.PURCHASE, OperationKind.REFUND}
+    {
+        OperationKind.CARD_SALE,
+        OperationKind.TOP_UP,
+        OperationKind.PURCHASE,
+        OperationKind.REFUND,
+        OperationKind.GIFT_REDEMPTION,
+    }
 )
 BUCKETS = {
     "principal": (AccountKind.CARD_PRINCIPAL, AccountKind.ADJUSTMENTS),
@@ -107,6 +117,8 @@ def reverse(
             transfer.amount,
         )
     operation = post(entry, actor=actor)
+    _undo_loyalty(original, operation, actor)
+    gifts.after_reversal(original=original, reversal=operation, actor=actor)
     if original.kind == OperationKind.CARD_SALE:
         transition(
             card,
@@ -122,6 +134,20 @@ def reverse(
             pin_hash="",
         )
     return claim.complete(operation)
+
+
+def _undo_loyalty(original: Operation, reversal: Operation, actor: Actor) -> None:
+    """What loyalty kept about ``original`` is undone with it: its points lots changes
+    (mirrored), the points it made the card owe or repaid, the tier it reached."""
+    book = PointsBook(Entry(OperationKind.REVERSAL, reversal.card))
+    book.mirror(original)
+    book.save(reversal)
+    standing.cancel_owed(reversal.card, original.details.get("points_owed", 0))
+    standing.owe_points(reversal.card, original.details.get("points_debt_repaid", 0))
+    if original.kind == OperationKind.PURCHASE:
+        tiers.revert_upgrade(original=original, reversal=reversal, actor=actor)
+    elif original.kind == OperationKind.CARD_SALE:
+        tiers.reset(card=reversal.card, operation=reversal, actor=actor, reason="Sale reversed.")
 
 
 @business_operation
@@ -152,7 +178,8 @@ def adjust(
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
         raise CardNotActive("Only a card in a customer's hands can be adjusted.", state=card.state)
     card_kind, house_kind = BUCKETS[bucket]
-    card_account = card_accounts(card).by_kind(card_kind)
+    accounts = card_accounts(card)
+    card_account = accounts.by_kind(card_kind)
     house = house_account(house_kind)
     entry = Entry(
         OperationKind.ADJUSTMENT,
@@ -164,6 +191,18 @@ def adjust(
             "details": {"bucket": bucket, "delta": delta},
         },
     )
+    if bucket == "points":
+        # Points added are a lot of their own (expiring as if earned today); points taken
+        # come from the lots closest to expiry.
+        book = PointsBook(entry, accounts.points)
+        if delta > 0:
+            policy, on = policy_for(card.product), today()
+            book.earn(
+                delta, source=house, on=on, expires_on=lot_expiry(policy, on), event=LotEvent.ADJUST
+            )
+        else:
+            book.take(-delta, credit=house, event=LotEvent.ADJUST)
+        return claim.complete(book.post(actor=actor))
     if delta > 0:
         entry.move(house, card_account, delta)
     else:

@@ -15,11 +15,12 @@ from membercard.core.errors import (
     NotFound,
     RefundExceedsPurchase,
 )
-from membercard.core.money import check_amount, discount_of, points_for
+from membercard.core.money import check_amount
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import CardAccounts, card_accounts, house_account
+from membercard.ledger.days import today
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
-from membercard.ledger.posting import Entry, lock_cards, post
+from membercard.ledger.posting import Entry, lock_cards
 from membercard.ledger.services.checks import (
     COUNTER_ROLES,
     check_pin,
@@ -28,6 +29,10 @@ from membercard.ledger.services.checks import (
     handed_back_since,
 )
 from membercard.ledger.transactions import business_operation
+from membercard.loyalty.models import LotEvent
+from membercard.loyalty.policies import lot_expiry, policy_for
+from membercard.loyalty.services import earning, standing, tiers
+from membercard.loyalty.services.points import PointsBook, lot_created_by
 
 
 def _split_spend(accounts: CardAccounts, amount: int, order: str) -> tuple[int, int]:
@@ -49,13 +54,16 @@ def purchase(
     pay_with_balance: bool = True,
     allow_split: bool = False,
     other_tender: str = "",
+    redeem_points: int = 0,
     pin: str | None = None,
     reference: str = "",
     read_as: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> Operation:
-    """A purchase of ``amount_minor`` gross: discount, pay from balance (and the rest
-    otherwise when ``allow_split``), earn points on the net amount."""
+    """A purchase of ``amount_minor`` gross: discount (the card's tier rate, else the
+    product's), optionally ``redeem_points`` paying part of it under the product's
+    conversion rule, pay from balance (and the rest otherwise when ``allow_split``), earn
+    points as a new lot. A tier reached by this purchase applies from the next one."""
     request = {
         "card": card_number,
         "amount_minor": amount_minor,
@@ -64,6 +72,8 @@ def purchase(
         "other_tender": other_tender,
         "reference": reference,
     }
+    if redeem_points:
+        request["redeem_points"] = redeem_points
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="purchase", request=request)
     if claim.replay:
         return claim.replay
@@ -74,37 +84,70 @@ def purchase(
     ensure_usable(card)
     product = card.product
     accounts = card_accounts(card)
+    policy, on = policy_for(product), today()
 
-    discount = discount_of(amount_minor, product.discount_rate_bp) if product.has_discount else 0
-    net = amount_minor - discount
+    terms = earning.purchase_terms(
+        card=card, policy=policy, gross_minor=amount_minor, redeem_points=redeem_points
+    )
+    net = amount_minor - terms.total_discount_minor
     available = accounts.value if (pay_with_balance and product.has_stored_value) else 0
     from_balance = min(available, net)
     if from_balance < net and pay_with_balance and product.has_stored_value and not allow_split:
         raise InsufficientBalance(available_minor=available, needed_minor=net)
-    if from_balance:
+    if from_balance or terms.points_redeemed:
         check_pin(card, pin)
     from_principal, from_bonus = _split_spend(accounts, from_balance, product.spend_order)
-    points = points_for(net, product.points_per_unit) if product.has_points else 0
+    earned = earning.points_to_earn(
+        card=card,
+        policy=policy,
+        tier=terms.tier,
+        net_minor=net,
+        from_bonus_minor=from_bonus,
+        paid_other_minor=net - from_balance,
+        location=actor.location,
+        on=on,
+    )
+    details = {"points_earned": earned.points, **terms.details(), **earned.details()}
 
     entry = Entry(
         OperationKind.PURCHASE,
         card,
         fields={
             "gross_minor": amount_minor,
-            "discount_minor": discount,
+            "discount_minor": terms.total_discount_minor,
             "net_minor": net,
             "paid_other_minor": net - from_balance,
             "tender": other_tender if net > from_balance else "",
             "reference": reference[:64],
             "read_as": read_as,
-            "details": {"points_earned": points},
+            "details": details,
         },
     )
-    redeemed = house_account(AccountKind.VALUE_REDEEMED, location=actor.location)
-    entry.move(accounts.principal, redeemed, from_principal)
-    entry.move(accounts.bonus, redeemed, from_bonus)
-    entry.move(house_account(AccountKind.POINTS_ISSUED), accounts.points, points)
-    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))
+    # House accounts are looked up only for legs that move something (a query each).
+    if from_balance:
+        redeemed = house_account(AccountKind.VALUE_REDEEMED, location=actor.location)
+        entry.move(accounts.principal, redeemed, from_principal)
+        entry.move(accounts.bonus, redeemed, from_bonus)
+    book = PointsBook(entry, accounts.points)
+    if terms.points_redeemed:
+        book.spend(
+            terms.points_redeemed,
+            credit=house_account(AccountKind.POINTS_REDEEMED, location=actor.location),
+            on=on,
+        )
+    repaid = standing.repay_owed(card, earned.points)
+    if repaid:
+        details["points_debt_repaid"] = repaid
+    if earned.points > repaid:
+        book.earn(
+            earned.points - repaid,
+            source=house_account(AccountKind.POINTS_ISSUED),
+            on=on,
+            expires_on=lot_expiry(policy, on),
+        )
+    operation = book.post(actor=actor, occurred_at=occurred_at)
+    tiers.upgrade_after_purchase(card=card, operation=operation, actor=actor)
+    return claim.complete(operation)
 
 
 # Refunds ----------------------------------------------------------------------
@@ -161,7 +204,8 @@ def refund(
     occurred_at: dt.datetime | None = None,
 ) -> Operation:
     """Refund (part of) a purchase: value back to the buckets it came from, the part paid
-    otherwise back by the same tender, and the points it earned taken back pro rata."""
+    otherwise back by the same tender, the points it earned taken back pro rata (claw-back,
+    see ``_claw_back``) and the points that paid part of it given back pro rata."""
     request = {"operation": operation_id, "amount_minor": amount_minor, "reason": reason}
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="refund", request=request)
     if claim.replay:
@@ -216,8 +260,7 @@ def refund(
         ),
     )
     accounts = card_accounts(card)
-    points_back = min(points_due, accounts.points.balance)
-
+    details: dict[str, int] = {}
     entry = Entry(
         OperationKind.REFUND,
         card,
@@ -228,14 +271,43 @@ def refund(
             "tender": original.tender if share["other"] else "",
             "refund_of": original,
             "reason": reason.strip(),
-            "details": {
-                "points_taken_back": points_back,
-                "points_shortfall": points_due - points_back,
-            },
+            "details": details,
         },
     )
     redeemed = house_account(AccountKind.VALUE_REDEEMED, location=original.location)
     entry.move(redeemed, accounts.principal, share["principal"])
     entry.move(redeemed, accounts.bonus, share["bonus"])
-    entry.move(accounts.points, house_account(AccountKind.POINTS_ISSUED), points_back)
-    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at))
+    book = PointsBook(entry, accounts.points)
+    # Points that paid part of the purchase come back pro rata, to the lots they left; that
+    # comes first, so the claw-back below can take from them rather than fall short.
+    points_paid = original.details.get("points_redeemed", 0)
+    if points_paid:
+        returned = max(
+            0,
+            points_paid * refunded_after // original.net_minor
+            - sum(r.details.get("points_returned", 0) for r in earlier),
+        )
+        source = house_account(AccountKind.POINTS_REDEEMED, location=original.location)
+        book.give_back(returned, source=source, drawn_by=original)
+    _claw_back(book, original, points_due, details)
+    if points_paid:
+        details["points_returned"] = returned
+    return claim.complete(book.post(actor=actor, occurred_at=occurred_at))
+
+
+def _claw_back(book: PointsBook, original: Operation, points_due: int, details: dict) -> None:
+    """Take back the points a refunded purchase earned: from the lot it created first, then
+    from the card's other lots (closest to expiry first). What the card no longer holds is
+    the shortfall; where the product lets points go negative the card owes it (paid from
+    the next points earned), else it is written off."""
+    back = book.take(
+        points_due,
+        credit=house_account(AccountKind.POINTS_ISSUED),
+        event=LotEvent.TAKE_BACK,
+        first=lot_created_by(original),
+        all_or_nothing=False,
+    )
+    details.update(points_taken_back=back, points_shortfall=points_due - back)
+    if points_due > back and policy_for(book.card.product).points_may_go_negative:
+        standing.owe_points(book.card, points_due - back)
+        details["points_owed"] = points_due - back

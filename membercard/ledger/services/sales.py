@@ -33,6 +33,7 @@ from membercard.ledger.services.checks import (
 )
 from membercard.ledger.transactions import business_operation
 from membercard.loyalty.models import Member
+from membercard.loyalty.services import limits
 
 STORE_TOP_UP_ROLES = frozenset({Role.STORE_MANAGER, Role.STORE_CASHIER})
 
@@ -53,7 +54,8 @@ def sell_card(
     """A card in stock at the seller's location becomes active with its first value.
 
     The customer pays initial value + card fee + deposit by ``tender``; a bonus
-    by the product's rule is granted from HQ's promotions.
+    by the product's rule is granted from HQ's promotions. The product may require a
+    member; value + bonus must fit the prepaid limit (anonymous or registered).
     """
     request = {
         "card": card_number,
@@ -82,6 +84,7 @@ def sell_card(
     if product.pin_required and not pin:
         raise ValidationFailed("This card needs a PIN to pay: set one at sale.", field="pin")
     bonus = policies.bonus_for(product, initial_value_minor)
+    limits.check_sale(product=product, member=member, value_minor=initial_value_minor + bonus)
 
     accounts = card_accounts(card)
     till = (
@@ -140,7 +143,8 @@ def top_up(
     read_as: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> Operation:
-    """Add value to a rechargeable card: HQ always, a store only where the product allows."""
+    """Add value to a rechargeable card: HQ always, a store only where the product allows;
+    value + bonus after it must fit the card's prepaid limit (anonymous or registered)."""
     request = {"card": card_number, "amount_minor": amount_minor, "tender": tender}
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="top_up", request=request)
     if claim.replay:
@@ -157,8 +161,9 @@ def top_up(
     if not product.rechargeable:
         raise ProductPolicyViolation(f"{product.name} is a one-time card: it cannot be topped up.")
     bonus = policies.bonus_for(product, amount_minor)
-
     accounts = card_accounts(card)
+    limits.check_top_up(card=card, value_minor=accounts.value, adding_minor=amount_minor + bonus)
+
     entry = Entry(
         OperationKind.TOP_UP,
         card,

@@ -48,6 +48,7 @@ from membercard.ops.demo.catalog import (
 )
 from membercard.ops.demo.history import partial_refunds, purchases, sell_cards, top_ups
 from membercard.ops.demo.setup import DemoRun, Say, create_login, set_up
+from membercard.ops.demo.stock import stock_up
 from membercard.ops.demo.stories import pick_story_cards, tell_stories
 
 __all__ = [
@@ -139,8 +140,10 @@ def load_demo(*, say: Say = print, seed: int = DEFAULT_SEED) -> DemoRun:
     def step(title: str) -> None:
         say(f"{title} ... ({time.monotonic() - started:.1f} s)")
 
-    step("Setting up locations, staff, products and card stock")
+    step("Setting up locations, staff and products")
     set_up(run)
+    step("Ordering cards, receiving them at HQ, handing them over to the stores")
+    stock_up(run)
     step("Selling cards")
     sell_cards(run)
     story_cards = pick_story_cards(run)

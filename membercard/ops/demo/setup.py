@@ -7,7 +7,6 @@ when they buy a card.
 from __future__ import annotations
 
 import random
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,12 +16,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Sum
 
-from membercard.cards import numbers
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.models import Location, Staff
-from membercard.inventory import movements
 from membercard.ledger.models import AccountKind
 from membercard.loyalty.models import Member
 from membercard.loyalty.services import find_or_register_member
@@ -33,10 +30,8 @@ from membercard.ops.demo.catalog import (
     LOGINS,
     MOBILE_PREFIXES,
     PRODUCTS,
-    STOCK,
     SURNAMES,
     TENDERS,
-    UID_EVERY,
     Login,
 )
 
@@ -146,55 +141,16 @@ def create_products(run: DemoRun) -> None:
         run.products[product.code] = product
 
 
-def unique_numbers(product: CardProduct, count: int, taken: set[str]) -> list[str]:
-    """``count`` new card numbers for ``product``, none in ``taken`` (which grows)."""
-    fresh: list[str] = []
-    while len(fresh) < count:
-        number = numbers.generate_number(product.number_prefix, product.number_length)
-        if number not in taken:  # a collision: draw again
-            taken.add(number)
-            fresh.append(number)
-    return fresh
-
-
-def unique_uid(taken: set[str]) -> str:
-    while True:
-        uid = secrets.token_hex(4).upper()
-        if uid not in taken:
-            taken.add(uid)
-            return uid
-
-
-def create_stock(run: DemoRun) -> int:
-    """Put the planned cards in stock at HQ and the stores; one in three gets an RFID UID."""
-    taken_numbers = set(Card.objects.values_list("number", flat=True))
-    taken_uids = set(Card.objects.exclude(uid=None).values_list("uid", flat=True))
-    cards: list[Card] = []
-    for code, plan in STOCK.items():
-        for product_code, count in plan.items():
-            product = run.products[product_code]
-            for number in unique_numbers(product, count, taken_numbers):
-                uid = unique_uid(taken_uids) if len(cards) % UID_EVERY == 0 else None
-                cards.append(
-                    Card(number=number, uid=uid, product=product, location=run.locations[code])
-                )
-    Card.objects.bulk_create(cards, batch_size=200)
-    movements.record_new_cards(cards, event="card.registered", by=None)
-    return len(cards)
-
-
 @transaction.atomic
 def set_up(run: DemoRun) -> None:
-    """Locations, staff (all but the admin, who comes last), products and card stock."""
+    """Locations, staff (all but the admin, who comes last) and products."""
     create_locations(run)
     run.password_hashes = hash_passwords(LOGINS)
     for login in LOGINS:
         if login.username != COMPLETION_LOGIN:
             create_login(run, login)
     create_products(run)
-    count = create_stock(run)
     run.say(f"  {len(LOCATIONS)} locations, {len(run.staff)} staff, {len(PRODUCTS)} products")
-    run.say(f"  {count} cards in stock")
 
 
 # Members -------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""The NinjaAPI instance: routers, authentication, error handlers, the OpenAPI document.
+
+Served at ``/api/v1/``: the schema at ``openapi.json``, Swagger UI at ``docs`` (from
+django-ninja's own static files, no CDN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+
+from membercard.api import errors
+from membercard.api.auth import TerminalKey
+from membercard.api.endpoints import cards, money, operations, stock
+
+DESCRIPTION = """\
+The card system's API for tills and kiosks. Authenticate with a terminal key
+(`Authorization: Bearer mct_…`, made at HQ with `membercard terminal-key create`); a key
+acts as a cashier at its store.
+
+* Money is an integer count of minor units; every body with money carries `currency`.
+* Errors are `application/problem+json` with a stable `code`.
+* Money-changing requests need an `Idempotency-Key` header: retry with the same key and
+  body after a timeout and you get the first answer (`Idempotent-Replayed: true`), never
+  a second charge.
+* Card reads are throttled per key and per client address (429 with `Retry-After`).
+"""
+
+ERROR_EXAMPLES = {
+    400: ("malformed_request", "The request body is not valid JSON."),
+    401: ("not_authenticated", "Send a valid, unrevoked terminal key."),
+    403: ("not_permitted", "Only headquarters may top up Gold value card cards."),
+    404: ("card_not_found", "No card with that number."),
+    409: ("idempotency_conflict", "This idempotency key was already used for a different request."),
+    422: ("validation_error", "header Idempotency-Key: Field required"),
+    429: ("throttled", "Too many card reads for this key; try again in 12 s."),
+}
+
+
+class PosAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any):
+        schema = super().get_openapi_schema(**kwargs)
+        finish_schema(schema)
+        return schema
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    ref = schema.get("$ref", "")
+    return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def _add_example(content: dict, components: dict) -> None:
+    for media in content.values():
+        examples = _resolve(media.get("schema", {}), components).get("examples")
+        if examples and "example" not in media:
+            media["example"] = examples[0]
+
+
+def finish_schema(schema: dict) -> None:
+    """What django-ninja does not say by itself: problems are ``application/problem+json``
+    (with an example each), 429 carries ``Retry-After``, 201 may carry
+    ``Idempotent-Replayed``; every body gets an example."""
+    components = schema.get("components", {}).get("schemas", {})
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            body = operation.get("requestBody")
+            if body:
+                _add_example(body.get("content", {}), components)
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content") or {}
+                code = int(status)
+                if code >= 400 and "application/json" in content:
+                    media = content.pop("application/json")
+                    problem_code, detail = ERROR_EXAMPLES.get(code, ("domain_error", "Refused."))
+                    media["example"] = {
+                        "type": f"urn:membercard:problem:{problem_code}",
+                        "title": errors.TITLES.get(problem_code, detail),
+                        "status": code,
+                        "detail": detail,
+                        "code": problem_code,
+                    }
+                    content[errors.PROBLEM_JSON] = media
+                    response["content"] = content
+                if code == 429:
+                    response["headers"] = {
+                        "Retry-After": {
+                            "description": "Seconds until the next window.",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        }
+                    }
+                if code == 201:
+                    response["headers"] = {
+                        "Idempotent-Replayed": {
+                            "description": "`true` when this answers a replayed request.",
+                            "schema": {"type": "string", "enum": ["true"]},
+                        }
+                    }
+                _add_example(content, components)
+
+
+api = PosAPI(
+    title="membercard POS API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=TerminalKey(),
+)
+errors.install(api)
+api.add_router("/cards", cards.router)
+api.add_router("/cards", money.router)
+api.add_router("/operations", operations.router)
+api.add_router("/stock", stock.router)

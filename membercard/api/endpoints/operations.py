@@ -1,0 +1,84 @@
+"""Operations of this store: read one (with transfers and receipt), refund, reverse.
+
+Another store's operations answer exactly like operations that do not exist (404).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Router
+
+from membercard.api import idempotency, render, schemas, scope
+from membercard.api.auth import actor_of
+from membercard.api.endpoints import (
+    MAX_ID,
+    idempotency_key_param,
+    operation_response,
+    responses,
+)
+from membercard.api.endpoints.money import IDEMPOTENCY_NOTE
+from membercard.ledger.services import refund, reverse
+
+router = Router(tags=["operations"])
+
+OperationId = Path(..., ge=1, le=MAX_ID, description="The operation id.", examples=[1042])
+
+
+@router.get(
+    "/{id}",
+    response=responses(200, schemas.OperationDetailOut, 404),
+    summary="One operation of this store, with its transfers and receipt",
+)
+def get_operation(request: HttpRequest, id: int = OperationId) -> HttpResponse:
+    operation = scope.store_operation(actor_of(request), id)
+    transfers = render.transfers_of([operation])[operation.pk]
+    return render.json_response(render.operation_detail_out(operation, transfers))
+
+
+@router.post(
+    "/{id}/refunds",
+    response=responses(201, schemas.OperationOut, 400, 403, 404, 409),
+    summary="Refund (part of) a purchase made at this store",
+    description="Value goes back to the card buckets it came from, the part paid otherwise "
+    "back by the same tender, and the points earned are taken back pro rata. Several "
+    "partial refunds may not exceed the purchase (`refund_exceeds_purchase`)." + IDEMPOTENCY_NOTE,
+)
+def refund_purchase(
+    request: HttpRequest,
+    body: schemas.RefundIn,
+    id: int = OperationId,
+    idempotency_key: str = idempotency_key_param(),
+) -> HttpResponse:
+    actor = actor_of(request)
+    operation, replayed = idempotency.run(
+        idempotency_key,
+        lambda: refund(
+            actor=actor,
+            operation_id=id,
+            amount_minor=body.amount,
+            idempotency_key=idempotency_key,
+            reason=body.reason,
+        ),
+    )
+    return operation_response(operation, replayed=replayed)
+
+
+@router.post(
+    "/{id}/reversal",
+    response=responses(201, schemas.OperationOut, 403, 404, 409),
+    summary="Reverse an operation of the open business day",
+    description="A terminal may reverse its own sales, top-ups, purchases and refunds of the "
+    "open business day; other cases need a manager in the web app (403 `not_permitted`). "
+    "No body." + IDEMPOTENCY_NOTE,
+)
+def reverse_operation(
+    request: HttpRequest,
+    id: int = OperationId,
+    idempotency_key: str = idempotency_key_param(),
+) -> HttpResponse:
+    actor = actor_of(request)
+    operation, replayed = idempotency.run(
+        idempotency_key,
+        lambda: reverse(actor=actor, operation_id=id, idempotency_key=idempotency_key),
+    )
+    return operation_response(operation, replayed=replayed)

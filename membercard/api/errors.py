@@ -1,0 +1,151 @@
+"""Every API error is ``application/problem+json`` (RFC 9457) with a stable ``code``.
+
+``type`` is ``urn:membercard:problem:<code>``, ``title`` the short meaning of the code,
+``detail`` what happened this time; extra members carry the domain error's data
+(``available``, ``field``, ``state``…). A problem that mentions money carries
+``currency``. The handlers here are the one mapping from exceptions to responses:
+domain errors keep the status their class names; request validation is 422
+``validation_error``; unknown paths 404, wrong methods 405, unparseable bodies 400.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from membercard.api.throttle import Throttled
+from membercard.core.errors import DomainError
+from membercard.core.money import currency
+
+logger = logging.getLogger("membercard.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {
+    "not_authenticated": "A valid terminal key is needed.",
+    "validation_error": "The request is not valid.",
+    "malformed_request": "The request body is not valid JSON.",
+    "not_found": "Not found.",
+    "method_not_allowed": "This method is not allowed here.",
+    "throttled": "Too many card reads; slow down.",
+    "server_error": "Something went wrong on the server.",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    """A problem+json response; ``extra`` members follow the standard ones."""
+    body: dict[str, Any] = {
+        "type": f"urn:membercard:problem:{code}",
+        "title": title or TITLES.get(code, detail),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    for name, value in extra.items():
+        body.setdefault(name, value)
+    if any(name.endswith("_minor") or name in ("available", "needed") for name in extra):
+        body.setdefault("currency", currency())
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+    response = HttpResponse(content, status=status, content_type=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _domain_extra(exc: DomainError) -> dict[str, Any]:
+    """The error's data under API names: money in minor units loses its ``_minor`` suffix
+    (every amount in the API is in minor units)."""
+    extra = {}
+    for name, value in exc.extra.items():
+        if name in {"type", "title", "status", "detail", "code"}:
+            continue
+        extra[name.removesuffix("_minor") if name.endswith("_minor") else name] = value
+    return extra
+
+
+def domain_problem(exc: DomainError) -> HttpResponse:
+    return problem(
+        exc.status,
+        exc.code,
+        exc.message,
+        title=type(exc).default_message,
+        **_domain_extra(exc),
+    )
+
+
+def _validation_problem(exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        errors.append({"loc": loc, "msg": str(error.get("msg", "")), "type": error.get("type")})
+    parts = []
+    for error in errors[:3]:
+        where = error["loc"]
+        if where and where[0] == "header":
+            label = f"header {where[-1]}"
+        else:
+            label = ".".join(where[1:]) or ".".join(where) or "request"
+        parts.append(f"{label}: {error['msg']}")
+    detail = "; ".join(parts) or "The request is not valid."
+    return problem(422, "validation_error", detail, errors=errors)
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers on ``api``."""
+
+    @api.exception_handler(DomainError)
+    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return domain_problem(exc)
+
+    @api.exception_handler(NinjaValidationError)
+    def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return _validation_problem(exc)
+
+    @api.exception_handler(AuthenticationError)
+    def on_not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return problem(
+            401,
+            "not_authenticated",
+            "Send a valid, unrevoked terminal key: Authorization: Bearer <key>.",
+            headers={"WWW-Authenticate": 'Bearer realm="membercard"'},
+        )
+
+    @api.exception_handler(Throttled)
+    def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        return problem(
+            429,
+            "throttled",
+            f"Too many card reads for this {'key' if exc.bucket == 'key' else 'address'}; "
+            f"try again in {exc.retry_after} s.",
+            headers={"Retry-After": str(exc.retry_after)},
+            retry_after=exc.retry_after,
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            return problem(400, "malformed_request", "The request body is not valid JSON.")
+        return problem(exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(404, "not_found", "Not found.")
+
+    @api.exception_handler(Exception)
+    def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path)
+        return problem(500, "server_error", "The server could not answer this request.")

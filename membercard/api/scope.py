@@ -1,0 +1,120 @@
+"""What a terminal key may see: cards are chain-wide, stock and operations are its store's.
+
+A card in a customer's hands (active, frozen, expired, replaced) is seen from every store;
+a card on a shelf only from the store whose shelf it is. Anything else answers exactly
+like a card that does not exist, so a key learns nothing about other stores' stock.
+Operations of another store answer like operations that do not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from django.http import HttpRequest
+
+from membercard.api import throttle
+from membercard.cards.models import Card
+from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
+from membercard.cards.selectors import find_card
+from membercard.cards.states import AT_A_LOCATION, CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import CardNotFound, DomainError, InvalidCardNumber, NotFound
+from membercard.ledger.models import Operation
+
+IN_CUSTOMER_HANDS = frozenset(
+    {CardState.ACTIVE, CardState.FROZEN, CardState.EXPIRED, CardState.REPLACED}
+)
+MISSES = (CardNotFound, InvalidCardNumber)
+
+
+def card_is_visible(actor: Actor, card: Card) -> bool:
+    if card.state in IN_CUSTOMER_HANDS:
+        return True
+    return card.state in AT_A_LOCATION and card.location_id == actor.location.pk
+
+
+def number_reference(number: str) -> CardReference:
+    """A card number from a URL path: digits only, then the reader's checks (length, bank
+    card, check digit)."""
+    if not (number.isascii() and number.isdigit()):
+        raise InvalidCardNumber("A card number is 12 to 19 digits.")
+    reference = parse_reader_input(number, hint=ReadAs.KEYED)
+    if reference.kind != "number":
+        raise InvalidCardNumber("A card number is 12 to 19 digits.")
+    return reference
+
+
+def _visible_card(actor: Actor, reference: CardReference) -> Card:
+    card = find_card(reference)
+    if not card_is_visible(actor, card):
+        raise CardNotFound()
+    return card
+
+
+def read_card(
+    request: HttpRequest, actor: Actor, raw: str, *, from_reader: bool
+) -> tuple[Card, ReadAs | None]:
+    """A card read (look-up or GET) and how it was read: throttled, and a miss is counted
+    for HQ."""
+    throttle.hit(actor, request)
+    try:
+        reference = parse_reader_input(raw) if from_reader else number_reference(raw)
+        card = _visible_card(actor, reference)
+    except MISSES:
+        throttle.record_miss(actor, request)
+        raise
+    return card, (reference.read_as if from_reader else None)
+
+
+def _miss(request: HttpRequest, actor: Actor) -> None:
+    """A money request named no card it may see: counted, and past the limit a 429."""
+    throttle.record_miss(actor, request)
+    throttle.hit(actor, request)
+
+
+def card_for_operation(request: HttpRequest, actor: Actor, number: str) -> Card:
+    """The card a money request names, checked before anything is written (a sale
+    registers its member first). Not throttled while it hits (a till at work); a miss is
+    counted, and past the limit it answers 429 like a look-up would."""
+    try:
+        return _visible_card(actor, number_reference(number))
+    except MISSES:
+        _miss(request, actor)
+        raise
+
+
+@contextlib.contextmanager
+def money_on_card(request: HttpRequest, actor: Actor, number: str) -> Iterator[str]:
+    """Run a money service on the card ``number`` names (yields the clean number) without
+    a query of its own on the way in: a service that succeeds used a card in a customer's
+    hands or on this store's shelf, which the key may see anyway. Only when the service
+    refuses is the card's visibility checked, so that another store's stock answers 404
+    like a card that does not exist, not "card not active"."""
+    try:
+        reference = number_reference(number)
+    except MISSES:
+        _miss(request, actor)
+        raise
+    try:
+        yield reference.value
+    except CardNotFound:
+        _miss(request, actor)
+        raise
+    except DomainError:
+        card = Card.objects.filter(number=reference.value).first()
+        if card is None or not card_is_visible(actor, card):
+            _miss(request, actor)
+            raise CardNotFound() from None
+        raise
+
+
+def store_operation(actor: Actor, operation_id: int) -> Operation:
+    operation = (
+        Operation.objects.filter(pk=operation_id, location=actor.location)
+        .select_related("card", "location", "terminal")
+        .first()
+    )
+    if operation is None:
+        raise NotFound("No operation with that number here.")
+    return operation

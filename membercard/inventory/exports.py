@@ -1,0 +1,166 @@
+"""The files we send the card manufacturer for a batch: the production CSV and the proof
+sheet PDF. Nothing here ever repeats a number that looks like a bank card. (The
+manufacturer's own number file, which we read in, is ``manufacturer_files``.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from membercard.cards.models import Batch
+from membercard.cards.reader import barcode_value, track2
+from membercard.cards.states import CardState
+from membercard.inventory.pdf_fonts import font_for
+
+CSV_COLUMNS = ("number", "barcode", "track2", "rfid_uid")
+READ_CHUNK = 5_000
+
+
+def _printed_cards(batch: Batch):
+    """The batch's cards to be made, in the order they were ordered (void ones are not)."""
+    return batch.cards.exclude(state=CardState.VOID).order_by("pk")
+
+
+# The production CSV ----------------------------------------------------------------------
+
+
+def batch_csv(batch: Batch) -> str:
+    """number, barcode value, Track 2 string and RFID UID of every card, for the printer."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    rows = _printed_cards(batch).values_list("number", "uid").iterator(chunk_size=READ_CHUNK)
+    for number, uid in rows:
+        writer.writerow((number, barcode_value(number), track2(number), uid or ""))
+    return out.getvalue()
+
+
+# The proof sheet PDF ---------------------------------------------------------------------
+
+MM = 72 / 25.4
+MARGIN = 15 * MM
+COLUMNS = 3
+CELL_HEIGHT = 42.0
+RUNNING_HEADER = 22.0
+FOOTER = 18.0
+FIRST_PAGE_HEADER = 92.0
+BAR_WIDTH = 0.75  # points per module, about 0.26 mm: comfortable for counter scanners
+BAR_HEIGHT = 24.0
+
+
+def _text(pdf, x: float, y: float, text: str, size: float) -> None:
+    """Latin text in Helvetica; text with Chinese (product, supplier names) in the CID font."""
+    pdf.setFont(font_for(text), size)
+    pdf.drawString(x, y, text)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width: float
+    height: float
+
+    @property
+    def cell_width(self) -> float:
+        return (self.width - 2 * MARGIN) / COLUMNS
+
+    def rows(self, first: bool) -> int:
+        room = self.height - 2 * MARGIN - RUNNING_HEADER - FOOTER
+        return int((room - (FIRST_PAGE_HEADER if first else 0)) // CELL_HEIGHT)
+
+    def pages(self, cards: int) -> int:
+        first, later = self.rows(True) * COLUMNS, self.rows(False) * COLUMNS
+        return 1 if cards <= first else 1 + -(-(cards - first) // later)
+
+
+def batch_proof_pdf(batch: Batch, limit: int | None = None) -> bytes:
+    """A proof sheet: the batch header, then every card (or the first ``limit``) as its
+    Code 128 barcode with the number beneath, page numbers on every page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    cards = _printed_cards(batch)
+    total = cards.count()
+    shown = total if limit is None else max(0, min(limit, total))
+    layout = _Layout(*A4)
+    pages = layout.pages(shown)
+    out = io.BytesIO()
+    pdf = Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+    pdf.setTitle(f"Proof sheet {batch.document_number}")
+    pdf.setAuthor("membercard")
+    page = 1
+    _page_frame(pdf, batch, layout, page, pages)
+    top = _first_page_header(pdf, batch, layout, shown, total)
+    slots = layout.rows(True) * COLUMNS
+    slot = 0
+    numbers_ = cards.values_list("number", flat=True)[:shown].iterator(chunk_size=READ_CHUNK)
+    for index, number in enumerate(numbers_, start=1):
+        if slot == slots:
+            pdf.showPage()
+            page += 1
+            _page_frame(pdf, batch, layout, page, pages)
+            top, slots, slot = (
+                layout.height - MARGIN - RUNNING_HEADER,
+                layout.rows(False) * COLUMNS,
+                0,
+            )
+        row, column = divmod(slot, COLUMNS)
+        _card(
+            pdf, layout, MARGIN + column * layout.cell_width, top - row * CELL_HEIGHT, number, index
+        )
+        slot += 1
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def _page_frame(pdf, batch: Batch, layout: _Layout, page: int, pages: int) -> None:
+    """The running header and the page number, on every page."""
+    _text(
+        pdf,
+        MARGIN,
+        layout.height - MARGIN - 10,
+        f"{batch.document_number}  {batch.product.name} ({batch.product.code})  proof sheet",
+        9,
+    )
+    pdf.setFont("Helvetica", 9)
+    pdf.drawCentredString(layout.width / 2, MARGIN - 4, f"Page {page} of {pages}")
+
+
+def _first_page_header(pdf, batch: Batch, layout: _Layout, shown: int, total: int) -> float:
+    """The batch's particulars on page 1; returns the top of the card grid."""
+    y = layout.height - MARGIN - RUNNING_HEADER - 16
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(MARGIN, y, f"Card proof sheet {batch.document_number}")
+    created = timezone.localtime(batch.created_at)
+    lines = [
+        f"Product: {batch.product.name} ({batch.product.code})",
+        f"Quantity: {batch.quantity:,} cards   Source: {batch.get_source_display()}   "
+        f"Status: {batch.get_status_display()}",
+        f"Supplier: {batch.supplier or '-'}   Date: {created:%Y-%m-%d}   "
+        f"Unit cost (minor units): {batch.unit_cost_minor}",
+        f"Shown: {shown:,} of {total:,} cards to be made"
+        + ("" if shown == total else " (limited proof)"),
+    ]
+    for line in lines:
+        y -= 15
+        _text(pdf, MARGIN, y, line, 10)
+    return layout.height - MARGIN - RUNNING_HEADER - FIRST_PAGE_HEADER
+
+
+def _card(pdf, layout: _Layout, x: float, y_top: float, number: str, index: int) -> None:
+    """One card's cell: a light frame, the Code 128 barcode, the number, its place in the batch."""
+    from reportlab.graphics.barcode.code128 import Code128
+
+    pdf.setStrokeGray(0.8)
+    pdf.setLineWidth(0.3)
+    pdf.rect(x, y_top - CELL_HEIGHT, layout.cell_width, CELL_HEIGHT, stroke=1, fill=0)
+    barcode = Code128(barcode_value(number), barWidth=BAR_WIDTH, barHeight=BAR_HEIGHT, quiet=0)
+    barcode.drawOn(pdf, x + (layout.cell_width - barcode.width) / 2, y_top - 4 - BAR_HEIGHT)
+    pdf.setFont("Helvetica", 8)
+    pdf.drawCentredString(x + layout.cell_width / 2, y_top - CELL_HEIGHT + 5, number)
+    pdf.setFont("Helvetica", 5)
+    pdf.drawString(x + 2, y_top - CELL_HEIGHT + 2, str(index))

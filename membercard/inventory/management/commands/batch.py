@@ -1,0 +1,225 @@
+"""``membercard batch``: production batches from the command line (HQ stock keeper's tools).
+
+    membercard batch create --product CODE --quantity N [--unit-cost MINOR] [--supplier S] --by USER
+    membercard batch import FILE --product CODE [--unit-cost MINOR] [--supplier S] --by USER
+    membercard batch export BATCH --format csv|pdf --output FILE [--limit N]
+    membercard batch receive BATCH --by USER
+    membercard batch cancel BATCH --reason TEXT --by USER
+    membercard batch void NUMBER... --reason TEXT --by USER
+
+BATCH is the document number (B000012) or the bare number (12). ``--by`` names the staff
+member acting; their role and location decide what they may do, as on the pages. A refusal
+prints why on stderr and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from membercard.cards.models import Batch, CardProduct
+from membercard.cards.states import CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import DomainError
+from membercard.core.models import Staff
+from membercard.inventory import exports
+from membercard.inventory.errors import BatchImportRefused
+from membercard.inventory.services import batches
+
+_BATCH = re.compile(r"[Bb]?([0-9]{1,12})", re.ASCII)
+
+
+class Command(BaseCommand):
+    help = "Card production batches: create, import, export, receive, cancel, void misprints."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="ACTION")
+
+        create = sub.add_parser("create", help="order a batch with generated numbers")
+        create.add_argument("--product", required=True, help="card product code")
+        create.add_argument("--quantity", type=int, required=True)
+        self._order_options(create)
+
+        imported = sub.add_parser("import", help="a batch from the manufacturer's CSV file")
+        imported.add_argument("file", help="CSV: number[,rfid_uid], optional header row")
+        imported.add_argument("--product", required=True, help="card product code")
+        self._order_options(imported)
+
+        export = sub.add_parser("export", help="the production CSV or the proof sheet PDF")
+        export.add_argument("batch", help="B000012 or 12")
+        export.add_argument("--format", choices=("csv", "pdf"), required=True)
+        export.add_argument("--output", required=True, help="file to write ('-': stdout, csv)")
+        export.add_argument("--limit", type=int, help="pdf: only the first N cards")
+
+        receive = sub.add_parser("receive", help="the delivery arrived: cards into HQ stock")
+        receive.add_argument("batch", help="B000012 or 12")
+        receive.add_argument("--by", required=True, help="username of the staff member")
+
+        cancel = sub.add_parser("cancel", help="the order will not be delivered: cards void")
+        cancel.add_argument("batch", help="B000012 or 12")
+        cancel.add_argument("--reason", required=True)
+        cancel.add_argument("--by", required=True, help="username of the staff member")
+
+        void = sub.add_parser("void", help="quality check: void misprinted cards at HQ")
+        void.add_argument("numbers", nargs="+", metavar="NUMBER")
+        void.add_argument("--reason", required=True)
+        void.add_argument("--by", required=True, help="username of the staff member")
+
+    @staticmethod
+    def _order_options(parser: CommandParser) -> None:
+        parser.add_argument("--unit-cost", type=int, help="minor units (default: the product's)")
+        parser.add_argument("--supplier", default="")
+        parser.add_argument("--notes", default="")
+        parser.add_argument("--by", required=True, help="username of the staff member")
+
+    def handle(self, *args, **options) -> None:
+        action = getattr(self, f"_{options['subcommand']}")
+        try:
+            action(options)
+        except BatchImportRefused as refusal:
+            for problem in refusal.extra.get("problems", []):
+                self.stderr.write(f"line {problem['line']}: {problem['problem']}")
+            raise CommandError(refusal.message) from None
+        except DomainError as error:
+            raise CommandError(error.message) from None
+
+    # Sub-commands ----------------------------------------------------------------------
+
+    def _create(self, options: dict) -> None:
+        product = _product(options["product"])
+        batch = batches.create_batch(
+            actor=_actor(options["by"]),
+            product=product,
+            quantity=options["quantity"],
+            unit_cost_minor=_unit_cost(options, product),
+            supplier=options["supplier"],
+            notes=options["notes"],
+            progress=self._progress("generated"),
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
+                f"({product.code}) ordered, numbers generated."
+            )
+        )
+
+    def _import(self, options: dict) -> None:
+        product = _product(options["product"])
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+        batch = batches.import_batch(
+            actor=_actor(options["by"]),
+            product=product,
+            rows_text=_decode(data),
+            unit_cost_minor=_unit_cost(options, product),
+            supplier=options["supplier"],
+            notes=options["notes"],
+            progress=self._progress("imported"),
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
+                f"({product.code}) imported from {path.name}."
+            )
+        )
+
+    def _export(self, options: dict) -> None:
+        batch = _batch(options["batch"])
+        output = options["output"]
+        if options["format"] == "csv":
+            text = exports.batch_csv(batch)
+            if output == "-":
+                sys.stdout.write(text)
+                return
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        else:
+            if output == "-":
+                raise CommandError("Write the PDF to a file: --output proof.pdf")
+            Path(output).write_bytes(exports.batch_proof_pdf(batch, limit=options["limit"]))
+        self.stdout.write(
+            f"Wrote {output} ({options['format']}) for batch {batch.document_number}."
+        )
+
+    def _receive(self, options: dict) -> None:
+        actor = _actor(options["by"])
+        batch = batches.receive_batch(
+            actor=actor, batch_id=_batch_id(options["batch"]), progress=self._progress("received")
+        )
+        in_stock = batch.cards.filter(state=CardState.IN_STOCK).count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Batch {batch.document_number} received: {in_stock:,} cards in stock at "
+                f"{actor.location.code}."
+            )
+        )
+
+    def _cancel(self, options: dict) -> None:
+        batch = batches.cancel_batch(
+            actor=_actor(options["by"]),
+            batch_id=_batch_id(options["batch"]),
+            reason=options["reason"],
+        )
+        self.stdout.write(self.style.SUCCESS(f"Batch {batch.document_number} cancelled."))
+
+    def _void(self, options: dict) -> None:
+        count = batches.void_cards(
+            actor=_actor(options["by"]), numbers=options["numbers"], reason=options["reason"]
+        )
+        self.stdout.write(self.style.SUCCESS(f"{count} card{'s' if count != 1 else ''} voided."))
+
+    def _progress(self, verb: str):
+        def say(done: int, total: int) -> None:
+            self.stdout.write(f"  {done:,}/{total:,} cards {verb} ({done * 100 // total}%)")
+
+        return say
+
+
+def _actor(username: str) -> Actor:
+    staff = Staff.objects.select_related("location").filter(username=username).first()
+    if staff is None:
+        raise CommandError(f"No staff member with the username {username!r}.")
+    return Actor.for_staff(staff)
+
+
+def _product(code: str) -> CardProduct:
+    product = CardProduct.objects.filter(code=code).first()
+    if product is None:
+        raise CommandError(f"No card product with the code {code!r}.")
+    return product
+
+
+def _unit_cost(options: dict, product: CardProduct) -> int:
+    cost = options["unit_cost"]
+    return product.unit_cost_minor if cost is None else cost
+
+
+def _batch_id(text: str) -> int:
+    match = _BATCH.fullmatch(text.strip())
+    if match is None:
+        raise CommandError(f"{text!r} is not a batch number (B000012 or 12).")
+    return int(match.group(1))
+
+
+def _batch(text: str) -> Batch:
+    batch = Batch.objects.select_related("product").filter(pk=_batch_id(text)).first()
+    if batch is None:
+        raise CommandError(f"No batch {text}.")
+    return batch
+
+
+def _decode(data: bytes) -> str:
+    """The manufacturer's file: UTF-8 (with or without BOM), else GB 18030 (Chinese Excel)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise CommandError("The file is neither UTF-8 nor GB 18030 text.") from None

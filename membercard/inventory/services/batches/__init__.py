@@ -1,0 +1,34 @@
+"""Production batches at HQ: order cards with generated numbers or import the manufacturer's
+numbers (``ordering``), receive the batch into HQ stock or cancel it, and void misprints
+(``receiving``).
+
+A batch may hold 200 000 cards, so batch-wide work writes cards and stock movements in
+chunks (bulk inserts, queryset updates, ``movements.record_bulk``) instead of one
+``transition`` per card. Each movement row is exactly what
+``membercard.cards.lifecycle.transition`` would write, so ``membercard verify`` replays them
+cleanly. Per-card work (voiding misprints) goes through ``transition`` itself.
+"""
+
+from membercard.inventory.services.batches.ordering import (
+    CHUNK,
+    MAX_QUANTITY,
+    Progress,
+    create_batch,
+    import_batch,
+)
+from membercard.inventory.services.batches.receiving import (
+    cancel_batch,
+    receive_batch,
+    void_cards,
+)
+
+__all__ = [
+    "CHUNK",
+    "MAX_QUANTITY",
+    "Progress",
+    "cancel_batch",
+    "create_batch",
+    "import_batch",
+    "receive_batch",
+    "void_cards",
+]

@@ -1,0 +1,371 @@
+"""Handovers: the signed document that moves cards between HQ and a store.
+
+The sender lists cards (scanned numbers and/or ranges) on a draft, prints the sheet and
+dispatches (cards ``in_transit``); the receiver scans what arrived and confirms (cards
+``in_stock`` there). Cards listed but not scanned are *missing*, cards scanned but not
+listed *unexpected*: both stay open discrepancies until HQ resolves each line.
+
+Routes: HQ -> store and store -> HQ only. A store passes cards to another store through
+HQ (two handovers), so HQ's stock keeper signs every movement between locations and is
+always a party who can resolve a discrepancy.
+
+Locking: a service locks the handover row first, then the cards it changes in primary-key
+order, so two services never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from django.utils import timezone
+
+from membercard.cards.lifecycle import transition
+from membercard.cards.models import Card
+from membercard.cards.states import AT_A_LOCATION, CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import NotPermitted, ValidationFailed
+from membercard.core.models import Location
+from membercard.inventory import handover_queries as q
+from membercard.inventory.errors import (
+    HandoverAlreadyReceived,
+    HandoverCardsRefused,
+    HandoverEmpty,
+    HandoverLineNotFound,
+    HandoverLineNotOpen,
+    HandoverRouteRefused,
+    HandoverWrongState,
+    first_entries,
+)
+from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.inventory.roles import require_hq_stock, require_stock_staff
+from membercard.ledger.transactions import business_operation
+
+RECEIVED_STATES = (HandoverState.RECEIVED, HandoverState.DISCREPANCY, HandoverState.CLOSED)
+
+
+class Outcome(StrEnum):
+    """How HQ resolves an open line: a missing card is found, lost or returned; an
+    unexpected card is acknowledged (where it really is does not change)."""
+
+    FOUND = "found"
+    LOST = "lost"
+    RETURNED = "returned"
+    ACKNOWLEDGED = "acknowledged"
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def _refuse(problems: list[q.Problem], what: str) -> None:
+    """Refuse the whole call if there is any problem: the message names the first ones,
+    ``extra["problems"]`` has them all."""
+    if problems:
+        raise HandoverCardsRefused(
+            f"{len(problems)} {what}, nothing was changed: {first_entries(problems)}.",
+            problems=[p.as_dict() for p in problems],
+        )
+
+
+def _as_sender(actor: Actor, handover_id: int, what: str) -> Handover:
+    """The locked draft handover, if the actor may edit it as its sender."""
+    handover = q.get_handover(actor, handover_id, lock=True)
+    if handover.from_location_id != actor.location.pk:
+        raise NotPermitted(f"Only the sending location may {what}.")
+    require_stock_staff(actor, what)
+    if handover.state != HandoverState.DRAFT:
+        raise HandoverWrongState(
+            f"{handover.document_number} is {handover.get_state_display().lower()}, "
+            "no longer a draft.",
+            state=handover.state,
+        )
+    return handover
+
+
+def _listable_states(handover: Handover) -> frozenset[CardState]:
+    # Recovered one-time cards go back to HQ only.
+    if handover.to_location.is_hq:
+        return frozenset({CardState.IN_STOCK, CardState.RECOVERED})
+    return frozenset({CardState.IN_STOCK})
+
+
+def _why_not_sendable(card: Card, handover: Handover) -> str | None:
+    if card.location_id == handover.from_location_id:
+        if card.state in _listable_states(handover):
+            return None
+        if card.state == CardState.RECOVERED:
+            return "recovered cards go back to headquarters only"
+    if card.state in AT_A_LOCATION:
+        return "not in your stock (it is at another location)"
+    return f"not in your stock (it is {CardState(card.state).label.lower()})"
+
+
+def _locked(card_ids: Sequence[int]) -> list[Card]:
+    # Locked in primary-key order so two handovers listing the same cards cannot deadlock.
+    return list(
+        Card.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .filter(pk__in=sorted(set(card_ids)))
+        .order_by("pk")
+    )
+
+
+def _stamp(handover: Handover, actor: Actor, step: str, state: HandoverState) -> None:
+    setattr(handover, f"{step}_by", actor.staff)
+    setattr(handover, f"{step}_at", timezone.now())
+    handover.state = state
+    handover.save(update_fields=[f"{step}_by", f"{step}_at", "state"])
+
+
+# Drafts ------------------------------------------------------------------------------------
+
+
+@business_operation
+def create_handover(*, actor: Actor, to_location: Location, note: str = "") -> Handover:
+    """A draft handover from the actor's location (the sender) to ``to_location``."""
+    require_stock_staff(actor, "hand cards over")
+    if actor.staff is None:
+        raise NotPermitted("A handover is signed by a person, not a terminal.")
+    if to_location.pk == actor.location.pk:
+        raise HandoverRouteRefused("A handover goes to another location.")
+    if not actor.at_hq and not to_location.is_hq:
+        raise HandoverRouteRefused(
+            "A store hands cards over to headquarters only; HQ passes them on to the other store."
+        )
+    if not to_location.is_active:
+        raise HandoverRouteRefused(f"{to_location} is closed.")
+    return Handover.objects.create(
+        from_location=actor.location,
+        to_location=to_location,
+        note=note.strip(),
+        created_by=actor.staff,
+    )
+
+
+@business_operation
+def add_cards(
+    *,
+    actor: Actor,
+    handover_id: int,
+    numbers: Sequence[str] = (),
+    ranges: Sequence[tuple[str, str]] = (),
+) -> int:
+    """List cards on a draft: scanned or typed ``numbers`` (any reader input) and/or
+    ``ranges`` (first, last): every card of the sender's stock whose number lies in one.
+
+    The whole call is refused, listing every bad entry with why, if any entry is unreadable,
+    unknown, not in the sender's stock, already listed here or on another open draft.
+    Cards of a range already on this draft are skipped (widening a range is normal).
+    Returns how many cards were added.
+    """
+    handover = _as_sender(actor, handover_id, "list cards")
+    if not numbers and not ranges:
+        raise ValidationFailed("Scan or type card numbers, or give a range.")
+    problems: list[q.Problem] = []
+    here = set(handover.lines.values_list("card_id", flat=True))
+    wanted: dict[int, str] = {}  # card id -> how it was named
+    for label, card in q.cards_from_input(numbers, problems):
+        if card.pk in here:
+            problems.append(q.Problem(label, "already_listed", "already listed on this handover"))
+        else:
+            wanted.setdefault(card.pk, label)
+    stock = Card.objects.filter(
+        location=handover.from_location, state__in=_listable_states(handover)
+    )
+    for card in q.cards_in_ranges(stock, ranges, problems, none_there="no card of your stock"):
+        if card.pk not in here:
+            wanted.setdefault(card.pk, card.number)
+    cards = _locked(list(wanted))
+    elsewhere = q.drafts_listing(wanted)
+    for card in cards:
+        label = wanted[card.pk]
+        if card.pk in elsewhere:
+            number = Handover(pk=elsewhere[card.pk]).document_number
+            problems.append(q.Problem(label, "on_open_handover", f"already listed on {number}"))
+        elif why := _why_not_sendable(card, handover):
+            problems.append(q.Problem(label, "not_in_stock", why))
+    _refuse(problems, "entries cannot be listed")
+    HandoverLine.objects.bulk_create(HandoverLine(handover=handover, card=c) for c in cards)
+    return len(cards)
+
+
+@business_operation
+def remove_cards(
+    *,
+    actor: Actor,
+    handover_id: int,
+    numbers: Sequence[str] = (),
+    ranges: Sequence[tuple[str, str]] = (),
+) -> int:
+    """Take cards off a draft, by number or by range; refused (naming each) if a number is
+    not on it or a range holds none of its cards. Returns how many were removed."""
+    handover = _as_sender(actor, handover_id, "change handovers")
+    if not numbers and not ranges:
+        raise ValidationFailed("Scan or type card numbers, or give a range.")
+    problems: list[q.Problem] = []
+    listed = {line.card_id: line for line in handover.lines.select_related("card")}
+    drop: set[int] = set()
+    for label, card in q.cards_from_input(numbers, problems):
+        if card.pk in listed:
+            drop.add(card.pk)
+        else:
+            problems.append(q.Problem(label, "not_listed", "not on this handover"))
+    on_it = Card.objects.filter(pk__in=listed)
+    found = q.cards_in_ranges(on_it, ranges, problems, none_there="no card on this handover")
+    drop.update(card.pk for card in found)
+    _refuse(problems, "entries cannot be removed")
+    HandoverLine.objects.filter(pk__in=[listed[card_id].pk for card_id in drop]).delete()
+    return len(drop)
+
+
+@business_operation
+def cancel_handover(*, actor: Actor, handover_id: int) -> Handover:
+    """Drop a draft: its cards may be listed elsewhere again. closed_by/at record who."""
+    handover = _as_sender(actor, handover_id, "cancel handovers")
+    _stamp(handover, actor, "closed", HandoverState.CANCELLED)
+    return handover
+
+
+# Dispatch and receipt ----------------------------------------------------------------------
+
+
+@business_operation
+def dispatch_handover(*, actor: Actor, handover_id: int) -> Handover:
+    """The listed cards leave the sender: ``in_transit`` on this handover."""
+    handover = _as_sender(actor, handover_id, "dispatch handovers")
+    card_ids = list(handover.lines.values_list("card_id", flat=True))
+    if not card_ids:
+        raise HandoverEmpty()
+    cards = _locked(card_ids)
+    # A card listed on the draft may have been sold or voided since: name each.
+    problems = [
+        q.Problem(card.number, "not_in_stock", why)
+        for card in cards
+        if (why := _why_not_sendable(card, handover))
+    ]
+    _refuse(problems, "listed cards can no longer be sent (take them off the draft)")
+    for card in cards:
+        transition(
+            card,
+            CardState.IN_TRANSIT,
+            event="handover.dispatched",
+            by=actor,
+            document={"handover": handover},
+        )
+    _stamp(handover, actor, "dispatched", HandoverState.DISPATCHED)
+    return handover
+
+
+@business_operation
+def receive_handover(*, actor: Actor, handover_id: int, scanned: Sequence[str]) -> Handover:
+    """The receiver confirms what arrived, by scanning every card.
+
+    Listed and scanned: ``in_stock`` here (line received). Listed, not scanned: line
+    missing, the card stays ``in_transit``. Scanned, not listed: a new unexpected line,
+    the card unchanged. Input that names no card refuses the whole call. The handover is
+    then received, or received with discrepancies for HQ to resolve.
+    """
+    handover = q.get_handover(actor, handover_id, lock=True)
+    if handover.to_location_id != actor.location.pk:
+        raise NotPermitted("Only the receiving location confirms a handover.")
+    require_stock_staff(actor, "receive handovers")
+    if handover.state in RECEIVED_STATES:
+        raise HandoverAlreadyReceived(state=handover.state)
+    if handover.state != HandoverState.DISPATCHED:
+        raise HandoverWrongState("The handover has not been dispatched.", state=handover.state)
+    problems: list[q.Problem] = []
+    arrived = {card.pk for _, card in q.cards_from_input(scanned, problems)}
+    _refuse(problems, "scanned entries are not our cards")
+
+    lines = list(handover.lines.all())
+    listed = {line.card_id for line in lines}
+    for card in _locked(listed & arrived):
+        transition(
+            card,
+            CardState.IN_STOCK,
+            event="handover.received",
+            by=actor,
+            location=handover.to_location,
+            document={"handover": handover},
+            sold_at=None,  # a recovered card returned to HQ is stock again, like a restock
+        )
+    handover.lines.filter(card_id__in=listed & arrived).update(status=LineStatus.RECEIVED)
+    handover.lines.filter(card_id__in=listed - arrived).update(status=LineStatus.MISSING)
+    HandoverLine.objects.bulk_create(
+        HandoverLine(handover=handover, card_id=card_id, status=LineStatus.UNEXPECTED)
+        for card_id in sorted(arrived - listed)
+    )
+    clean = listed == arrived
+    _stamp(
+        handover, actor, "received", HandoverState.RECEIVED if clean else HandoverState.DISCREPANCY
+    )
+    return handover
+
+
+# Discrepancies -----------------------------------------------------------------------------
+
+
+def _open_line(actor: Actor, line_id: int) -> tuple[Handover, HandoverLine]:
+    handover_id = HandoverLine.objects.filter(pk=line_id).values_list("handover_id", flat=True)
+    if not handover_id:
+        raise HandoverLineNotFound()
+    handover = q.get_handover(actor, handover_id[0], lock=True)
+    line = handover.lines.select_related("card").get(pk=line_id)
+    if not q.open_lines(handover).filter(pk=line.pk).exists():
+        raise HandoverLineNotOpen(status=line.status)
+    return handover, line
+
+
+def _check_outcome(line: HandoverLine, outcome: str) -> Outcome:
+    allowed = (
+        (Outcome.FOUND, Outcome.LOST, Outcome.RETURNED)
+        if line.status == LineStatus.MISSING
+        else (Outcome.ACKNOWLEDGED,)
+    )
+    if outcome not in allowed:
+        choices = ", ".join(allowed)
+        raise ValidationFailed(
+            f"A {line.get_status_display().lower()} line is resolved as: {choices}.",
+            field="outcome",
+        )
+    return Outcome(outcome)
+
+
+@business_operation
+def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
+    """HQ settles one discrepancy, with a note saying how it was established.
+
+    A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
+    (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
+    left open the handover is closed.
+    """
+    require_hq_stock(actor, "resolve handover discrepancies")
+    handover, line = _open_line(actor, line_id)
+    result = _check_outcome(line, outcome)
+    note = note.strip()
+    if not note:
+        raise ValidationFailed("Say how the discrepancy was settled.", field="note")
+    if result != Outcome.ACKNOWLEDGED:
+        (card,) = _locked([line.card_id])
+        target, place, changes = CardState.VOID, None, {}
+        if result != Outcome.LOST:
+            target, changes = CardState.IN_STOCK, {"sold_at": None}
+            place = handover.to_location if result == Outcome.FOUND else handover.from_location
+        transition(
+            card,
+            target,
+            event=f"handover.{result}",
+            by=actor,
+            location=place,
+            reason=note,
+            document={"handover": handover},
+            **changes,
+        )
+        line.status = LineStatus(result.value)
+    line.resolved_by = actor.staff
+    line.resolved_at = timezone.now()
+    line.resolution_note = note
+    line.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    if not q.open_lines(handover).exists():
+        _stamp(handover, actor, "closed", HandoverState.CLOSED)
+    return line

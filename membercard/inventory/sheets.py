@@ -1,0 +1,387 @@
+"""The handover sheet: a PDF printed by the sender, signed by both parties.
+
+Per product it shows the number ranges and counts, the face value total (for a product
+with exactly one face value) and the card cost total; then grand totals, a discrepancy
+section once the handover was received, and signature lines for sender and receiver.
+Long lists run on over more pages, each with the document number and "page x of y".
+
+Latin text is set in Helvetica; runs of other characters (Chinese store, staff and
+product names) in the built-in CID font STSong-Light, so no font file is needed
+(``membercard.inventory.pdf_fonts``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import TableStyle as TS
+
+from membercard.cards.models import CardProduct
+from membercard.core.models import Location, Staff
+from membercard.core.money import format_minor
+from membercard.inventory.handover_queries import lines_of
+from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.inventory.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font, font_for
+from membercard.inventory.ranges import NumberRange, to_ranges
+
+NO_TOTAL = "—"
+_BLANK = "_" * 28
+
+BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=9, leading=11.5)
+BOLD = ParagraphStyle("bold", BASE, fontName="Helvetica-Bold")
+RIGHT = ParagraphStyle("right", BASE, alignment=TA_RIGHT)
+RIGHT_BOLD = ParagraphStyle("right_bold", BOLD, alignment=TA_RIGHT)
+TITLE = ParagraphStyle("title", BOLD, fontSize=16, leading=20)
+NUMBER = ParagraphStyle("number", TITLE, alignment=TA_RIGHT)
+HEADING = ParagraphStyle("heading", BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4)
+
+GRID = colors.HexColor("#9a9a9a")
+SHADE = colors.HexColor("#ececec")
+
+
+def _markup(text: object) -> str:
+    """Paragraph markup for ``text``: escaped, non-Latin runs in the CJK font."""
+    return NOT_LATIN.sub(
+        lambda m: f'<font name="{CJK_FONT}">{m.group(0)}</font>', escape(str(text))
+    )
+
+
+def _p(text: object, style: ParagraphStyle = BASE) -> Paragraph:
+    return Paragraph(_markup(text), style)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _who(person: Staff | None) -> str:
+    return str(person) if person else ""
+
+
+def _place(location: Location) -> str:
+    return f"{location.code} {location.name}"
+
+
+# What the sheet shows ----------------------------------------------------------------------
+
+
+@dataclass
+class ProductBlock:
+    product: CardProduct
+    ranges: list[NumberRange]
+    count: int
+
+    @property
+    def face_total_minor(self) -> int | None:
+        values = self.product.face_values or []
+        return values[0] * self.count if len(values) == 1 else None
+
+    @property
+    def cost_total_minor(self) -> int:
+        return self.product.unit_cost_minor * self.count
+
+
+@dataclass
+class SheetData:
+    handover: Handover
+    blocks: list[ProductBlock]
+    missing: list[HandoverLine] = field(default_factory=list)
+    unexpected: list[HandoverLine] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(block.count for block in self.blocks)
+
+    @property
+    def without_face_value(self) -> list[CardProduct]:
+        """Products with no single face value: left out of the face value grand total."""
+        return [b.product for b in self.blocks if b.face_total_minor is None]
+
+    @property
+    def face_total(self) -> str:
+        known = [b.face_total_minor for b in self.blocks if b.face_total_minor is not None]
+        if not known:
+            return NO_TOTAL
+        return format_minor(sum(known)) + (" *" if self.without_face_value else "")
+
+    @property
+    def cost_total_minor(self) -> int:
+        return sum(block.cost_total_minor for block in self.blocks)
+
+
+def _blocks(lines: list[HandoverLine]) -> list[ProductBlock]:
+    numbers: dict[int, list[str]] = {}
+    products: dict[int, CardProduct] = {}
+    for line in lines:
+        products[line.card.product_id] = line.card.product
+        numbers.setdefault(line.card.product_id, []).append(line.card.number)
+    ordered = sorted(products.values(), key=lambda product: (product.name, product.pk))
+    return [
+        ProductBlock(product, to_ranges(numbers[product.pk]), len(numbers[product.pk]))
+        for product in ordered
+    ]
+
+
+def sheet_data(handover: Handover) -> SheetData:
+    """The figures on the sheet: the cards sent, and what differed at receipt."""
+    lines = list(lines_of(handover).order_by("card__number"))
+    sent = [line for line in lines if line.status != LineStatus.UNEXPECTED]
+    data = SheetData(handover, _blocks(sent))
+    if handover.received_at is not None:
+        data.missing = [line for line in sent if line.status not in _ARRIVED]
+        data.unexpected = [line for line in lines if line.status == LineStatus.UNEXPECTED]
+    return data
+
+
+_ARRIVED = (LineStatus.LISTED, LineStatus.RECEIVED)
+
+
+# Layout ------------------------------------------------------------------------------------
+
+
+def _header(handover: Handover) -> list:
+    title = Table(
+        [
+            [_p("Card handover sheet  卡片交接单", TITLE), _p(handover.document_number, NUMBER)],
+            [
+                _p(f"from {handover.from_location.code} to {handover.to_location.code}"),
+                _p(handover.get_state_display(), RIGHT),
+            ],
+        ],
+        colWidths=["70%", "30%"],
+    )
+    title.setStyle(
+        TS(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+                ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    h = handover
+    rows = [
+        ["From (sender)", _place(h.from_location), "To (receiver)", _place(h.to_location)],
+        [
+            "Created",
+            f"{_when(h.created_at)}  {_who(h.created_by)}",
+            "Dispatched",
+            f"{_when(h.dispatched_at)}  {_who(h.dispatched_by)}",
+        ],
+        [
+            "Received",
+            f"{_when(h.received_at)}  {_who(h.received_by)}",
+            "Closed" if h.state != HandoverState.CANCELLED else "Cancelled",
+            f"{_when(h.closed_at)}  {_who(h.closed_by)}",
+        ],
+    ]
+    if h.note:
+        rows.append(["Note", h.note, "", ""])
+    info = Table(
+        [[_p(a, BOLD), _p(b), _p(c, BOLD), _p(d)] for a, b, c, d in rows],
+        colWidths=["17%", "33%", "17%", "33%"],
+    )
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (0, -1), SHADE),
+        ("BACKGROUND", (2, 0), (2, -1), SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    if h.note:
+        style.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
+    info.setStyle(TS(style))
+    return [title, Spacer(0, 4 * mm), info]
+
+
+def _cards_table(data: SheetData) -> list:
+    rows: list[list] = [
+        [_p(t, BOLD) for t in ("#", "First number", "Last number")]
+        + [_p(t, RIGHT_BOLD) for t in ("Count", "Face value", "Card cost")]
+    ]
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    for block in data.blocks:
+        product = block.product
+        face = product.face_values[0] if len(product.face_values or []) == 1 else None
+        each = f"face value {format_minor(face) if face is not None else NO_TOTAL} each, "
+        each += f"card cost {format_minor(product.unit_cost_minor)} each"
+        rows.append([_p(f"{product.name} ({product.code}): {each}", BOLD), "", "", "", "", ""])
+        style += [
+            ("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)),
+            ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), SHADE),
+        ]
+        for index, run in enumerate(block.ranges, start=1):
+            rows.append([_p(index), _p(run.first), _p(run.last), _p(run.count, RIGHT), "", ""])
+        face_total = block.face_total_minor
+        rows.append(
+            [
+                _p(f"Subtotal {product.name}: {len(block.ranges)} range(s)", BOLD),
+                "",
+                "",
+                _p(block.count, RIGHT_BOLD),
+                _p(format_minor(face_total) if face_total is not None else NO_TOTAL, RIGHT_BOLD),
+                _p(format_minor(block.cost_total_minor), RIGHT_BOLD),
+            ]
+        )
+        style.append(("SPAN", (0, len(rows) - 1), (2, len(rows) - 1)))
+    rows.append(
+        [
+            _p("Grand total", BOLD),
+            "",
+            "",
+            _p(data.count, RIGHT_BOLD),
+            _p(data.face_total, RIGHT_BOLD),
+            _p(format_minor(data.cost_total_minor), RIGHT_BOLD),
+        ]
+    )
+    style += [("SPAN", (0, -1), (2, -1)), ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black)]
+    table = Table(rows, colWidths=["6%", "25%", "25%", "10%", "17%", "17%"], repeatRows=1)
+    table.setStyle(TS(style))
+    left_out = data.without_face_value
+    if not left_out or len(left_out) == len(data.blocks):
+        return [table]
+    names = ", ".join(product.name for product in left_out)
+    note = f"* Face value total without {names}: no single face value ({NO_TOTAL})."
+    return [table, Spacer(0, 1 * mm), _p(note)]
+
+
+def _discrepancies(data: SheetData) -> list:
+    if data.handover.received_at is None:
+        return []
+    sent, missing, extra = data.count, len(data.missing), len(data.unexpected)
+    summary = f"Received {sent - missing} of {sent} cards; missing: {missing}; unexpected: {extra}."
+    out: list = [_p("Receipt and discrepancies", HEADING), _p(summary)]
+    if not (missing or extra):
+        return out
+    rows = [[_p(t, BOLD) for t in ("Card number", "Product", "Discrepancy", "Resolution")]]
+    for line in [*data.missing, *data.unexpected]:
+        kind = "missing" if line.status != LineStatus.UNEXPECTED else "unexpected"
+        if line.resolved_at is None:
+            resolution = "open"
+        else:
+            outcome = line.get_status_display() if kind == "missing" else "Acknowledged"
+            resolution = (
+                f"{outcome}: {line.resolution_note} ({_who(line.resolved_by)}, "
+                f"{_when(line.resolved_at)})"
+            )
+        rows.append([_p(line.card.number), _p(line.card.product.name), _p(kind), _p(resolution)])
+    table = Table(rows, colWidths=["24%", "22%", "14%", "40%"], repeatRows=1)
+    table.setStyle(
+        TS(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [*out, Spacer(0, 2 * mm), table]
+
+
+def _signatures(handover: Handover) -> KeepTogether:
+    sender = handover.dispatched_by or handover.created_by
+    rows = [
+        [_p("Sender  交付方", BOLD), "", _p("Receiver  接收方", BOLD), ""],
+        [
+            _p("Location"),
+            _p(_place(handover.from_location)),
+            _p("Location"),
+            _p(_place(handover.to_location)),
+        ],
+        [_p("Name"), _p(_who(sender)), _p("Name"), _p(_who(handover.received_by) or _BLANK)],
+        [_p("Signature"), _p(_BLANK), _p("Signature"), _p(_BLANK)],
+        [_p("Date"), _p(_BLANK), _p("Date"), _p(_BLANK)],
+    ]
+    table = Table(
+        rows,
+        colWidths=["13%", "37%", "13%", "37%"],
+        rowHeights=[None, None, 9 * mm, 12 * mm, 9 * mm],
+    )
+    table.setStyle(
+        TS(
+            [
+                ("SPAN", (0, 0), (1, 0)),
+                ("SPAN", (2, 0), (3, 0)),
+                ("BOX", (0, 0), (1, -1), 0.6, colors.black),
+                ("BOX", (2, 0), (3, -1), 0.6, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
+            ]
+        )
+    )
+    confirm = _p(
+        "By signing, the sender confirms handing over, and the receiver confirms receiving, "
+        "the cards listed above (discrepancies as recorded)."
+    )
+    return KeepTogether([_p("Signatures", HEADING), confirm, Spacer(0, 2 * mm), table])
+
+
+class _NumberedCanvas(canvas.Canvas):
+    """Writes "page x of y" once the number of pages is known."""
+
+    footer_left = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(font_for(self.footer_left), 8)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawString(18 * mm, 10 * mm, self.footer_left)
+            self.drawRightString(
+                A4[0] - 18 * mm, 10 * mm, f"Page {self._pageNumber} of {len(self._pages)}"
+            )
+            super().showPage()
+        super().save()
+
+
+def handover_sheet_pdf(handover: Handover) -> bytes:
+    """The handover sheet as PDF bytes."""
+    cjk_font()  # registered before any paragraph names it
+    data = sheet_data(handover)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=f"Handover {handover.document_number}",
+        author=_who(handover.created_by),
+    )
+    printed = _when(timezone.now())
+    footer = f"{handover.document_number}  {handover.from_location.code} to "
+    footer += f"{handover.to_location.code}  printed {printed}"
+    canvas_class = type("SheetCanvas", (_NumberedCanvas,), {"footer_left": footer})
+    story = [
+        *_header(handover),
+        _p("Cards", HEADING),
+        *_cards_table(data),
+        *_discrepancies(data),
+        Spacer(0, 4 * mm),
+        _signatures(handover),
+    ]
+    doc.build(story, canvasmaker=canvas_class)
+    return buffer.getvalue()

@@ -1,0 +1,77 @@
+"""Prepaid limits (the most value a card may carry) and who a card may be sold to."""
+
+from __future__ import annotations
+
+from membercard.cards.models import Card, CardProduct
+from membercard.core.actors import Actor
+from membercard.core.errors import ValidationFailed
+from membercard.core.models import Role
+from membercard.core.money import check_amount, format_minor
+from membercard.ledger.transactions import business_operation
+from membercard.loyalty.errors import MemberRequired, PrepaidLimitExceeded
+from membercard.loyalty.models import Member, PrepaidLimits
+from membercard.loyalty.policies import policy_for
+
+LIMIT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
+
+
+def current_limits() -> PrepaidLimits:
+    """The limits in force: the newest row, or the defaults (unsaved) when none was set."""
+    return PrepaidLimits.objects.order_by("-pk").first() or PrepaidLimits()
+
+
+@business_operation
+def set_prepaid_limits(
+    *, actor: Actor, anonymous_limit_minor: int, registered_limit_minor: int, reason: str
+) -> PrepaidLimits:
+    """HQ admin or finance sets both limits; the change is kept as a new row (who, why)."""
+    actor.require_hq("change prepaid limits")
+    actor.require(LIMIT_ROLES, "change prepaid limits")
+    check_amount(anonymous_limit_minor, allow_zero=True, field="anonymous limit")
+    check_amount(registered_limit_minor, allow_zero=True, field="registered limit")
+    if anonymous_limit_minor > registered_limit_minor:
+        raise ValidationFailed(
+            "An anonymous card may not carry more than a registered one.",
+            field="anonymous_limit_minor",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why the limits change.", field="reason")
+    return PrepaidLimits.objects.create(
+        anonymous_limit_minor=anonymous_limit_minor,
+        registered_limit_minor=registered_limit_minor,
+        reason=reason,
+        changed_by=actor.staff,
+    )
+
+
+def check_prepaid_limit(*, registered: bool, value_minor: int, adding_minor: int) -> None:
+    """Refuse when a card holding ``value_minor`` (principal + bonus) would carry more than
+    its limit after ``adding_minor`` more (value and bonus of a sale or top-up)."""
+    limits = current_limits()
+    limit = limits.registered_limit_minor if registered else limits.anonymous_limit_minor
+    if value_minor + adding_minor <= limit:
+        return
+    headroom = max(limit - value_minor, 0)
+    who = "a registered" if registered else "an anonymous"
+    raise PrepaidLimitExceeded(
+        f"{who.capitalize()} card may carry at most {format_minor(limit)}; "
+        f"this one can take {format_minor(headroom)} more (bonus included).",
+        limit_minor=limit,
+        headroom_minor=headroom,
+        registered=registered,
+    )
+
+
+def check_sale(*, product: CardProduct, member: Member | None, value_minor: int) -> None:
+    """A sale: the product may need a member; the first value (bonus included) fits."""
+    if member is None and policy_for(product).requires_member:
+        raise MemberRequired(f"{product.name} is sold only to a registered member.")
+    if product.has_stored_value:
+        check_prepaid_limit(registered=member is not None, value_minor=0, adding_minor=value_minor)
+
+
+def check_top_up(*, card: Card, value_minor: int, adding_minor: int) -> None:
+    check_prepaid_limit(
+        registered=card.member_id is not None, value_minor=value_minor, adding_minor=adding_minor
+    )

@@ -1,0 +1,29 @@
+"""``membercard expire-points [--date YYYY-MM-DD]``: the daily points expiry.
+
+Expires, through the ledger, every points lot whose last day is before the date
+(default: today's business date). Running it again for the same date changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+
+from membercard.ledger.days import today
+from membercard.loyalty.services import expire_points, system_actor
+
+
+class Command(BaseCommand):
+    help = "Expire the points lots past their last day (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--date", type=dt.date.fromisoformat, default=None)
+
+    def handle(self, *args, date: dt.date | None = None, **options) -> None:
+        on = date or today()
+        run = expire_points(actor=system_actor(), on=on)
+        self.stdout.write(
+            f"expire-points {on.isoformat()}: {run.points} points expired "
+            f"on {len(run.operations)} card(s)"
+        )
