@@ -1,6 +1,12 @@
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, re_path
+from django.views.static import serve
 
 from membercard.web import views
 
@@ -12,3 +18,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", ("membercard.api.urls", None, None)),  # include(): the POS API
 ]
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files (gift pictures) from MEDIA_ROOT, read at request time. Enough for the
+    embedded default installation; in production a web server in front serves MEDIA_URL
+    itself (and this view is never reached)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+_media_prefix = urlsplit(settings.MEDIA_URL or "").path.strip("/")
+if settings.MEDIA_ROOT and _media_prefix and not urlsplit(settings.MEDIA_URL).netloc:
+    urlpatterns.append(re_path(rf"^{re.escape(_media_prefix)}/(?P<path>.+)$", media, name="media"))

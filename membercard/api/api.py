@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 
 from membercard.api import errors
 from membercard.api.auth import TerminalKey
-from membercard.api.endpoints import cards, money, operations, stock
+from membercard.api.endpoints import cards, gifts, money, operations, stock
 
 DESCRIPTION = """\
 The card system's API for tills and kiosks. Authenticate with a terminal key
@@ -110,5 +110,7 @@ api = PosAPI(
 errors.install(api)
 api.add_router("/cards", cards.router)
 api.add_router("/cards", money.router)
+api.add_router("/cards", gifts.redemptions)
 api.add_router("/operations", operations.router)
 api.add_router("/stock", stock.router)
+api.add_router("/gifts", gifts.router)

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Schema
 
-from membercard.api import schemas
+from membercard.api import gift_schemas, schemas
 from membercard.cards.models import Card
 from membercard.cards.selectors import CardSummary
 from membercard.core.money import format_minor
@@ -203,6 +203,27 @@ def operation_out(operation: Operation) -> schemas.OperationOut:
     return schemas.OperationOut(**_operation_fields(operation))
 
 
+def gift_redemption_out(operation: Operation) -> gift_schemas.GiftRedemptionOut:
+    """A gift redemption's answer, from the operation alone (the gift, quantity and price
+    were copied into its details when it was made) and the card's points after it."""
+    fields = _operation_fields(operation)
+    details = operation.details or {}
+    return gift_schemas.GiftRedemptionOut(
+        **{name: fields[name] for name in _REDEMPTION_FIELDS},
+        gift_code=details.get("gift", ""),
+        gift_name=details.get("gift_name", ""),
+        quantity=int(details.get("quantity", 0)),
+        points_price=int(details.get("points_price", 0)),
+        points_used=fields["points_redeemed"],
+    )
+
+
+_REDEMPTION_FIELDS = (
+    "operation_id", "kind", "receipt_number", "card_number_masked", "store", "terminal",
+    "created_at", "business_date", "points_after", "balance_after", "currency",
+)  # fmt: skip
+
+
 def operation_detail_out(
     operation: Operation, transfers: list[Transfer]
 ) -> schemas.OperationDetailOut:
@@ -239,8 +260,10 @@ def receipt_lines(operation: Operation, body: schemas.OperationOut) -> list[str]
         f"Card {operation.card.masked_number}",
         operation.get_kind_display(),
     ]
+    details = operation.details or {}
+    gift = operation.kind == OperationKind.GIFT_REDEMPTION and "gift" in details
     rows = [
-        ("Amount", operation.gross_minor, True),
+        ("Amount", operation.gross_minor, not gift),
         ("Discount", -operation.discount_minor, bool(operation.discount_minor)),
         ("Net", operation.net_minor, bool(operation.discount_minor)),
         ("Paid from card", body.paid_from_balance, bool(body.paid_from_balance)),
@@ -248,6 +271,11 @@ def receipt_lines(operation: Operation, body: schemas.OperationOut) -> list[str]
         ("Bonus", body.bonus_granted, bool(body.bonus_granted)),
     ]
     lines += [f"{label}: {money(amount)}" for label, amount, shown in rows if shown]
+    if gift:
+        lines.append(
+            f"Gift {details['gift']} {details.get('gift_name', '')} x{details['quantity']}"
+        )
+        lines.append(f"Points used: {body.points_redeemed}")
     if body.points_earned:
         lines.append(f"Points earned: {body.points_earned}")
     if body.points_taken_back:

@@ -133,10 +133,12 @@ ENDPOINTS = [
     ("post", "/cards/{number}/sale", {"initial_value": 1000, "tender": "cash"}, True),
     ("post", "/cards/{number}/top-ups", {"amount": 1000, "tender": "cash"}, True),
     ("post", "/cards/{number}/purchases", {"amount": 100}, True),
+    ("post", "/cards/{number}/gift-redemptions", {"gift": "MUG-01", "quantity": 1}, True),
     ("post", "/operations/{operation}/refunds", {"amount": 10}, True),
     ("post", "/operations/{operation}/reversal", None, True),
     ("get", "/operations/{operation}", None, False),
     ("get", "/stock", None, False),
+    ("get", "/gifts", None, False),
 ]
 
 

@@ -39,6 +39,8 @@ CONTRACT = {
     ("post", "/api/v1/operations/{id}/reversal"),
     ("get", "/api/v1/stock"),
     ("get", "/api/v1/operations/{id}"),
+    ("post", "/api/v1/cards/{number}/gift-redemptions"),
+    ("get", "/api/v1/gifts"),
 }
 
 
@@ -110,8 +112,10 @@ def api_schema(wsgi_app):
 @pytest.fixture
 def world(settings, cashier_s01, shop, product):
     """Real things for generated requests to hit now and then: an active card, a card in
-    stock here, a purchase of this terminal; and a key. Throttling is set out of reach."""
+    stock here, a purchase of this terminal, a gift in stock here (the documented example's,
+    for a point); and a key. Throttling is set out of reach."""
     from tests.api.conftest import make_till
+    from tests.loyalty.gift_helpers import new_gift, stocked
 
     settings.MEMBERCARD_API_THROTTLE_PER_KEY = 10**6
     settings.MEMBERCARD_API_THROTTLE_PER_ADDRESS = 10**6
@@ -119,6 +123,7 @@ def world(settings, cashier_s01, shop, product):
     card = f.sold_card(cashier_s01, product, 50_000)
     stock = f.stock_card(product, shop)
     bought = body(till.post(f"/cards/{card.number}/purchases", {"amount": 500}, key="seed"))
+    stocked(new_gift("MUG-01", 1, name="Mug"), {shop: 1_000})
     return {
         "key": till.key,
         "numbers": itertools.cycle([card.number, stock.number, None]),

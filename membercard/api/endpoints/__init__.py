@@ -3,6 +3,7 @@ or selector call, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -38,11 +39,17 @@ def idempotency_key_param() -> Any:
     )
 
 
-def operation_response(operation: Operation, *, replayed: bool) -> HttpResponse:
-    """A money request's answer (201), rendered from the operation the service returned
-    (the first one, on a replay) and the card's transfers up to it (see render.py)."""
+def operation_response(
+    operation: Operation,
+    *,
+    replayed: bool,
+    out: Callable[[Operation], Any] = render.operation_out,
+) -> HttpResponse:
+    """A money request's answer (201), rendered by ``out`` from the operation the service
+    returned (the first one, on a replay) and the card's transfers up to it (see
+    render.py)."""
     return render.json_response(
-        render.operation_out(render.with_related(operation)),
+        out(render.with_related(operation)),
         status=201,
         headers={REPLAYED_HEADER: "true"} if replayed else None,
     )

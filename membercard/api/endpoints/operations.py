@@ -67,9 +67,9 @@ def refund_purchase(
     "/{id}/reversal",
     response=responses(201, schemas.OperationOut, 403, 404, 409),
     summary="Reverse an operation of the open business day",
-    description="A terminal may reverse its own sales, top-ups, purchases and refunds of the "
-    "open business day; other cases need a manager in the web app (403 `not_permitted`). "
-    "No body." + IDEMPOTENCY_NOTE,
+    description="A terminal may reverse its own sales, top-ups, purchases, refunds and gift "
+    "redemptions (the pieces go back to stock) of the open business day; other cases need a "
+    "manager in the web app (403 `not_permitted`). No body." + IDEMPOTENCY_NOTE,
 )
 def reverse_operation(
     request: HttpRequest,
