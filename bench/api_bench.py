@@ -35,39 +35,33 @@ goes to /dev/null; its error log is printed if it fails.
 from __future__ import annotations
 
 import argparse
-import glob
-import http.client
+import contextlib
 import json
 import os
-import random
-import re
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import uuid
-from collections import Counter, deque
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-for entry in (str(ROOT), str(ROOT / "bench")):
-    if entry not in sys.path:
-        sys.path.insert(0, entry)  # run as a script from anywhere
-
-from ledger_bench import (  # noqa: E402  (bench/ is not a package)
+from common import (
+    HOST,
     POSTGRES_SCHEMES,
-    drop_postgres,
-    percentile,
-    recreate_postgres,
+    CpuMeter,
+    bench_product,
+    cpu_line,
+    create_stores,
+    lift_prepaid_limits,
+    postgres_version,
+    processes,
+    run_in_scratch,
+    sell_new_cards,
+    setup_django,
+    staff_actor,
 )
-
-INITIAL_VALUE_MINOR = 100_000_000  # 1,000,000.00 a card: purchases rarely run it dry
-HOST = "127.0.0.1"
+from http_load import Server, drive, report
+from pgbench import run_pgbench
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -119,394 +113,20 @@ class Seed:
 
 
 def seed(*, clients: int, stores: int, cards: int) -> Seed:
-    from membercard.cards import numbers
-    from membercard.cards.models import Card, CardProduct
-    from membercard.core.actors import Actor
-    from membercard.core.models import Location, LocationKind, Role, Staff
+    from membercard.core.models import Role
     from membercard.core.terminals import create_terminal_key
-    from membercard.ledger.services import sell_card
 
-    Location.objects.create(code="HQ", name="Head office", kind=LocationKind.HQ)
-    shops = [
-        Location.objects.create(code=f"S{i:02d}", name=f"Store {i}", kind=LocationKind.STORE)
-        for i in range(1, stores + 1)
-    ]
-
-    def staff(role: Role, location: Location) -> Actor:
-        user = Staff.objects.create_user(
-            username=f"bench-{uuid.uuid4().hex[:10]}", password=None, role=role, location=location
-        )
-        return Actor.for_staff(user)
-
-    try:  # the loyalty app caps what a card may carry; the bench cards carry a lot
-        from membercard.loyalty.services import set_prepaid_limits
-    except ImportError:
-        pass
-    else:
-        set_prepaid_limits(
-            actor=staff(Role.HQ_FINANCE, Location.objects.get(code="HQ")),
-            anonymous_limit_minor=10**9,
-            registered_limit_minor=10**9,
-            reason="API bench",
-        )
-
-    product = CardProduct(
-        code="bench",
-        name="Bench value card",
-        has_stored_value=True,
-        rechargeable=True,
-        has_discount=True,
-        discount_rate_bp=500,
-        has_points=True,
-        points_per_unit=1,
-        pin_required=False,
-        number_prefix="8899",
-        number_length=16,
-    )
-    product.full_clean()
-    product.save()
-    sellers = [staff(Role.STORE_CASHIER, shop) for shop in shops]
-    found: set[str] = set()
-    while len(found) < cards:
-        found.add(numbers.generate_number(product.number_prefix, product.number_length))
-    stock = [
-        Card(number=number, product=product, location=shops[i % stores])
-        for i, number in enumerate(sorted(found))
-    ]
-    Card.objects.bulk_create(stock)
-    for i, card in enumerate(stock):
-        sell_card(
-            actor=sellers[i % stores],
-            card_number=card.number,
-            initial_value_minor=INITIAL_VALUE_MINOR,
-            tender="cash",
-            idempotency_key=uuid.uuid4().hex,
-        )
+    hq, shops = create_stores(stores)
+    with contextlib.suppress(ImportError):  # the loyalty app caps what a card may carry
+        lift_prepaid_limits(staff_actor(Role.HQ_FINANCE, hq), reason="API bench")
+    product = bench_product(has_discount=True, discount_rate_bp=500)
+    sellers = [staff_actor(Role.STORE_CASHIER, shop) for shop in shops]
+    card_numbers = sell_new_cards(product, shops, sellers, cards)
     keys = [
         create_terminal_key(store_code=shops[i % stores].code, name=f"bench-{i}")[1]
         for i in range(clients)
     ]
-    return Seed(keys=keys, card_numbers=[card.number for card in stock])
-
-
-# The server ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``membercard serve`` in a child process; its error log kept for a post-mortem."""
-
-    def __init__(self, *, env: dict[str, str], workers: int, threads: int) -> None:
-        self.port = free_port()
-        self.log: deque[str] = deque(maxlen=200)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "membercard", "serve", "--host", HOST, "--port",
-             str(self.port), "--workers", str(workers), "--threads", str(threads)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,  # the access log: one line a request
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        booted = threading.Event()
-
-        def drain() -> None:
-            for line in self.process.stderr:
-                self.log.append(line.rstrip())
-                if "Booting worker" in line:
-                    booted.set()
-            booted.set()
-
-        threading.Thread(target=drain, daemon=True).start()
-        if not booted.wait(60) or self.process.poll() is not None:
-            self.stop()
-            raise RuntimeError("the server did not start:\n" + "\n".join(self.log))
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    connection.close()
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("the server never answered /healthz:\n" + "\n".join(self.log))
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-# The clients ---------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    ok: Counter[str] = field(default_factory=Counter)
-    latencies: dict[str, list[float]] = field(
-        default_factory=lambda: {"purchase": [], "lookup": []}
-    )
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def add(self, other: Tally) -> None:
-        self.ok.update(other.ok)
-        self.errors.update(other.errors)
-        for kind, values in other.latencies.items():
-            self.latencies[kind].extend(values)
-
-
-def _present(rng: random.Random, number: str) -> str:
-    """What a reader types: keyed digits, a barcode, or a magstripe track 2."""
-    return rng.choice((number, f"MC{number}", f";{number}=9912?"))
-
-
-def client(
-    index: int, *, port: int, key: str, numbers: list[str], lookup_share: float, stop: float,
-    rng: random.Random,
-) -> Tally:  # fmt: skip
-    tally = Tally()
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        while time.perf_counter() < stop:
-            number = rng.choice(numbers)
-            if rng.random() < lookup_share:
-                kind, path = "lookup", "/api/v1/cards/lookup"
-                payload = {"input": _present(rng, number)}
-                extra = {}
-            else:
-                kind, path = "purchase", f"/api/v1/cards/{number}/purchases"
-                payload = {"amount": rng.randint(100, 5_000), "reference": f"bench-{index}"}
-                extra = {"Idempotency-Key": uuid.uuid4().hex}
-            started = time.perf_counter()
-            try:
-                connection.request("POST", path, json.dumps(payload), {**headers, **extra})
-                response = connection.getresponse()
-                content = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                tally.errors[f"{kind}:{type(exc).__name__}"] += 1
-                connection.close()
-                connection = http.client.HTTPConnection(HOST, port, timeout=30)
-                continue
-            tally.latencies[kind].append(time.perf_counter() - started)
-            if response.status in (200, 201):
-                tally.ok[kind] += 1
-            else:
-                try:
-                    code = json.loads(content).get("code", "?")
-                except ValueError:
-                    code = "not-json"
-                tally.errors[f"{kind}:{response.status}:{code}"] += 1
-    finally:
-        connection.close()
-    return tally
-
-
-def drive(args, seeded: Seed, port: int, *, seconds: float, lookup_share: float, salt: int):
-    """``args.clients`` threads for ``seconds``; the merged tally and the elapsed time."""
-    tallies: list[Tally] = []
-    lock = threading.Lock()
-    stop_box = [0.0]
-    barrier = threading.Barrier(
-        args.clients + 1,
-        action=lambda: stop_box.__setitem__(0, time.perf_counter() + seconds),
-    )
-
-    def run(index: int) -> None:
-        barrier.wait()
-        result = client(
-            index,
-            port=port,
-            key=seeded.keys[index],
-            numbers=seeded.card_numbers,
-            lookup_share=lookup_share,
-            stop=stop_box[0],
-            rng=random.Random(args.seed * 1_000 + salt * 100 + index),
-        )
-        with lock:
-            tallies.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(args.clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = stop_box[0] - seconds
-    for thread in threads:
-        thread.join()
-    total = Tally()
-    for tally in tallies:
-        total.add(tally)
-    return total, time.perf_counter() - started
-
-
-def report(name: str, tally: Tally, elapsed: float) -> dict[str, float]:
-    rates = {}
-    calls = sum(len(v) for v in tally.latencies.values())
-    print(f"--- {name}: {calls / elapsed:.1f} requests/s over {elapsed:.1f} s")
-    for kind, label in (("purchase", "purchases"), ("lookup", "lookups")):
-        values = sorted(tally.latencies[kind])
-        if not values:
-            continue
-        rates[kind] = tally.ok[kind] / elapsed
-        p50, p95, p99 = (percentile(values, q) for q in (0.50, 0.95, 0.99))
-        print(
-            f"{label + ':':11} {tally.ok[kind]:7d} ok  {rates[kind]:8.1f}/s  "
-            f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  ({len(values)} calls)"
-        )
-    errors = ", ".join(f"{code}={n}" for code, n in sorted(tally.errors.items())) or "none"
-    print(f"errors:     {errors}")
-    return rates
-
-
-# CPU accounting ------------------------------------------------------------------------
-
-
-def _cpu_of(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used, from /proc; None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _processes(*, parent: int | None = None, cmdline: str | None = None) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if parent is not None:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                if ppid != parent:
-                    continue
-            if cmdline is not None:
-                text = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                if cmdline not in text:
-                    continue
-        except (OSError, ValueError):
-            continue
-        found.append(int(entry.name))
-    return found
-
-
-class CpuMeter:
-    """CPU used by groups of processes while it runs: polled every 0.2 s, so processes that
-    start and end in between (pgbench's backends) are counted up to their last poll."""
-
-    def __init__(self, groups: dict[str, object]) -> None:
-        self.groups = groups  # name -> callable returning the pids of that group now
-        self.start: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-        self.group_of: dict[int, str] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def _sample(self, *, first: bool = False) -> None:
-        for name, pids in self.groups.items():
-            for pid in pids():
-                used = _cpu_of(pid)
-                if used is None:
-                    continue
-                # Alive at the start: count from there; started since: count all of it.
-                self.start.setdefault(pid, used if first else 0.0)
-                self.group_of[pid] = name
-                self.last[pid] = used
-
-    def _poll(self) -> None:
-        while not self._stop.wait(0.2):
-            self._sample()
-
-    def __enter__(self) -> CpuMeter:
-        self._sample(first=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-
-    def seconds(self) -> dict[str, float]:
-        used: Counter[str] = Counter()
-        for pid, last in self.last.items():
-            used[self.group_of[pid]] += last - self.start[pid]
-        return dict(used)
-
-
-def cpu_line(what: str, seconds: dict[str, float], count: float) -> str:
-    parts = ", ".join(f"{name} {used / count * 1000:.2f} ms" for name, used in seconds.items())
-    total = sum(seconds.values()) / count * 1000
-    return f"cpu:        per {what}: {parts}; total {total:.2f} ms"
-
-
-# pgbench -------------------------------------------------------------------------------
-
-
-def find_pgbench() -> str:
-    found = shutil.which("pgbench") or next(
-        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"), reverse=True)), None
-    )
-    if not found:
-        raise RuntimeError("pgbench not found (Debian: apt-get install postgresql-contrib)")
-    return found
-
-
-def run_pgbench(args, url: str) -> float:
-    """``pgbench -i`` then tpcb-like with 8 clients and 2 threads; its TPS."""
-    parts = urlsplit(url)
-    env = dict(os.environ)
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)
-    where = ["-h", parts.hostname or HOST, "-p", str(parts.port or 5432)]
-    if parts.username:
-        where += ["-U", unquote(parts.username)]
-    pgbench = find_pgbench()
-    recreate_postgres(url, args.pgbench_db)
-    try:
-        subprocess.run(
-            [pgbench, *where, "-i", "-q", "-s", str(args.pgbench_scale), args.pgbench_db],
-            env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        command = [pgbench, *where, "-c", "8", "-j", "2", "-T", str(round(args.pgbench_seconds)),
-                   "-b", "tpcb-like", args.pgbench_db]  # fmt: skip
-        print("pgbench:    " + " ".join(command[1:]))
-        meter = CpuMeter(
-            {
-                "PostgreSQL": lambda: _processes(cmdline=f" {args.pgbench_db} "),
-                "pgbench": lambda: _processes(cmdline="-b tpcb-like"),
-            }
-        )
-        with meter:
-            done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    finally:
-        if not args.keep:
-            drop_postgres(url, args.pgbench_db)
-    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
-    if match is None:
-        raise RuntimeError("cannot read pgbench's TPS:\n" + done.stdout)
-    lines = [line for line in done.stdout.splitlines() if "latency average" in line]
-    tps = float(match.group(1))
-    print(f"pgbench:    tps {tps:.1f}  {' '.join(lines)}")
-    transactions = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
-    if transactions:
-        print(cpu_line("pgbench transaction", meter.seconds(), int(transactions.group(1))))
-    return tps
+    return Seed(keys=keys, card_numbers=card_numbers)
 
 
 # Profile -------------------------------------------------------------------------------
@@ -632,16 +252,11 @@ def _statement_kind(sql: str) -> str:
 
 
 def run(args: argparse.Namespace, url: str, data_dir: str) -> int:
-    import django
+    connection = setup_django()
+    from django.db import connections
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    call_command("migrate", verbosity=0)
-    version = connection.cursor().connection.info.server_version
     binding = "server-side binding, " if args.server_side_binding else ""
-    print(f"database:   PostgreSQL {version // 10_000}.{version % 10_000} ({binding}scratch db "
+    print(f"database:   PostgreSQL {postgres_version(connection)} ({binding}scratch db "
           f"{args.bench_db}); {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
     started = time.perf_counter()
@@ -671,8 +286,8 @@ def run(args: argparse.Namespace, url: str, data_dir: str) -> int:
         report(f"mixed ({args.lookup_share:.0%} look-ups)", mixed, mixed_s)
         meter = CpuMeter(
             {
-                "app": lambda: [server.process.pid, *_processes(parent=server.process.pid)],
-                "PostgreSQL": lambda: _processes(cmdline=f" {args.bench_db} "),
+                "app": lambda: [server.process.pid, *processes(parent=server.process.pid)],
+                "PostgreSQL": lambda: processes(cmdline=f" {args.bench_db} "),
                 "bench clients": lambda: [os.getpid()],
             }
         )
@@ -703,22 +318,13 @@ def run(args: argparse.Namespace, url: str, data_dir: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = args.database_url
-    data_dir = tempfile.mkdtemp(prefix="membercard-api-bench-")
-    os.environ["MEMBERCARD_DATA_DIR"] = data_dir  # never the real data folder
-    os.environ["DJANGO_SETTINGS_MODULE"] = "membercard.settings"
-    try:
-        scratch = recreate_postgres(url, args.bench_db)
-        if args.server_side_binding:  # dj-database-url turns query parameters into OPTIONS
-            scratch += ("&" if "?" in scratch else "?") + "server_side_binding=true"
-        os.environ["DATABASE_URL"] = scratch
-        return run(args, url, data_dir)
-    finally:
-        if args.keep:
-            print(f"kept: {args.bench_db}, {args.pgbench_db}, {data_dir}")
-        else:
-            drop_postgres(url, args.bench_db)
-            shutil.rmtree(data_dir, ignore_errors=True)
+    return run_in_scratch(
+        args,
+        lambda data_dir: run(args, args.database_url, data_dir),
+        prefix="membercard-api-bench-",
+        options="server_side_binding=true" if args.server_side_binding else "",
+        kept=f"{{name}}, {args.pgbench_db}, {{data_dir}}",
+    )
 
 
 if __name__ == "__main__":

@@ -24,19 +24,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script from anywhere
-
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+from common import describe_database, peak_mb, run_in_scratch, setup_django
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -61,34 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-# The scratch database (as in bench/ledger_bench.py) ----------------------------------------
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    scheme = "postgresql" if parts.scheme in POSTGRES_SCHEMES else parts.scheme
-    return urlunsplit((scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def _admin(url: str, statement: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL(statement).format(sql.Identifier(name)))
-
-
-def recreate_postgres(url: str, name: str) -> str:
-    _admin(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
-    _admin(url, "CREATE DATABASE {}", name)
-    return _with_database(url, name)
-
-
 # The run -------------------------------------------------------------------------------
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 class Steps:
@@ -141,11 +105,7 @@ def manufacturer_file(product, quantity: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    connection = setup_django()
     from django.db.models import Count
 
     from membercard.cards.models import Batch, Card
@@ -154,15 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from membercard.inventory.services import batches
     from membercard.inventory.verify import verify_stock
 
-    call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
-        version = connection.cursor().connection.info.server_version
-        where = f"PostgreSQL {version // 10_000}.{version % 10_000} (scratch db {args.bench_db})"
-    else:
-        import sqlite3
-
-        where = f"SQLite {sqlite3.sqlite_version} (scratch file {connection.settings_dict['NAME']})"
-    print(f"database:    {where}")
+    print(f"database:    {describe_database(connection, args.bench_db)}")
     print(f"machine:     {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     actor, product, rfid_product = seed()
     print(f"quantity:    {args.quantity} cards, chunks of {batches.CHUNK}")
@@ -204,31 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = args.database_url
-    scheme = urlsplit(url).scheme if url else "sqlite"
-    data_dir = tempfile.mkdtemp(prefix="membercard-batch-bench-")
-    os.environ["MEMBERCARD_DATA_DIR"] = data_dir  # never the real data folder
-    os.environ["DJANGO_SETTINGS_MODULE"] = "membercard.settings"
-    postgres = scheme in POSTGRES_SCHEMES
-    try:
-        if postgres:
-            os.environ["DATABASE_URL"] = recreate_postgres(url, args.bench_db)
-        elif scheme == "sqlite":
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            print(f"unsupported database: {scheme}", file=sys.stderr)
-            return 2
-        return run(args)
-    finally:
-        if args.keep:
-            print(f"kept: {args.bench_db if postgres else data_dir}")
-        else:
-            if postgres:
-                from django.db import connections
-
-                connections.close_all()
-                _admin(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", args.bench_db)
-            shutil.rmtree(data_dir, ignore_errors=True)
+    return run_in_scratch(args, lambda _data_dir: run(args), prefix="membercard-batch-bench-")
 
 
 if __name__ == "__main__":

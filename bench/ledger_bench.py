@@ -30,25 +30,30 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import traceback
 import uuid
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script from anywhere
-
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
-INITIAL_VALUE_MINOR = 100_000_000  # 1,000,000.00 per card: purchases rarely run it dry
+from common import (
+    KINDS,
+    Tally,
+    bench_product,
+    create_stores,
+    describe_database,
+    errors_text,
+    latency_line,
+    lift_prepaid_limits,
+    percentile,
+    run_in_scratch,
+    run_together,
+    sell_new_cards,
+    setup_django,
+    staff_actor,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,38 +91,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-# The scratch database ------------------------------------------------------------
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    scheme = "postgresql" if parts.scheme in POSTGRES_SCHEMES else parts.scheme
-    return urlunsplit((scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def recreate_postgres(url: str, name: str) -> str:
-    """Drop and create database ``name`` on ``url``'s server; the URL of the new database."""
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return _with_database(url, name)
-
-
-def drop_postgres(url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
 # Seed ----------------------------------------------------------------------------
 
 
@@ -128,75 +101,18 @@ class Seed:
 
 
 def seed(*, threads: int, stores: int, cards: int) -> Seed:
-    from membercard.cards import numbers
-    from membercard.cards.models import Card, CardProduct
-    from membercard.core.actors import Actor
-    from membercard.core.models import Location, LocationKind, Role, Staff
-    from membercard.inventory import movements
-    from membercard.ledger.services import sell_card
-    from membercard.loyalty.services import set_prepaid_limits
+    from membercard.core.models import Role
 
-    hq = Location.objects.create(code="HQ", name="Head office", kind=LocationKind.HQ)
-    shops = [
-        Location.objects.create(code=f"S{i:02d}", name=f"Store {i}", kind=LocationKind.STORE)
-        for i in range(1, stores + 1)
-    ]
-
-    def cashier(location) -> Actor:
-        # No usable password: argon2 would take a good part of a second per person.
-        user = Staff.objects.create_user(
-            username=f"bench-{uuid.uuid4().hex[:10]}",
-            password=None,
-            role=Role.STORE_CASHIER,
-            location=location,
-        )
-        return Actor.for_staff(user)
-
-    product = CardProduct(
-        code="bench",
-        name="Bench value card",
-        has_stored_value=True,
-        rechargeable=True,
-        has_points=True,
-        points_per_unit=1,
-        pin_required=False,
-        number_prefix="8899",
-        number_length=16,
+    hq, shops = create_stores(stores)
+    lift_prepaid_limits(
+        staff_actor(Role.HQ_FINANCE, hq, username="bench-finance"), reason="ledger bench"
     )
-    product.full_clean()
-    product.save()
-
-    sellers = [cashier(shop) for shop in shops]
-    card_numbers: set[str] = set()
-    while len(card_numbers) < cards:
-        card_numbers.add(numbers.generate_number(product.number_prefix, product.number_length))
-    stock = [
-        Card(number=number, product=product, location=shops[i % stores])
-        for i, number in enumerate(sorted(card_numbers))
-    ]
-    Card.objects.bulk_create(stock)
-    movements.record_new_cards(stock, event="card.registered", by=None)
-    # The bench cards carry far more than a real card may (prepaid limits): lift the limits.
-    finance = Staff.objects.create_user(
-        username="bench-finance", password=None, role=Role.HQ_FINANCE, location=hq
-    )
-    set_prepaid_limits(
-        actor=Actor.for_staff(finance),
-        anonymous_limit_minor=10**9,
-        registered_limit_minor=10**9,
-        reason="ledger bench",
-    )
-    for i, card in enumerate(stock):
-        sell_card(
-            actor=sellers[i % stores],
-            card_number=card.number,
-            initial_value_minor=INITIAL_VALUE_MINOR,
-            tender="cash",
-            idempotency_key=uuid.uuid4().hex,
-        )
+    product = bench_product()
+    sellers = [staff_actor(Role.STORE_CASHIER, shop) for shop in shops]
+    card_numbers = sell_new_cards(product, shops, sellers, cards, record=True)
     return Seed(
-        cashiers=[cashier(shops[i % stores]) for i in range(threads)],
-        card_numbers=[card.number for card in stock],
+        cashiers=[staff_actor(Role.STORE_CASHIER, shops[i % stores]) for i in range(threads)],
+        card_numbers=card_numbers,
     )
 
 
@@ -236,17 +152,7 @@ def counter_lookup_function() -> tuple[str, Callable[[str], int]]:
 # The run -------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    ok: Counter[str] = field(default_factory=Counter)
-    latencies: dict[str, list[float]] = field(
-        default_factory=lambda: {"purchase": [], "lookup": []}
-    )
-    errors: Counter[str] = field(default_factory=Counter)
-    first_unexpected: str = ""
-
-
-def worker(index: int, *, args, seeded: Seed, lookup, barrier, deadline_box, tally: Tally) -> None:
+def worker(index: int, deadline: float, *, args, seeded: Seed, lookup, tally: Tally) -> None:
     from django.db import connection
 
     from membercard.cards.reader import barcode_value, track2
@@ -258,8 +164,6 @@ def worker(index: int, *, args, seeded: Seed, lookup, barrier, deadline_box, tal
     readers = (lambda n: n, barcode_value, track2)  # keyed, scanned, swiped
     local = Tally()
     try:
-        barrier.wait()
-        deadline = deadline_box[0]
         while time.perf_counter() < deadline:
             number = rng.choice(seeded.card_numbers)
             if rng.random() < args.lookup_share:
@@ -297,44 +201,20 @@ def worker(index: int, *, args, seeded: Seed, lookup, barrier, deadline_box, tal
     finally:
         connection.close()
         with tally_lock:
-            tally.ok.update(local.ok)
-            tally.errors.update(local.errors)
-            for kind, values in local.latencies.items():
-                tally.latencies[kind].extend(values)
-            tally.first_unexpected = tally.first_unexpected or local.first_unexpected
+            tally.add(local)
 
 
 tally_lock = threading.Lock()
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of an ascending list, in milliseconds (0 when empty)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, round(fraction * len(sorted_values) + 0.5 - 1e-9))
-    return sorted_values[min(rank, len(sorted_values)) - 1] * 1000
-
-
 def run(args: argparse.Namespace) -> int:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
+    connection = setup_django()
+    from django.db import connections
 
     from membercard.ledger.verify import verify_ledger
 
-    call_command("migrate", verbosity=0)
     vendor = connection.vendor
-    if vendor == "postgresql":
-        version = connection.cursor().connection.info.server_version
-        where = f"PostgreSQL {version // 10_000}.{version % 10_000} (scratch db {args.bench_db})"
-    else:
-        import sqlite3
-
-        where = f"SQLite {sqlite3.sqlite_version} (scratch file {connection.settings_dict['NAME']})"
-
-    print(f"database:   {where}")
+    print(f"database:   {describe_database(connection, args.bench_db)}")
     started = time.perf_counter()
     seeded = seed(threads=args.threads, stores=args.stores, cards=args.cards)
     print(
@@ -346,46 +226,23 @@ def run(args: argparse.Namespace) -> int:
     connections.close_all()
 
     tally = Tally()
-    deadline_box = [0.0]
-    barrier = threading.Barrier(
-        args.threads + 1,
-        action=lambda: deadline_box.__setitem__(0, time.perf_counter() + args.seconds),
+    elapsed = run_together(
+        args.threads,
+        args.seconds,
+        lambda index, deadline: worker(
+            index, deadline, args=args, seeded=seeded, lookup=lookup, tally=tally
+        ),
     )
-    threads = [
-        threading.Thread(
-            target=worker,
-            args=(index,),
-            kwargs={
-                "args": args,
-                "seeded": seeded,
-                "lookup": lookup,
-                "barrier": barrier,
-                "deadline_box": deadline_box,
-                "tally": tally,
-            },
-            name=f"bench-{index}",
-        )
-        for index in range(args.threads)
-    ]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - (deadline_box[0] - args.seconds)
     print(f"threads:    {args.threads}   duration: {elapsed:.2f} s (asked {args.seconds:g} s)")
 
     lines = {}
-    for kind, label in (("purchase", "purchases"), ("lookup", "lookups")):
+    for kind, label in KINDS:
         values = sorted(tally.latencies[kind])
         rate = tally.ok[kind] / elapsed
         p50, p99 = percentile(values, 0.50), percentile(values, 0.99)
         lines[kind] = f"{label}: {rate:.1f}/s p50 {p50:.1f} ms p99 {p99:.1f} ms"
-        print(
-            f"{label + ':':11} {tally.ok[kind]:7d} ok  {rate:8.1f}/s  "
-            f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  ({len(values)} calls)"
-        )
-    errors = ", ".join(f"{code}={n}" for code, n in sorted(tally.errors.items())) or "none"
+        print(latency_line(label, tally.ok[kind], rate, values, (0.50, 0.99)))
+    errors = errors_text(tally.errors)
     print(f"errors:     {errors}")
     if tally.first_unexpected:
         print("first unexpected error:\n" + tally.first_unexpected, file=sys.stderr)
@@ -406,29 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = args.database_url
-    scheme = urlsplit(url).scheme if url else "sqlite"
-    data_dir = tempfile.mkdtemp(prefix="membercard-bench-")
-    # Never the real data folder: its secret key and SQLite file stay untouched.
-    os.environ["MEMBERCARD_DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "membercard.settings"
-    postgres = scheme in POSTGRES_SCHEMES
-    try:
-        if postgres:
-            os.environ["DATABASE_URL"] = recreate_postgres(url, args.bench_db)
-        elif scheme == "sqlite":
-            os.environ.pop("DATABASE_URL", None)  # the default SQLite file in data_dir
-        else:
-            print(f"unsupported database: {scheme}", file=sys.stderr)
-            return 2
-        return run(args)
-    finally:
-        if args.keep:
-            print(f"kept: {args.bench_db if postgres else data_dir}")
-        else:
-            if postgres:
-                drop_postgres(url, args.bench_db)
-            shutil.rmtree(data_dir, ignore_errors=True)
+    return run_in_scratch(args, lambda _data_dir: run(args), prefix="membercard-bench-")
 
 
 if __name__ == "__main__":

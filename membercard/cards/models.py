@@ -157,6 +157,9 @@ class Card(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
     pin_hash = models.CharField(max_length=128, blank=True)
+    # Wrong PINs in a row, and until when the PIN is locked after too many (see cards/pins.py).
+    pin_failures = models.PositiveSmallIntegerField(default=0)
+    pin_locked_until = models.DateTimeField(null=True, blank=True)
     replaced_by = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
     )

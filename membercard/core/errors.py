@@ -107,6 +107,12 @@ class WrongPin(DomainError):
     default_message = "The PIN is wrong."
 
 
+class PinLocked(DomainError):
+    code = "pin_locked"
+    status = 422
+    default_message = "Too many wrong PINs: the card's PIN is locked for now."
+
+
 class ProductPolicyViolation(DomainError):
     """The card product's policy does not allow this (e.g. top-up of a one-time card)."""
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from membercard.api import gift_schemas, idempotency, render, scope
+from membercard.api import gift_schemas, render
 from membercard.api.auth import actor_of
-from membercard.api.endpoints import idempotency_key_param, operation_response, responses
+from membercard.api.endpoints import responses
+from membercard.api.endpoints._money import (
+    IDEMPOTENCY_NOTE,
+    MONEY_ERRORS,
+    card_money_response,
+    idempotency_key_param,
+)
 from membercard.api.endpoints.cards import CardNumber
-from membercard.api.endpoints.money import IDEMPOTENCY_NOTE, MONEY_ERRORS
 from membercard.loyalty.gift_selectors import gifts_at
 from membercard.loyalty.services.gifts import redeem_gift
 
@@ -65,17 +70,13 @@ def redeem(
     number: str = CardNumber,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    actor = actor_of(request)
-    with scope.money_on_card(request, actor, number) as card_number:
-        operation, replayed = idempotency.run(
-            idempotency_key,
-            lambda: redeem_gift(
-                actor=actor,
-                card_number=card_number,
-                gift_code=body.gift,
-                quantity=body.quantity,
-                idempotency_key=idempotency_key,
-                read_as=body.read_as or "",
-            ),
-        )
-    return operation_response(operation, replayed=replayed, out=render.gift_redemption_out)
+    return card_money_response(
+        request,
+        number,
+        idempotency_key,
+        redeem_gift,
+        out=render.gift_redemption_out,
+        gift_code=body.gift,
+        quantity=body.quantity,
+        read_as=body.read_as or "",
+    )

@@ -1,7 +1,8 @@
 """Money at the counter: sell a card from this store's stock, top up, take a purchase.
 
 Each endpoint calls one ledger service under the request's ``Idempotency-Key`` and answers
-201 with the operation, rendered from what was stored (see ``render.py``).
+201 with the operation, rendered from what was stored (see ``render.py``); the shared steps
+are in ``_money.py``.
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from membercard.api import idempotency, schemas, scope
+from membercard.api import schemas, scope
 from membercard.api.auth import actor_of
-from membercard.api.endpoints import idempotency_key_param, operation_response, responses
+from membercard.api.endpoints import responses
+from membercard.api.endpoints._money import (
+    IDEMPOTENCY_NOTE,
+    MONEY_ERRORS,
+    card_money_response,
+    idempotency_key_param,
+    money_response,
+)
 from membercard.api.endpoints.cards import CardNumber
 from membercard.ledger.services import purchase, sell_card, top_up
 from membercard.loyalty.services import find_or_register_member
 
 router = Router(tags=["money"])
-
-MONEY_ERRORS = (400, 403, 404, 409, 429)
-IDEMPOTENCY_NOTE = " Needs an `Idempotency-Key` header; a replay answers like the first time."
 
 
 @router.post(
@@ -44,19 +49,16 @@ def sell(
         member = find_or_register_member(
             actor=actor, name=body.member.name, mobile=body.member.mobile
         )
-    operation, replayed = idempotency.run(
+    return money_response(
+        request,
         idempotency_key,
-        lambda: sell_card(
-            actor=actor,
-            card_number=card.number,
-            initial_value_minor=body.initial_value,
-            tender=body.tender,
-            idempotency_key=idempotency_key,
-            member=member,
-            pin=body.pin,
-        ),
+        sell_card,
+        card_number=card.number,
+        initial_value_minor=body.initial_value,
+        tender=body.tender,
+        member=member,
+        pin=body.pin,
     )
-    return operation_response(operation, replayed=replayed)
 
 
 @router.post(
@@ -72,19 +74,9 @@ def add_value(
     number: str = CardNumber,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    actor = actor_of(request)
-    with scope.money_on_card(request, actor, number) as card_number:
-        operation, replayed = idempotency.run(
-            idempotency_key,
-            lambda: top_up(
-                actor=actor,
-                card_number=card_number,
-                amount_minor=body.amount,
-                tender=body.tender,
-                idempotency_key=idempotency_key,
-            ),
-        )
-    return operation_response(operation, replayed=replayed)
+    return card_money_response(
+        request, number, idempotency_key, top_up, amount_minor=body.amount, tender=body.tender
+    )
 
 
 @router.post(
@@ -103,21 +95,16 @@ def pay(
     number: str = CardNumber,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    actor = actor_of(request)
-    with scope.money_on_card(request, actor, number) as card_number:
-        operation, replayed = idempotency.run(
-            idempotency_key,
-            lambda: purchase(
-                actor=actor,
-                card_number=card_number,
-                amount_minor=body.amount,
-                idempotency_key=idempotency_key,
-                pay_with_balance=body.pay_with_balance,
-                allow_split=body.allow_split,
-                other_tender=body.other_tender or "",
-                redeem_points=body.redeem_points,
-                pin=body.pin,
-                reference=body.reference,
-            ),
-        )
-    return operation_response(operation, replayed=replayed)
+    return card_money_response(
+        request,
+        number,
+        idempotency_key,
+        purchase,
+        amount_minor=body.amount,
+        pay_with_balance=body.pay_with_balance,
+        allow_split=body.allow_split,
+        other_tender=body.other_tender or "",
+        redeem_points=body.redeem_points,
+        pin=body.pin,
+        reference=body.reference,
+    )

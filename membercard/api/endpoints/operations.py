@@ -8,15 +8,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Router
 
-from membercard.api import idempotency, render, schemas, scope
+from membercard.api import render, schemas, scope
 from membercard.api.auth import actor_of
-from membercard.api.endpoints import (
-    MAX_ID,
-    idempotency_key_param,
-    operation_response,
-    responses,
-)
-from membercard.api.endpoints.money import IDEMPOTENCY_NOTE
+from membercard.api.endpoints import MAX_ID, responses
+from membercard.api.endpoints._money import IDEMPOTENCY_NOTE, idempotency_key_param, money_response
 from membercard.ledger.services import refund, reverse
 
 router = Router(tags=["operations"])
@@ -49,18 +44,14 @@ def refund_purchase(
     id: int = OperationId,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    actor = actor_of(request)
-    operation, replayed = idempotency.run(
+    return money_response(
+        request,
         idempotency_key,
-        lambda: refund(
-            actor=actor,
-            operation_id=id,
-            amount_minor=body.amount,
-            idempotency_key=idempotency_key,
-            reason=body.reason,
-        ),
+        refund,
+        operation_id=id,
+        amount_minor=body.amount,
+        reason=body.reason,
     )
-    return operation_response(operation, replayed=replayed)
 
 
 @router.post(
@@ -76,9 +67,4 @@ def reverse_operation(
     id: int = OperationId,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    actor = actor_of(request)
-    operation, replayed = idempotency.run(
-        idempotency_key,
-        lambda: reverse(actor=actor, operation_id=id, idempotency_key=idempotency_key),
-    )
-    return operation_response(operation, replayed=replayed)
+    return money_response(request, idempotency_key, reverse, operation_id=id)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.hashers import check_password
-
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
-from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed, WrongPin
+from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed
 from membercard.core.models import Role
 from membercard.ledger.days import today
 from membercard.ledger.models import Operation, OperationKind, Tender
@@ -25,16 +23,6 @@ def ensure_usable(card: Card) -> None:
         raise CardNotActive(state=card.state)
     if card.expires_on is not None and card.expires_on < today():
         raise CardExpired(expired_on=card.expires_on.isoformat())
-
-
-def check_pin(card: Card, pin: str | None) -> None:
-    """Refuse unless the card's product needs no PIN or ``pin`` matches the card's."""
-    if not card.product.pin_required:
-        return
-    if not pin:
-        raise WrongPin("This card needs its PIN to pay.")
-    if not card.pin_hash or not check_password(pin, card.pin_hash):
-        raise WrongPin()
 
 
 def handed_back_since(card: Card, operation: Operation) -> bool:

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q, Sum
 
 from membercard.cards.models import Card, SpendOrder
+from membercard.cards.pins import check_pin
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import (
@@ -23,7 +24,6 @@ from membercard.ledger.models import AccountKind, Operation, OperationKind, Tran
 from membercard.ledger.posting import Entry, lock_cards
 from membercard.ledger.services.checks import (
     COUNTER_ROLES,
-    check_pin,
     check_tender,
     ensure_usable,
     handed_back_since,
