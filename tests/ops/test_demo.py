@@ -16,7 +16,7 @@ from membercard.core.models import Location, LocationKind, Role, Staff
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.ledger.models import Account, Operation, OperationKind, Transfer
 from membercard.ledger.verify import verify_ledger
-from membercard.loyalty.models import Member
+from membercard.loyalty.models import Campaign, GiftStock, Member
 from membercard.ops import demo
 from membercard.ops.verification import run_all_checks
 
@@ -147,6 +147,11 @@ def test_demo_loads_once_and_its_ledger_verifies():
     assert [h.to_location.code for h in handovers] == ["S01", "S02"]
     assert [h.state for h in handovers] == [HandoverState.RECEIVED, HandoverState.CLOSED]
     assert HandoverLine.objects.filter(status=LineStatus.FOUND).count() == 1
+    # Rewards to try: gifts in stock at both stores, one redeemed, a campaign at S01.
+    for store in ("S01", "S02"):
+        assert GiftStock.objects.filter(location__code=store, quantity__gt=0).count() == 3
+    assert Operation.objects.filter(kind=OperationKind.GIFT_REDEMPTION).count() == 1
+    assert Campaign.objects.get().stores.get().code == "S01"
     assert all(summary.problems == [] for summary in run_all_checks())
 
     # Running it again changes nothing.

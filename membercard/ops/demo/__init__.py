@@ -47,6 +47,7 @@ from membercard.ops.demo.catalog import (
     LOGINS,
 )
 from membercard.ops.demo.history import partial_refunds, purchases, sell_cards, top_ups
+from membercard.ops.demo.rewards import set_up_rewards
 from membercard.ops.demo.setup import DemoRun, Say, create_login, set_up
 from membercard.ops.demo.stock import stock_up
 from membercard.ops.demo.stories import pick_story_cards, tell_stories
@@ -155,6 +156,8 @@ def load_demo(*, say: Say = print, seed: int = DEFAULT_SEED) -> DemoRun:
     partial_refunds(run, done)
     step("Reversals, adjustments, frozen, replaced and recovered cards")
     tell_stories(run, story_cards)
+    step("Gifts, gift stock and a points campaign")
+    set_up_rewards(run)
     step("Creating the admin login")
     create_login(run, next(login for login in LOGINS if login.username == COMPLETION_LOGIN))
     say(f"Demo loaded in {time.monotonic() - started:.1f} s.")
