@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "membercard.inventory",
     "membercard.ledger",
     "membercard.web",
+    "membercard.reports",
     "membercard.ops",
     "ninja",
     "membercard.api",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "membercard.web.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "membercard.web.context.staff",
             ],
         },
     },
@@ -139,6 +142,9 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# One catalogue for the whole product (``make messages`` refreshes it; the .mo is committed
+# so a fresh machine needs no gettext tools).
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = os.environ.get("MEMBERCARD_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

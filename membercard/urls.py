@@ -5,17 +5,19 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
-from membercard.web import views
+from membercard.web.views import account, home
 
 urlpatterns = [
-    path("", views.start, name="start"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.start, name="start"),
+    path("healthz", home.healthz, name="healthz"),
+    path("language/", account.set_language, name="language"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("membercard.web.urls")),
     path("api/v1/", ("membercard.api.urls", None, None)),  # include(): the POS API
 ]
 

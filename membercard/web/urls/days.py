@@ -1,0 +1,5 @@
+"""Addresses of the days pages (names are in the ``web`` namespace)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

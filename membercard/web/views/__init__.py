@@ -1,0 +1,2 @@
+"""Staff pages: thin views that check the role (``access.staff_page``), call one
+service and render."""

@@ -1,0 +1,31 @@
+"""The start page and the health check."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from membercard.core.models import STORE_ROLES
+from membercard.web import selectors
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    """Store staff go straight to the counter; HQ sees the figures and its menu; anyone
+    else gets the product's name and the sign-in button."""
+    user = request.user
+    if user.is_authenticated and user.role in STORE_ROLES:
+        try:
+            return redirect(reverse("web:counter"))
+        except NoReverseMatch:
+            pass
+    figures = selectors.start_page_figures() if user.is_authenticated and user.role else None
+    return render(request, "web/start.html", {"stats": figures})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and scripts: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
