@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-postgres lint format verify bench clean
+.PHONY: setup run test test-postgres lint format verify bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "membercard needs Python >= 3.11"'
@@ -42,6 +42,10 @@ verify: setup
 
 bench: setup
 	$(BIN)/python bench/ledger_bench.py
+
+# PNGs of the main screens (fresh demo in a scratch folder, Chromium) into docs/screenshots/.
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -16,22 +16,12 @@ from django.http import HttpRequest
 from membercard.api import throttle
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
-from membercard.cards.selectors import find_card
-from membercard.cards.states import AT_A_LOCATION, CardState
+from membercard.cards.selectors import card_is_visible, find_card
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, DomainError, InvalidCardNumber, NotFound
 from membercard.ledger.models import Operation
 
-IN_CUSTOMER_HANDS = frozenset(
-    {CardState.ACTIVE, CardState.FROZEN, CardState.EXPIRED, CardState.REPLACED}
-)
 MISSES = (CardNotFound, InvalidCardNumber)
-
-
-def card_is_visible(actor: Actor, card: Card) -> bool:
-    if card.state in IN_CUSTOMER_HANDS:
-        return True
-    return card.state in AT_A_LOCATION and card.location_id == actor.location.pk
 
 
 def number_reference(number: str) -> CardReference:

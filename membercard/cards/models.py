@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from membercard.cards import numbers
 from membercard.cards.states import AT_A_LOCATION, CardState
@@ -15,8 +16,8 @@ GENESIS_HASH = "0" * 64
 
 
 class SpendOrder(models.TextChoices):
-    PRINCIPAL_FIRST = "principal_first", "Principal first"
-    BONUS_FIRST = "bonus_first", "Bonus first"
+    PRINCIPAL_FIRST = "principal_first", _("Principal first")
+    BONUS_FIRST = "bonus_first", _("Bonus first")
 
 
 class CardProduct(models.Model):
@@ -85,14 +86,14 @@ class CardProduct(models.Model):
 
 
 class BatchSource(models.TextChoices):
-    GENERATED = "generated", "Numbers generated here"
-    IMPORTED = "imported", "Numbers imported from the manufacturer"
+    GENERATED = "generated", _("Numbers generated here")
+    IMPORTED = "imported", _("Numbers imported from the manufacturer")
 
 
 class BatchStatus(models.TextChoices):
-    ORDERED = "ordered", "Ordered"
-    RECEIVED = "received", "Received at HQ"
-    CANCELLED = "cancelled", "Cancelled"
+    ORDERED = "ordered", _("Ordered")
+    RECEIVED = "received", _("Received at HQ")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Batch(models.Model):

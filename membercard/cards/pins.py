@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from membercard.cards.models import Card
-from membercard.core.errors import PinLocked, WrongPin
+from membercard.core.actors import Actor
+from membercard.core.errors import CardNotFound, PinLocked, WrongPin
 
 PIN_MAX_FAILURES = 5
 PIN_LOCK_HOURS = 24
@@ -49,5 +50,21 @@ def check_pin(card: Card, pin: str | None) -> None:
         wrong.after_rollback = lambda: _count_wrong_pin(card.pk)
         raise wrong
     if card.pin_failures or card.pin_locked_until:
+        card.pin_failures, card.pin_locked_until = 0, None
+        card.save(update_fields=["pin_failures", "pin_locked_until"])
+
+
+def unlock_pin(*, actor: Actor, card_number: str) -> None:
+    """A store manager (or HQ) lifts the wrong-PIN lock and resets the count, after the
+    customer proved who they are. One transaction, with the card row locked. (The staff
+    page's POST is what the audit log records.)"""
+    # Imported here: the ledger services import this module.
+    from membercard.ledger.services.checks import MANAGER_ROLES
+
+    actor.require(MANAGER_ROLES, "unlock card PINs")
+    with transaction.atomic():
+        card = Card.objects.select_for_update().filter(number=card_number).first()
+        if card is None:
+            raise CardNotFound()
         card.pin_failures, card.pin_locked_until = 0, None
         card.save(update_fields=["pin_failures", "pin_locked_until"])

@@ -7,9 +7,31 @@ from dataclasses import dataclass
 
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
+from membercard.cards.states import AT_A_LOCATION, CardState
+from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
 from membercard.core.money import currency
 from membercard.ledger.models import AccountKind
+
+# Cards a customer holds are seen from every store (a chain-wide card); a card on a shelf
+# only from the location whose shelf it is.
+IN_CUSTOMER_HANDS = frozenset(
+    {CardState.ACTIVE, CardState.FROZEN, CardState.EXPIRED, CardState.REPLACED}
+)
+
+
+def card_is_visible(actor: Actor, card: Card) -> bool:
+    """Whether a store's staff or till may see ``card`` (HQ callers do not ask)."""
+    if card.state in IN_CUSTOMER_HANDS:
+        return True
+    return card.state in AT_A_LOCATION and card.location_id == actor.location.pk
+
+
+def visible_card(actor: Actor, card: Card) -> Card:
+    """``card`` if ``actor`` may see it; another store's shelf answers like no card."""
+    if not card_is_visible(actor, card):
+        raise CardNotFound()
+    return card
 
 
 def find_card(reference: CardReference) -> Card:

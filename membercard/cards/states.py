@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CardState(models.TextChoices):
-    PRODUCED = "produced", "Ordered from the manufacturer"
-    IN_STOCK = "in_stock", "In stock"
-    IN_TRANSIT = "in_transit", "In transit"
-    ACTIVE = "active", "Active"
-    FROZEN = "frozen", "Frozen"
-    REPLACED = "replaced", "Replaced"
-    EXPIRED = "expired", "Expired"
-    RECOVERED = "recovered", "Recovered"
-    VOID = "void", "Void"
+    PRODUCED = "produced", _("Ordered from the manufacturer")
+    IN_STOCK = "in_stock", _("In stock")
+    IN_TRANSIT = "in_transit", _("In transit")
+    ACTIVE = "active", _("Active")
+    FROZEN = "frozen", _("Frozen")
+    REPLACED = "replaced", _("Replaced")
+    EXPIRED = "expired", _("Expired")
+    RECOVERED = "recovered", _("Recovered")
+    VOID = "void", _("Void")
 
 
 S = CardState

@@ -156,5 +156,5 @@ class NotReversible(DomainError):
 
 class DayClosed(DomainError):
     code = "day_closed"
-    status = 422
+    status = 409
     default_message = "The business day is closed."

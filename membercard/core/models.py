@@ -6,11 +6,12 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class LocationKind(models.TextChoices):
-    HQ = "hq", "Headquarters"
-    STORE = "store", "Store"
+    HQ = "hq", _("Headquarters")
+    STORE = "store", _("Store")
 
 
 class Location(models.Model):
@@ -37,11 +38,11 @@ class Location(models.Model):
 
 
 class Role(models.TextChoices):
-    HQ_ADMIN = "hq_admin", "HQ admin"
-    HQ_FINANCE = "hq_finance", "HQ finance"
-    HQ_STOCK = "hq_stock", "HQ stock keeper"
-    STORE_MANAGER = "store_manager", "Store manager"
-    STORE_CASHIER = "store_cashier", "Store cashier"
+    HQ_ADMIN = "hq_admin", _("HQ admin")
+    HQ_FINANCE = "hq_finance", _("HQ finance")
+    HQ_STOCK = "hq_stock", _("HQ stock keeper")
+    STORE_MANAGER = "store_manager", _("Store manager")
+    STORE_CASHIER = "store_cashier", _("Store cashier")
 
 
 HQ_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.HQ_STOCK})

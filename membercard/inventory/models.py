@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from membercard.cards.models import Batch, Card
 from membercard.cards.states import CardState
@@ -55,12 +56,12 @@ class StockMovement(models.Model):
 
 
 class HandoverState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    DISPATCHED = "dispatched", "Dispatched"
-    RECEIVED = "received", "Received"
-    DISCREPANCY = "discrepancy", "Received with discrepancies"
-    CLOSED = "closed", "Discrepancies resolved"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    DISPATCHED = "dispatched", _("Dispatched")
+    RECEIVED = "received", _("Received")
+    DISCREPANCY = "discrepancy", _("Received with discrepancies")
+    CLOSED = "closed", _("Discrepancies resolved")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Handover(models.Model):
@@ -104,13 +105,13 @@ class Handover(models.Model):
 
 
 class LineStatus(models.TextChoices):
-    LISTED = "listed", "Listed"
-    RECEIVED = "received", "Received"
-    MISSING = "missing", "Missing at receipt"
-    UNEXPECTED = "unexpected", "Scanned at receipt but not listed"
-    FOUND = "found", "Found later (received)"
-    LOST = "lost", "Lost (voided)"
-    RETURNED = "returned", "Returned to the sender"
+    LISTED = "listed", _("Listed")
+    RECEIVED = "received", _("Received")
+    MISSING = "missing", _("Missing at receipt")
+    UNEXPECTED = "unexpected", _("Scanned at receipt but not listed")
+    FOUND = "found", _("Found later (received)")
+    LOST = "lost", _("Lost (voided)")
+    RETURNED = "returned", _("Returned to the sender")
 
 
 class HandoverLine(models.Model):
@@ -133,9 +134,9 @@ class HandoverLine(models.Model):
 
 
 class StocktakeState(models.TextChoices):
-    OPEN = "open", "Counting"
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Counting")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Stocktake(models.Model):
@@ -194,8 +195,8 @@ class StocktakeCount(models.Model):
 
 
 class DifferenceKind(models.TextChoices):
-    MISSING = "missing", "Expected here but not counted"
-    UNEXPECTED = "unexpected", "Counted here but not expected"
+    MISSING = "missing", _("Expected here but not counted")
+    UNEXPECTED = "unexpected", _("Counted here but not expected")
 
 
 class StocktakeDifference(models.Model):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from membercard.cards.models import Card
 from membercard.cards.reader import ReadAs
@@ -28,34 +29,34 @@ from membercard.core.models import Location, Staff, Terminal
 
 
 class Unit(models.TextChoices):
-    MONEY = "money", "Money (minor units)"
-    POINTS = "points", "Points"
+    MONEY = "money", _("Money (minor units)")
+    POINTS = "points", _("Points")
 
 
 class Tender(models.TextChoices):
-    CASH = "cash", "Cash"
-    BANK_CARD = "bank_card", "Bank card"
-    MOBILE_PAY = "mobile_pay", "Mobile pay"
+    CASH = "cash", _("Cash")
+    BANK_CARD = "bank_card", _("Bank card")
+    MOBILE_PAY = "mobile_pay", _("Mobile pay")
 
 
 class AccountKind(models.TextChoices):
     # Per card.
-    CARD_PRINCIPAL = "card_principal", "Card principal"
-    CARD_BONUS = "card_bonus", "Card bonus"
-    CARD_POINTS = "card_points", "Card points"
+    CARD_PRINCIPAL = "card_principal", _("Card principal")
+    CARD_BONUS = "card_bonus", _("Card bonus")
+    CARD_POINTS = "card_points", _("Card points")
     # Houses, per location (and tender).
-    TENDER = "tender", "Takings by tender"
-    VALUE_REDEEMED = "value_redeemed", "Card value redeemed"
-    CARD_FEES = "card_fees", "Card fees"
-    DEPOSITS = "deposits", "Card deposits held"
-    POINTS_REDEEMED = "points_redeemed", "Points redeemed"
+    TENDER = "tender", _("Takings by tender")
+    VALUE_REDEEMED = "value_redeemed", _("Card value redeemed")
+    CARD_FEES = "card_fees", _("Card fees")
+    DEPOSITS = "deposits", _("Card deposits held")
+    POINTS_REDEEMED = "points_redeemed", _("Points redeemed")
     # Houses, at HQ.
-    PROMOTIONS = "promotions", "Bonus value granted (promotions)"
-    ADJUSTMENTS = "adjustments", "Adjustments"
-    BREAKAGE = "breakage", "Breakage (expired value)"
-    POINTS_ISSUED = "points_issued", "Points issued"
-    POINTS_EXPIRED = "points_expired", "Points expired"
-    POINTS_ADJUSTMENTS = "points_adjustments", "Points adjustments"
+    PROMOTIONS = "promotions", _("Bonus value granted (promotions)")
+    ADJUSTMENTS = "adjustments", _("Adjustments")
+    BREAKAGE = "breakage", _("Breakage (expired value)")
+    POINTS_ISSUED = "points_issued", _("Points issued")
+    POINTS_EXPIRED = "points_expired", _("Points expired")
+    POINTS_ADJUSTMENTS = "points_adjustments", _("Points adjustments")
 
 
 CARD_ACCOUNT_KINDS = (
@@ -108,18 +109,18 @@ class Account(models.Model):
 
 
 class OperationKind(models.TextChoices):
-    CARD_SALE = "card_sale", "Card sale"
-    TOP_UP = "top_up", "Top-up"
-    PURCHASE = "purchase", "Purchase"
-    REFUND = "refund", "Refund"
-    REVERSAL = "reversal", "Reversal"
-    ADJUSTMENT = "adjustment", "Adjustment"
-    CARD_FROZEN = "card_frozen", "Card frozen"
-    CARD_UNFROZEN = "card_unfrozen", "Card unfrozen"
-    CARD_REPLACEMENT = "card_replacement", "Balance moved to a replacement card"
-    CARD_RECOVERY = "card_recovery", "One-time card recovered"
-    GIFT_REDEMPTION = "gift_redemption", "Gift redemption"
-    POINTS_EXPIRE = "points_expire", "Points expired"
+    CARD_SALE = "card_sale", _("Card sale")
+    TOP_UP = "top_up", _("Top-up")
+    PURCHASE = "purchase", _("Purchase")
+    REFUND = "refund", _("Refund")
+    REVERSAL = "reversal", _("Reversal")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    CARD_FROZEN = "card_frozen", _("Card frozen")
+    CARD_UNFROZEN = "card_unfrozen", _("Card unfrozen")
+    CARD_REPLACEMENT = "card_replacement", _("Balance moved to a replacement card")
+    CARD_RECOVERY = "card_recovery", _("One-time card recovered")
+    GIFT_REDEMPTION = "gift_redemption", _("Gift redemption")
+    POINTS_EXPIRE = "points_expire", _("Points expired")
 
 
 class Operation(models.Model):
@@ -248,3 +249,7 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}/{self.key}"
+
+
+# Business days live in their own module (business_days.py); imported here for Django.
+from membercard.ledger.business_days import BusinessDay, DayTakings, DepositReceipt  # noqa: E402,F401

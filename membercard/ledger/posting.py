@@ -16,6 +16,7 @@ from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, InsufficientBalance, InsufficientPoints
 from membercard.core.money import currency
 from membercard.ledger import chain
+from membercard.ledger.business_days import enter_day
 from membercard.ledger.days import business_date_for
 from membercard.ledger.models import Account, ChainLink, Operation, OperationKind, Transfer, Unit
 
@@ -77,6 +78,9 @@ def _apply(account: Account, delta: int) -> int | None:
 def post(entry: Entry, *, actor: Actor, occurred_at: dt.datetime | None = None) -> Operation:
     """Write ``entry`` as one operation. The cards it touches must be locked by the caller."""
     now = timezone.now()
+    business_date = business_date_for(now)
+    # The store's day opens with its first operation; a closed day refuses (day_closed).
+    enter_day(actor.location, business_date)
     operation = Operation.objects.create(
         kind=entry.kind,
         card=entry.card,
@@ -85,7 +89,7 @@ def post(entry: Entry, *, actor: Actor, occurred_at: dt.datetime | None = None) 
         terminal=actor.terminal,
         created_at=now,
         occurred_at=occurred_at,
-        business_date=business_date_for(now),
+        business_date=business_date,
         currency=currency(),
         **entry.fields,
     )

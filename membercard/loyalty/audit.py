@@ -18,6 +18,10 @@ def log_access(
     data: dict[str, Any] | None = None,
     address: str = "",
 ) -> MemberAccessLog:
+    if member is None:  # a bulk read or an export: into the staff audit log too
+        from membercard.ops.audit import record_member_access
+
+        record_member_access(actor, action, count=count, data=data, address=address)
     return MemberAccessLog.objects.create(
         action=action,
         staff=actor.staff,

@@ -27,7 +27,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Reconciliation"), "web:reconciliation", access.FINANCE, "hq"),
     MenuItem(_("Reports"), "web:reports", access.HQ | access.MANAGER, "hq"),
     MenuItem(_("Cards"), "web:cards", access.HQ, "hq"),
-    MenuItem(_("Members"), "web:members", access.HQ, "hq"),
+    MenuItem(_("Members"), "web:members", access.FINANCE, "hq"),
     MenuItem(_("Card products"), "web:products", access.HQ, "hq"),
     MenuItem(_("Batches"), "web:batches", access.STOCK_KEEPING, "hq"),
     MenuItem(_("Stock"), "web:stock", access.STOCK_KEEPING, "hq"),

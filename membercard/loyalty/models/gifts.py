@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from membercard.core.models import Location, Staff, Terminal
 
@@ -143,12 +144,12 @@ class GiftStock(models.Model):
 
 
 class GiftMovementKind(models.TextChoices):
-    RECEIVED = "received", "Received at HQ"
-    TRANSFER_OUT = "transfer_out", "Sent to another location"
-    TRANSFER_IN = "transfer_in", "Received from another location"
-    ADJUSTMENT = "adjustment", "Adjusted (counted, damaged, lost...)"
-    REDEEMED = "redeemed", "Redeemed for points"
-    REDEMPTION_REVERSED = "redemption_reversed", "Redemption reversed"
+    RECEIVED = "received", _("Received at HQ")
+    TRANSFER_OUT = "transfer_out", _("Sent to another location")
+    TRANSFER_IN = "transfer_in", _("Received from another location")
+    ADJUSTMENT = "adjustment", _("Adjusted (counted, damaged, lost...)")
+    REDEEMED = "redeemed", _("Redeemed for points")
+    REDEMPTION_REVERSED = "redemption_reversed", _("Redemption reversed")
 
 
 class GiftStockMovement(models.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class PointsLot(models.Model):
@@ -57,15 +58,15 @@ class PointsLot(models.Model):
 
 
 class LotEvent(models.TextChoices):
-    EARN = "earn", "Earned"
-    ADJUST = "adjust", "Adjusted by HQ"
-    REDEEM = "redeem", "Redeemed"
-    TAKE_BACK = "take_back", "Taken back (refund or reversal)"
-    RESTORE = "restore", "Given back"
-    EXPIRE = "expire", "Expired"
-    LAPSE = "lapse", "Lapsed (card handed back)"
-    MOVE_OUT = "move_out", "Moved to a replacement card"
-    MOVE_IN = "move_in", "Moved from a replaced card"
+    EARN = "earn", _("Earned")
+    ADJUST = "adjust", _("Adjusted by HQ")
+    REDEEM = "redeem", _("Redeemed")
+    TAKE_BACK = "take_back", _("Taken back (refund or reversal)")
+    RESTORE = "restore", _("Given back")
+    EXPIRE = "expire", _("Expired")
+    LAPSE = "lapse", _("Lapsed (card handed back)")
+    MOVE_OUT = "move_out", _("Moved to a replacement card")
+    MOVE_IN = "move_in", _("Moved from a replaced card")
 
 
 class PointsLotEntry(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from membercard.core.models import Location, Staff
 
@@ -37,17 +38,17 @@ class PrepaidLimits(models.Model):
 
 
 class PointsExpiry(models.TextChoices):
-    NEVER = "never", "Never"
-    MONTHS = "months", "After N months"
-    YEAR_END = "year_end", "At the end of the year earned"
-    NEXT_YEAR_END = "next_year_end", "At the end of the year after"
+    NEVER = "never", _("Never")
+    MONTHS = "months", _("After N months")
+    YEAR_END = "year_end", _("At the end of the year earned")
+    NEXT_YEAR_END = "next_year_end", _("At the end of the year after")
 
 
 class TierReviewPeriod(models.TextChoices):
-    NONE = "none", "Never (tiers only go up)"
-    MONTHLY = "monthly", "Every month"
-    QUARTERLY = "quarterly", "Every quarter"
-    YEARLY = "yearly", "Every year"
+    NONE = "none", _("Never (tiers only go up)")
+    MONTHLY = "monthly", _("Every month")
+    QUARTERLY = "quarterly", _("Every quarter")
+    YEARLY = "yearly", _("Every year")
 
 
 class LoyaltyPolicy(models.Model):

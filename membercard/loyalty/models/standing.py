@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from membercard.core.models import Location, Staff, Terminal
 from membercard.loyalty.models.programs import Tier
@@ -36,12 +37,12 @@ class CardStanding(models.Model):
 
 
 class TierChangeKind(models.TextChoices):
-    UPGRADE = "upgrade", "Upgrade (threshold reached)"
-    DOWNGRADE = "downgrade", "Downgrade (period review)"
-    OVERRIDE = "override", "Manual override by HQ"
-    REVERTED = "reverted", "Purchase that upgraded was reversed"
-    REPLACEMENT = "replacement", "Moved with a card replacement"
-    RESET = "reset", "Card back from its holder"
+    UPGRADE = "upgrade", _("Upgrade (threshold reached)")
+    DOWNGRADE = "downgrade", _("Downgrade (period review)")
+    OVERRIDE = "override", _("Manual override by HQ")
+    REVERTED = "reverted", _("Purchase that upgraded was reversed")
+    REPLACEMENT = "replacement", _("Moved with a card replacement")
+    RESET = "reset", _("Card back from its holder")
 
 
 class TierChange(models.Model):

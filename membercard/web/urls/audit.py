@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from membercard.web.views import audit
+
+urlpatterns: list = [
+    path("", audit.audit_list, name="audit"),
+    path("export.csv", audit.audit_export, name="audit-export"),
+]

@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from membercard.web.views import backups
+
+urlpatterns = [
+    path("", backups.status, name="backups"),
+    path("now/", backups.back_up_now, name="backup-now"),
+]

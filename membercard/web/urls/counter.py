@@ -1,5 +1,27 @@
-"""Addresses of the counter pages (names are in the ``web`` namespace)."""
+"""Addresses of the counter pages (names are in the ``web`` namespace, mounted at
+``/counter/``). Pages that act on a card take ``?card=<number>``; on an operation,
+``?operation=<id>``."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from membercard.web.views import counter, counter_ops, counter_receipt
+
+urlpatterns: list = [
+    path("", counter.counter, name="counter"),
+    path("card/", counter.card, name="counter-card"),
+    path("quote/", counter.quote, name="counter-quote"),
+    path("purchase/", counter.confirm_purchase, name="counter-purchase"),
+    path("sell/", counter_ops.sell, name="counter-sell"),
+    path("top-up/", counter_ops.topup, name="counter-topup"),
+    path("refund/", counter_ops.refund_view, name="counter-refund"),
+    path("reverse/", counter_ops.reverse_view, name="counter-reverse"),
+    path("gift/", counter_ops.gift, name="counter-gift"),
+    path("member/", counter_ops.member, name="counter-member"),
+    path("freeze/", counter_ops.freeze, name="counter-freeze"),
+    path("unfreeze/", counter_ops.unfreeze, name="counter-unfreeze"),
+    path("replace/", counter_ops.replace, name="counter-replace"),
+    path("pin-unlock/", counter_ops.pin_unlock, name="counter-pin-unlock"),
+    path("receipts/<int:operation_id>/", counter_receipt.receipt, name="receipt"),
+]

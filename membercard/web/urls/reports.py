@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from membercard.web.views import reports
+
+urlpatterns: list = [
+    path("", reports.reports_index, name="reports"),
+    path("<slug:name>/", reports.report_page, name="report"),
+]

@@ -28,6 +28,7 @@ from membercard.core.models import Staff
 from membercard.inventory import exports
 from membercard.inventory.errors import BatchImportRefused
 from membercard.inventory.services import batches
+from membercard.ops import audit
 
 _BATCH = re.compile(r"[Bb]?([0-9]{1,12})", re.ASCII)
 
@@ -79,6 +80,11 @@ class Command(BaseCommand):
         action = getattr(self, f"_{options['subcommand']}")
         try:
             action(options)
+            audit.record_cli(
+                f"batch {options['subcommand']}",
+                audit.command_options(options),
+                username=options.get("by") or "",
+            )
         except BatchImportRefused as refusal:
             for problem in refusal.extra.get("problems", []):
                 self.stderr.write(f"line {problem['line']}: {problem['problem']}")

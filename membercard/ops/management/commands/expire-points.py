@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 from membercard.ledger.days import today
 from membercard.loyalty.services import expire_points, system_actor
+from membercard.ops import audit
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, date: dt.date | None = None, **options) -> None:
         on = date or today()
         run = expire_points(actor=system_actor(), on=on)
+        audit.record_cli("expire-points", [f"--date={on}"])
         self.stdout.write(
             f"expire-points {on.isoformat()}: {run.points} points expired "
             f"on {len(run.operations)} card(s)"

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from membercard.ledger.days import today
 from membercard.loyalty.services import review_tiers, system_actor
+from membercard.ops import audit
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, date: dt.date | None = None, **options) -> None:
         on = date or today()
         reviews = review_tiers(actor=system_actor(), on=on)
+        audit.record_cli("review-tiers", [f"--date={on}"])
         if not reviews:
             self.stdout.write(f"review-tiers {on.isoformat()}: no review due")
         for review in reviews:

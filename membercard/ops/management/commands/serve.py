@@ -1,6 +1,16 @@
-"""``membercard serve``: the production server (gunicorn), never Django's runserver."""
+"""``membercard serve``: the production server (gunicorn), never Django's runserver.
+
+Beside gunicorn it starts the backup scheduler (``membercard scheduler``) as a companion
+process of the gunicorn master, and stops it with the master; ``--no-scheduler`` leaves it
+out (when cron or a systemd timer makes the backups, see docs/backups.md). Workers never
+start one, and the scheduler's lock file lets only one run per backup folder.
+"""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -22,6 +32,34 @@ class _Gunicorn(BaseApplication):
         return application
 
 
+class _Companion:
+    """The scheduler process, started and stopped by gunicorn's master (hooks run there)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def start(self, server) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "membercard",
+            "scheduler",
+            "--parent-pid",
+            str(os.getpid()),
+        ]
+        self.process = subprocess.Popen(command)
+
+    def stop(self, server) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 class Command(BaseCommand):
     help = "Serve the web app and API with gunicorn."
 
@@ -30,12 +68,22 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="do not run the daily backup scheduler"
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int, threads: int, **options) -> None:
+    def handle(
+        self, *args, host: str, port: int, workers: int, threads: int, no_scheduler: bool, **options
+    ) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"membercard serving on http://{host}:{port} ({workers} workers)")
+        hooks = {}
+        if not no_scheduler:
+            companion = _Companion()
+            hooks = {"on_starting": companion.start, "on_exit": companion.stop}
         _Gunicorn(
             {
+                **hooks,
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,

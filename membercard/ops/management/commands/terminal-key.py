@@ -17,6 +17,7 @@ from django.utils import timezone
 from membercard.core.errors import DomainError
 from membercard.core.models import Staff, Terminal
 from membercard.core.terminals import create_terminal_key, find_terminal, revoke_terminal_key
+from membercard.ops import audit
 
 
 class Command(BaseCommand):
@@ -57,6 +58,9 @@ class Command(BaseCommand):
             "Its key follows; it is shown only this once."
         )
         self.stdout.write(key)
+        audit.record_cli(
+            "terminal-key create", [f"--store={store}", f"--name={name}"], username=by or ""
+        )
 
     def _revoke(
         self, *, prefix: str | None, store: str | None, name: str | None, by: str | None, **_
@@ -69,6 +73,7 @@ class Command(BaseCommand):
             raise CommandError("Name the key by its prefix, or by --store and --name.")
         terminal = revoke_terminal_key(terminal=terminal, by=self._staff(by))
         when = timezone.localtime(terminal.revoked_at)
+        audit.record_cli("terminal-key revoke", [str(terminal)], username=by or "")
         self.stdout.write(f"Terminal {terminal} revoked at {when:%Y-%m-%d %H:%M}.")
 
     def _list(self, *, store: str | None, **_) -> None:

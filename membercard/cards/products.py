@@ -1,0 +1,60 @@
+"""Card products: created and changed by an HQ admin, one transaction each.
+
+The policy rules live on the model (``CardProduct.clean`` -> ``policies.product_problems``);
+this service runs them and adds the rules about change: a product whose cards exist keeps
+its number format, so no card ever stops matching its product.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from membercard.cards.models import Card, CardProduct
+from membercard.core.actors import Actor
+from membercard.core.errors import ValidationFailed
+from membercard.core.models import Role
+
+ADMIN_ROLES = frozenset({Role.HQ_ADMIN})
+# Fields fixed once cards of the product exist.
+NUMBER_FORMAT = ("number_prefix", "number_length")
+
+
+def _problems(product: CardProduct) -> dict[str, list[str]]:
+    try:
+        product.full_clean()
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def _refuse(problems: dict[str, list[str]]) -> None:
+    field, messages = next(iter(problems.items()))
+    raise ValidationFailed(
+        " ".join(messages),
+        field=None if field == "__all__" else field,
+        problems=problems,
+    )
+
+
+@transaction.atomic(durable=True)
+def save_product(*, actor: Actor, product: CardProduct) -> CardProduct:
+    """Create ``product`` (unsaved) or store the changes made to it. Every policy is checked;
+    the number prefix and length of a product that already has cards cannot change."""
+    actor.require_hq("set up card products")
+    actor.require(ADMIN_ROLES, "set up card products")
+    if product.pk is not None:
+        stored = CardProduct.objects.select_for_update().filter(pk=product.pk).first()
+        if stored is None:
+            raise ValidationFailed("No such card product.", field="product")
+        changed = [f for f in NUMBER_FORMAT if getattr(stored, f) != getattr(product, f)]
+        if changed and Card.objects.filter(product_id=product.pk).exists():
+            raise ValidationFailed(
+                "Cards of this product exist: its number prefix and length cannot change.",
+                field=changed[0],
+            )
+    problems = _problems(product)
+    if problems:
+        _refuse(problems)
+    product.save()
+    return product

@@ -1,0 +1,186 @@
+"""Business days per store: opened by the first operation, closed and sealed by the manager.
+
+* A **BusinessDay** row exists for every store and business date with at least one
+  operation (posting inserts it if missing), or that its manager closed. Closing keeps
+  the system's totals, the counted takings per tender (**DayTakings**), the variance and
+  its comment, and the **seal**: a SHA-256 over the day's operation digests in id order
+  (``membercard.ledger.seals``), with their count and the last operation's id. A closed
+  day accepts no new operation (``DayClosed``, code ``day_closed``).
+* **Headquarters keeps no business day.** HQ's own operations (top-ups at HQ, adjustments,
+  points expiry run by the scheduler) are not store takings: nothing is counted at a till
+  there, and a scheduled job must never be refused because finance closed a day. Their
+  tamper evidence is the cards' hash chains; HQ's side of the money is the deposit
+  receipts recorded against each store-day (**DepositReceipt**).
+* Posting and closing do not race: on PostgreSQL posting reads the day row ``FOR SHARE``
+  (tills of one store do not block each other) and closing takes it ``FOR UPDATE``, so a
+  close waits for operations in flight and later ones find the day closed. SQLite runs
+  one writing transaction at a time (``IMMEDIATE``), which gives the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from membercard.core.errors import DayClosed
+from membercard.core.models import Location, Staff
+
+
+class DayState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class BusinessDay(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="business_days")
+    business_date = models.DateField()
+    state = models.CharField(
+        max_length=8, choices=DayState.choices, default=DayState.OPEN, db_default=DayState.OPEN
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    totals = models.JSONField(
+        null=True, blank=True, help_text="The system's totals per tender and per kind at close."
+    )
+    expected_total_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Takings the ledger expects, all tenders."
+    )
+    declared_total_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Takings counted by the manager, all tenders."
+    )
+    variance_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Counted minus expected (negative: short)."
+    )
+    comment = models.TextField(blank=True, default="", db_default="")
+    seal_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
+    seal_operation_count = models.PositiveIntegerField(null=True, blank=True)
+    seal_last_operation_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["location", "business_date"], name="one_day_per_store"),
+            models.CheckConstraint(
+                condition=Q(state=DayState.OPEN)
+                | (Q(closed_at__isnull=False) & Q(seal_operation_count__isnull=False)),
+                name="closed_day_is_sealed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.business_date}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == DayState.CLOSED
+
+
+class DayTakings(models.Model):
+    """One tender of a closed day: what the ledger expects and what the manager counted."""
+
+    day = models.ForeignKey(BusinessDay, on_delete=models.PROTECT, related_name="takings")
+    tender = models.CharField(max_length=16)
+    expected_minor = models.BigIntegerField()
+    counted_minor = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "tender"], name="one_count_per_tender"),
+            models.CheckConstraint(condition=Q(counted_minor__gte=0), name="counted_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day_id}/{self.tender}"
+
+    @property
+    def variance_minor(self) -> int:
+        return self.counted_minor - self.expected_minor
+
+
+class DepositReceipt(models.Model):
+    """HQ finance records: received ``amount_minor`` from the store for its business day."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField()
+    amount_minor = models.BigIntegerField()
+    reference = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [models.Index(fields=["location", "business_date"], name="deposit_store_day")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="deposit_positive"),
+            models.UniqueConstraint(
+                fields=["recorded_by", "idempotency_key"], name="deposit_key_per_staff"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.business_date} {self.amount_minor}"
+
+
+# Posting into a day ---------------------------------------------------------------------
+
+_TABLE = "ledger_businessday"
+
+
+def _select_state(location_id: int, business_date: dt.date) -> str | None:
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT state FROM {_TABLE} WHERE location_id = %s AND business_date = %s{lock}",
+            [location_id, connection.ops.adapt_datefield_value(business_date)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def insert_if_missing(location_id: int, business_date: dt.date) -> str | None:
+    """Insert the open day row unless it exists; its state if this call inserted it, else
+    None. A concurrent uncommitted insert of the same day makes this wait for its end."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (location_id, business_date, state, opened_at, comment,"
+            " seal_digest) VALUES (%s, %s, %s, %s, '', '')"
+            " ON CONFLICT (location_id, business_date) DO NOTHING RETURNING state",
+            [
+                location_id,
+                connection.ops.adapt_datefield_value(business_date),
+                DayState.OPEN.value,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def enter_day(location: Location, business_date: dt.date) -> None:
+    """Called by ``posting.post`` before an operation is written at ``location``: the
+    store's day exists afterwards (an operation opens it) and is open, else ``DayClosed``.
+
+    One query when the day exists (``FOR SHARE`` on PostgreSQL, held to the end of the
+    transaction, so a close waits for this operation); two for the day's first operation.
+    """
+    if location.is_hq:
+        return
+    state = _select_state(location.pk, business_date)
+    if state is None:
+        state = insert_if_missing(location.pk, business_date)
+        if state is None:  # inserted concurrently and committed meanwhile: read it again
+            state = _select_state(location.pk, business_date)
+    if state != DayState.OPEN:
+        raise DayClosed(
+            gettext("The business day %(date)s is closed at this store: no more operations today.")
+            % {"date": business_date.isoformat()},
+            business_date=business_date.isoformat(),
+        )

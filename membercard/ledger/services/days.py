@@ -1,0 +1,154 @@
+"""Closing a store's business day (counted takings, variance, seal) and HQ finance's
+record of a store's deposit. One transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from membercard.core.actors import Actor
+from membercard.core.errors import DayClosed, IdempotencyConflict, NotFound, ValidationFailed
+from membercard.core.models import Location, LocationKind, Role
+from membercard.core.money import check_amount
+from membercard.ledger import idempotency
+from membercard.ledger.business_days import (
+    BusinessDay,
+    DayState,
+    DayTakings,
+    DepositReceipt,
+    insert_if_missing,
+)
+from membercard.ledger.days import today
+from membercard.ledger.models import Tender
+from membercard.ledger.reconciliation import TenderFigures, day_figures
+from membercard.ledger.seals import seal_of
+from membercard.ledger.transactions import business_operation
+
+CLOSING_ROLES = frozenset({Role.STORE_MANAGER})
+DEPOSIT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
+MAX_COMMENT = 2_000
+
+
+def _check_counts(counted: dict[str, int]) -> dict[str, int]:
+    unknown = set(counted) - set(Tender.values)
+    if unknown:
+        raise ValidationFailed(_("Unknown tender: %s.") % ", ".join(sorted(unknown)))
+    for tender, amount in counted.items():
+        check_amount(amount, allow_zero=True, field=tender)
+    return {t: counted.get(t, 0) for t in Tender.values}
+
+
+@business_operation
+def close_day(
+    *,
+    actor: Actor,
+    counted: dict[str, int],
+    comment: str = "",
+    business_date: dt.date | None = None,
+) -> BusinessDay:
+    """The store manager closes the store's business day (today unless told): the system's
+    totals per tender and kind are kept with the takings counted per tender, the variance
+    (counted - expected; a comment is required when there is one) and the seal."""
+    actor.require(CLOSING_ROLES, _("close the business day"))
+    if actor.location.kind != LocationKind.STORE:
+        raise ValidationFailed(_("Headquarters keeps no business day."))
+    on = business_date or today()
+    if on > today():
+        raise ValidationFailed(_("A day in the future cannot be closed."), field="business_date")
+    counts = _check_counts(counted)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationFailed(_("The comment is too long."), field="comment")
+    if on == today():
+        insert_if_missing(actor.location.pk, on)  # today may close before any operation
+    # Waits for operations in flight (they hold the day FOR SHARE); later ones see it closed.
+    day = (
+        BusinessDay.objects.select_for_update()
+        .filter(location=actor.location, business_date=on)
+        .first()
+    )
+    if day is None:
+        raise NotFound(_("No business day %(date)s at this store.") % {"date": on.isoformat()})
+    if day.state == DayState.CLOSED:
+        raise DayClosed(
+            _("The business day %(date)s is already closed.") % {"date": on.isoformat()},
+            business_date=on.isoformat(),
+        )
+    figures = day_figures(actor.location, on)
+    expected = {t: figures.tenders.get(t, TenderFigures()).total for t in counts}
+    declared, expected_total = sum(counts.values()), figures.collected_total
+    variance = declared - expected_total
+    if variance and not comment:
+        raise ValidationFailed(
+            _("The counted takings differ from the system's: say why in the comment."),
+            field="comment",
+        )
+    seal = seal_of(actor.location.pk, on)
+    DayTakings.objects.bulk_create(
+        DayTakings(day=day, tender=t, expected_minor=expected[t], counted_minor=counts[t])
+        for t in counts
+    )
+    day.state = DayState.CLOSED
+    day.closed_at = timezone.now()
+    day.closed_by = actor.staff
+    day.totals = figures.as_json()
+    day.expected_total_minor = expected_total
+    day.declared_total_minor = declared
+    day.variance_minor = variance
+    day.comment = comment
+    day.seal_digest = seal.digest
+    day.seal_operation_count = seal.operation_count
+    day.seal_last_operation_id = seal.last_operation_id
+    day.save()
+    return day
+
+
+@business_operation
+def record_deposit(
+    *,
+    actor: Actor,
+    location_code: str,
+    business_date: dt.date,
+    amount_minor: int,
+    idempotency_key: str,
+    reference: str = "",
+    note: str = "",
+) -> DepositReceipt:
+    """HQ finance records that HQ received ``amount_minor`` from a store for its day. A
+    replay of the same key returns the first receipt; another request under it is refused."""
+    actor.require(DEPOSIT_ROLES, _("record deposits"))
+    if not actor.at_hq:
+        raise ValidationFailed(_("Deposits are recorded at headquarters."))
+    key = idempotency.check_key(idempotency_key)
+    location = Location.objects.filter(code=location_code, kind=LocationKind.STORE).first()
+    if location is None:
+        raise NotFound(_("No store with that code."), field="location")
+    check_amount(amount_minor, field="amount")
+    if business_date > today():
+        raise ValidationFailed(_("That business day has not come yet."), field="business_date")
+    existing = DepositReceipt.objects.filter(recorded_by=actor.staff, idempotency_key=key).first()
+    if existing is not None:
+        same = (existing.location_id, existing.business_date, existing.amount_minor) == (
+            location.pk,
+            business_date,
+            amount_minor,
+        )
+        if not same:
+            raise IdempotencyConflict()
+        return existing
+    try:
+        with transaction.atomic():
+            return DepositReceipt.objects.create(
+                location=location,
+                business_date=business_date,
+                amount_minor=amount_minor,
+                reference=reference.strip()[:64],
+                note=note.strip()[:MAX_COMMENT],
+                recorded_by=actor.staff,
+                idempotency_key=key,
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(_("The deposit could not be recorded.")) from exc

@@ -1,0 +1,190 @@
+"""Every report as one plain table (title, columns, rows, notes) for the CLI and the
+exports: the columns are the dataclass fields of the report's rows, amounts in minor units.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from membercard.core.models import Location
+from membercard.ledger.reconciliation import ReconciliationRow, reconciliation_rows
+from membercard.reports import sales_inventory as si
+from membercard.reports import selectors
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[object]]
+    notes: list[str] = field(default_factory=list)
+
+
+# The board's columns in files (the internal location id left out), even when no day matched.
+RECONCILIATION_COLUMNS = [
+    f.name for f in dataclasses.fields(ReconciliationRow) if f.name != "location_id"
+]
+RECONCILIATION_MONEY = frozenset(RECONCILIATION_COLUMNS) - {
+    "location_code",
+    "business_date",
+    "status",
+    "operation_count",
+}
+
+
+def _period(date_from: dt.date, date_to: dt.date, location: Location | None) -> str:
+    where = location.code if location else str(_("all locations"))
+    return f"{date_from.isoformat()} to {date_to.isoformat()}, {where}"
+
+
+def _check_mark(check: si.Check) -> str:
+    return "✓" if check.ok else f"✗ {_('difference')} {check.difference}"
+
+
+def sales_inventory_table(date_from, date_to, location) -> Table:
+    report = si.sales_inventory(date_from, date_to, location)
+    rows = [*report.rows, report.totals]
+    notes = [
+        str(_("Ties out ✓")) if report.ties_out else str(_("Does NOT tie out ✗")),
+        *(f"{c.label}: {c.found} {_check_mark(c)}" for c in report.checks),
+    ]
+    return Table(
+        f"{_('Card sales and inventory')} {_period(date_from, date_to, location)}",
+        si.COLUMNS,
+        [[getattr(r, c) for c in si.COLUMNS] for r in rows],
+        notes,
+    )
+
+
+def liability_table(date_from, date_to, location) -> Table:
+    items = selectors.liability_by_store(date_from, date_to, location)
+    columns = [f.name for f in dataclasses.fields(selectors.LiabilityRow)]
+    rows = [[getattr(i, c) for c in columns] for i in items]
+    total = sum(i.liability_closing for i in items)
+    return Table(
+        f"{_('Outstanding liability by store of sale')} {_period(date_from, date_to, location)}",
+        columns,
+        rows,
+        [f"{_('Total at period end')}: {total}"],
+    )
+
+
+def dormant_table(date_from, date_to, location) -> Table:
+    items = selectors.dormant_cards(date_from, date_to, location)
+    columns = [f.name for f in dataclasses.fields(selectors.DormantRow)]
+    total = sum(i.principal + i.bonus for i in items)
+    return Table(
+        f"{_('Dormant cards (no use in the period)')} {_period(date_from, date_to, location)}",
+        columns,
+        [[getattr(i, c) for c in columns] for i in items],
+        [f"{_('Cards')}: {len(items)}, {_('value on them')}: {total}"],
+    )
+
+
+def points_expiring_table(date_from, date_to, location) -> Table:
+    items = selectors.points_expiring(date_from, date_to, location)
+    columns = [f.name for f in dataclasses.fields(selectors.PointsExpiringRow)]
+    outstanding = selectors.points_liability(location)
+    return Table(
+        f"{_('Points expiring')} {_period(date_from, date_to, location)}",
+        columns,
+        [[getattr(i, c) for c in columns] for i in items],
+        [
+            f"{_('Points expiring in the period')}: {sum(i.points for i in items)}",
+            f"{_('Points outstanding now')}: {sum(outstanding.values())}",
+        ],
+    )
+
+
+def reconciliation_table(date_from, date_to, location) -> Table:
+    items = reconciliation_rows(date_from, date_to, location.code if location else None)
+    columns = RECONCILIATION_COLUMNS
+    rows = [[getattr(item, c) for c in columns] for item in items]
+    return Table(f"{_('Reconciliation')} {_period(date_from, date_to, location)}", columns, rows)
+
+
+REPORTS: dict[str, Callable[[dt.date, dt.date, Location | None], Table]] = {
+    "sales-inventory": sales_inventory_table,
+    "reconciliation": reconciliation_table,
+    "liability": liability_table,
+    "dormant": dormant_table,
+    "points-expiring": points_expiring_table,
+}
+
+
+# Which columns hold money (minor units): pages format them, files keep integers.
+MONEY_COLUMNS = frozenset(
+    {
+        *(c for c in si.COLUMNS[si.COLUMNS.index("liability_opening") :]),
+        "change",
+        "principal",
+        "bonus",
+        "spent",
+        *RECONCILIATION_MONEY,
+    }
+)
+
+
+def top_members_table(date_from, date_to, location, *, actor, address: str = "") -> Table:
+    """Web only (names members: audited)."""
+    items = selectors.top_members(
+        actor=actor, date_from=date_from, date_to=date_to, location=location, address=address
+    )
+    columns = [f.name for f in dataclasses.fields(selectors.TopMemberRow)]
+    return Table(
+        f"{_('Top members by card spending')} {_period(date_from, date_to, location)}",
+        columns,
+        [[getattr(i, c) for c in columns] for i in items],
+    )
+
+
+# Column headings on screen (files keep the column names, documented in docs/reports.md).
+COLUMN_LABELS = {
+    "location": _("Location"),
+    "product": _("Product"),
+    "stock_opening": _("Opening stock"),
+    "produced_received": _("Produced / received"),
+    "handed_over_in": _("Handed over in"),
+    "recovered": _("Recovered"),
+    "other_in": _("Other in"),
+    "handed_over_out": _("Handed over out"),
+    "sold": _("Sold"),
+    "voided": _("Voided"),
+    "other_out": _("Other out"),
+    "stock_closing": _("Closing stock"),
+    "liability_opening": _("Opening liability"),
+    "face_value_sold": _("Face value sold"),
+    "top_ups": _("Top-ups"),
+    "bonus_granted": _("Bonus granted"),
+    "refunds": _("Refunds"),
+    "adjustments": _("Adjustments"),
+    "replacements": _("Replacements"),
+    "other_value": _("Other"),
+    "consumption_principal": _("Consumption (principal)"),
+    "consumption_bonus": _("Consumption (bonus)"),
+    "breakage": _("Breakage"),
+    "liability_closing": _("Closing liability"),
+    "card_cost_produced": _("Card cost produced"),
+    "card_cost_sold": _("Card cost sold"),
+    "card_cost_voided": _("Card cost voided"),
+    "card_fees": _("Card fees"),
+    "deposits": _("Deposits"),
+    "store_of_sale": _("Store of sale"),
+    "change": _("Change"),
+    "card": _("Card"),
+    "last_used": _("Last used"),
+    "principal": _("Principal"),
+    "bonus": _("Bonus"),
+    "expires_on": _("Expires on"),
+    "cards": _("Cards"),
+    "points": _("Points"),
+    "member": _("Member"),
+    "mobile": _("Mobile"),
+    "visits": _("Visits"),
+    "spent": _("Spent"),
+}

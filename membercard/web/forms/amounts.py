@@ -1,0 +1,74 @@
+"""Amounts typed at the counter in major units ("12.50", "12", "12.5") -> minor units.
+
+Only the parsing lives here: no more decimals than the installation currency has, no
+sign, no exponent, no thousands separators, nothing absurdly large. Whether an amount is
+allowed for an operation is the service's business.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from membercard.core.money import MAX_AMOUNT_MINOR, minor_digits
+
+_AMOUNT = re.compile(r"([0-9]{1,12})(?:[.,]([0-9]*))?", re.ASCII)
+
+
+def parse_amount(text: str, *, allow_zero: bool = False) -> int:
+    """``text`` in major units as an int of minor units, or a ``ValidationError``."""
+    raw = (text or "").strip().replace(" ", "")
+    if not raw:
+        raise ValidationError(_("Type an amount."), code="required")
+    if raw.startswith("-"):
+        raise ValidationError(_("The amount cannot be negative."), code="negative")
+    match = _AMOUNT.fullmatch(raw)
+    if match is None:
+        raise ValidationError(_("Type the amount as a number, like 12.50."), code="invalid")
+    digits = minor_digits()
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > digits:
+        if digits == 0:
+            raise ValidationError(_("This currency has no decimals."), code="decimals")
+        raise ValidationError(
+            _("At most %(digits)d decimals.") % {"digits": digits}, code="decimals"
+        )
+    amount = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or 0)
+    if amount == 0 and not allow_zero:
+        raise ValidationError(_("The amount must be more than zero."), code="zero")
+    if amount > MAX_AMOUNT_MINOR:
+        raise ValidationError(_("The amount is too large."), code="too_large")
+    return amount
+
+
+def format_for_input(amount_minor: int) -> str:
+    """Minor units back into what a cashier types (no currency, no separators)."""
+    digits = minor_digits()
+    if not digits:
+        return str(amount_minor)
+    major, minor = divmod(amount_minor, 10**digits)
+    return f"{major}.{minor:0{digits}d}"
+
+
+class AmountField(forms.CharField):
+    """A text field for an amount in major units whose cleaned value is minor units."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs) -> None:
+        self.allow_zero = allow_zero
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "amount", "maxlength": 20}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        return parse_amount(text, allow_zero=self.allow_zero)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return format_for_input(value)
+        return value

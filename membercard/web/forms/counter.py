@@ -1,0 +1,139 @@
+"""Counter forms: the card field, purchase, sale, top-up, refund, reversal, gift, freeze and
+replacement. Each money form carries a fresh idempotency key (``IdempotentForm``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from membercard.cards.reader import ReadAs
+from membercard.ledger.models import Tender
+from membercard.web.forms.amounts import AmountField
+
+TENDERS = [
+    (Tender.CASH.value, _("Cash")),
+    (Tender.BANK_CARD.value, _("Bank card")),
+    (Tender.MOBILE_PAY.value, _("Mobile pay")),
+]
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(forms.Form):
+    """A form whose submit moves money: a hidden key made when the form is rendered, so a
+    double submit or a refresh replays the first result instead of charging twice."""
+
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "key" not in self.initial:
+            self.initial["key"] = new_key()
+
+
+def card_widget(**attrs) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"autocomplete": "off", "spellcheck": "false", "class": "card-input", **attrs}
+    )
+
+
+class CardField(forms.CharField):
+    """What the reader typed (or the number keyed); the reader parser checks it in the view."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 512)
+        kwargs.setdefault("widget", card_widget())
+        kwargs.setdefault("label", _("Card"))
+        super().__init__(**kwargs)
+
+
+class PurchaseForm(IdempotentForm):
+    """The amount typed after the swipe (the preview), and the confirm's extras."""
+
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    amount = AmountField(label=_("Amount"))
+    tender = forms.ChoiceField(label=_("Rest paid by"), choices=TENDERS, required=False)
+    allow_split = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # How the card was presented at the swipe (kept with the operation).
+    read_as = forms.ChoiceField(
+        choices=[("", "")] + [(r.value, r.value) for r in ReadAs],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    pin = forms.CharField(
+        label=_("PIN"),
+        required=False,
+        max_length=6,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
+class SellForm(IdempotentForm):
+    card = CardField(label=_("Card to sell (scan it)"))
+    initial_value = AmountField(label=_("Initial value"), allow_zero=True)
+    tender = forms.ChoiceField(label=_("Paid by"), choices=TENDERS, initial=Tender.CASH.value)
+    member_name = forms.CharField(label=_("Member name"), required=False, max_length=120)
+    member_mobile = forms.CharField(label=_("Member mobile"), required=False, max_length=32)
+    pin = forms.CharField(
+        label=_("PIN (4 to 6 digits, where the card needs one)"),
+        required=False,
+        max_length=6,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        name, mobile = data.get("member_name", ""), data.get("member_mobile", "")
+        if bool(name) != bool(mobile):
+            raise forms.ValidationError(
+                _("To register a member give both the name and the mobile number.")
+            )
+        return data
+
+
+class TopUpForm(IdempotentForm):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    amount = AmountField(label=_("Amount to add"))
+    tender = forms.ChoiceField(label=_("Paid by"), choices=TENDERS, initial=Tender.CASH.value)
+
+
+class RefundForm(IdempotentForm):
+    operation = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    amount = AmountField(label=_("Amount to refund"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class ReverseForm(IdempotentForm):
+    operation = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class GiftForm(IdempotentForm):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    gift = forms.ChoiceField(label=_("Gift"))
+    quantity = forms.IntegerField(label=_("Pieces"), min_value=1, max_value=99, initial=1)
+
+    def __init__(self, *args, gifts=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["gift"].choices = [
+            (g.code, f"{g.name} · {g.points_price} ({g.quantity})") for g in gifts
+        ]
+
+
+class FreezeForm(forms.Form):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class ReplaceForm(IdempotentForm):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    new_card = CardField(label=_("New card from stock (scan it)"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class PinUnlockForm(forms.Form):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)

@@ -1,0 +1,239 @@
+"""HQ card pages: search every card, and one card with its full history and HQ's finance
+actions (adjustment with a reason, top-up, freeze/unfreeze, tier override)."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from membercard.cards.models import Card, CardProduct
+from membercard.cards.reader import parse_reader_input
+from membercard.cards.selectors import card_summary
+from membercard.cards.services import freeze_card, unfreeze_card
+from membercard.core.errors import CardNotFound, DomainError
+from membercard.core.models import Location, Role
+from membercard.ledger.services.corrections import adjust
+from membercard.ledger.services.sales import top_up
+from membercard.loyalty.admin_selectors import card_history
+from membercard.loyalty.models import Tier
+from membercard.loyalty.selectors import card_points, tier_status
+from membercard.loyalty.services.tiers import set_tier
+from membercard.web import access
+from membercard.web.access import actor_of
+from membercard.web.forms.cards import (
+    AdjustmentForm,
+    CardSearchForm,
+    FreezeForm,
+    TierOverrideForm,
+    TopUpForm,
+    add_service_error,
+)
+from membercard.web.lists import list_page
+
+SORTABLE = ("number", "state", "product__name", "location__code", "activated_at")
+# Only HQ finance may adjust a card (``corrections.adjust`` refuses anyone else).
+ADJUST_ROLES = frozenset({Role.HQ_FINANCE})
+
+
+def _search(queryset, text: str, *, by_mobile: bool):
+    """Cards matching what was typed: reader input (number or RFID UID), part of a number,
+    or (``by_mobile``) the last digits of a member's mobile."""
+    text = text.strip()
+    if not text:
+        return queryset
+    match = Q(pk__in=[])
+    try:
+        reference = parse_reader_input(text)
+    except DomainError:
+        reference = None
+    if reference is not None:
+        field = "number" if reference.kind == "number" else "uid"
+        match |= Q(**{field: reference.value})
+    digits = re.sub(r"[\s-]", "", text)
+    if digits.isdigit():
+        match |= Q(number__contains=digits)
+        if by_mobile and len(digits) >= 4:
+            match |= Q(member__mobile__endswith=digits)
+    return queryset.filter(match)
+
+
+@access.staff_page(access.HQ)
+def card_list(request: HttpRequest) -> HttpResponse:
+    products = CardProduct.objects.order_by("name")
+    locations = Location.objects.order_by("code")
+    form = CardSearchForm(request.GET or None, products=products, locations=locations)
+    cards = Card.objects.select_related("product", "location", "sold_at")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        # Members' data is for HQ admin and finance, not the stock keeper.
+        by_mobile = actor_of(request).role in access.FINANCE
+        cards = _search(cards, data["q"], by_mobile=by_mobile)
+        if data["state"]:
+            cards = cards.filter(state=data["state"])
+        if data["product"]:
+            cards = cards.filter(product__code=data["product"])
+        if data["location"]:
+            code = data["location"]
+            cards = cards.filter(Q(location__code=code) | Q(sold_at__code=code))
+    listing = list_page(
+        request,
+        cards,
+        sortable=SORTABLE,
+        default_sort="number",
+        keep=("state", "product", "location"),
+    )
+    return render(request, "web/cards/list.html", {"form": form, "listing": listing})
+
+
+def _card(number: str) -> Card:
+    card = Card.objects.select_related("product", "member", "location", "sold_at").filter(
+        number=number
+    )
+    found = card.first()
+    if found is None:
+        raise CardNotFound()
+    return found
+
+
+def _detail(request: HttpRequest, card: Card, status: int = 200, **forms) -> HttpResponse:
+    actor = actor_of(request)
+    tiers = list(Tier.objects.filter(product=card.product).order_by("rank"))
+    finance = actor.role in access.FINANCE
+    context = {
+        "card": card,
+        "summary": card_summary(card),
+        "points": card_points(card) if card.product.has_points else None,
+        "tier": tier_status(card) if card.product.has_tiers else None,
+        "history": card_history(card),
+        "show_member": finance,  # members' data: HQ admin and finance only
+        "can_adjust": actor.role in ADJUST_ROLES,
+        "can_finance": finance,
+    }
+    if finance:
+        context.update(
+            adjust_form=forms.get("adjust_form") or AdjustmentForm(),
+            top_up_form=forms.get("top_up_form") or TopUpForm(),
+            freeze_form=forms.get("freeze_form") or FreezeForm(),
+            tier_form=forms.get("tier_form") or TierOverrideForm(tiers=tiers),
+        )
+    return render(request, "web/cards/detail.html", context, status=status)
+
+
+@access.staff_page(access.HQ)
+def card_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _detail(request, _card(number))
+
+
+def _back(card: Card) -> HttpResponse:
+    return redirect(reverse("web:card-detail", args=[card.number]))
+
+
+@require_POST
+@access.staff_page(access.FINANCE)
+def card_adjust(request: HttpRequest, number: str) -> HttpResponse:
+    card = _card(number)
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            operation = adjust(
+                actor=actor_of(request),
+                card_number=card.number,
+                bucket=data["bucket"],
+                delta=data["delta"],
+                reason=data["reason"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Adjustment %(receipt)s posted.") % {
+                "receipt": operation.receipt_number
+            })  # fmt: skip
+            return _back(card)
+    return _detail(request, card, 422, adjust_form=form)
+
+
+@require_POST
+@access.staff_page(access.FINANCE)
+def card_top_up(request: HttpRequest, number: str) -> HttpResponse:
+    card = _card(number)
+    form = TopUpForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            operation = top_up(
+                actor=actor_of(request),
+                card_number=card.number,
+                amount_minor=data["amount"],
+                tender=data["tender"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Top-up %(receipt)s posted.") % {
+                "receipt": operation.receipt_number
+            })  # fmt: skip
+            return _back(card)
+    return _detail(request, card, 422, top_up_form=form)
+
+
+@require_POST
+@access.staff_page(access.FINANCE)
+def card_freeze(request: HttpRequest, number: str) -> HttpResponse:
+    card = _card(number)
+    form = FreezeForm(request.POST)
+    if form.is_valid():
+        service = unfreeze_card if request.POST.get("action") == "unfreeze" else freeze_card
+        try:
+            service(
+                actor=actor_of(request), card_number=card.number, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The card is now %(state)s.") % {
+                "state": _card(number).get_state_display()
+            })  # fmt: skip
+            return _back(card)
+    return _detail(request, card, 422, freeze_form=form)
+
+
+@require_POST
+@access.staff_page(access.FINANCE)
+def card_tier(request: HttpRequest, number: str) -> HttpResponse:
+    card = _card(number)
+    tiers = Tier.objects.filter(product=card.product).order_by("rank")
+    form = TierOverrideForm(request.POST, tiers=tiers)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            set_tier(
+                actor=actor_of(request),
+                card_number=card.number,
+                tier_code=data["tier"] or None,
+                reason=data["reason"],
+                hold_until=data["hold_until"],
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The card's tier was changed."))
+            return _back(card)
+    return _detail(request, card, 422, tier_form=form)

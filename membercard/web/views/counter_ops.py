@@ -1,0 +1,366 @@
+"""The counter's other operations, each a small page reached from the card panel: sell a
+card from this store's stock, top up, refund and reverse (managers), redeem a gift,
+register or edit the member, freeze (report lost), unfreeze, replace, unlock the PIN.
+
+Each page: GET shows the form (money forms with a fresh idempotency key), POST calls one
+service and shows the receipt (or goes back to the counter). A refusal is shown on the
+form, with what was typed kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from membercard.cards.pins import unlock_pin
+from membercard.cards.reader import parse_reader_input
+from membercard.cards.selectors import CardSummary, find_card, visible_card
+from membercard.cards.services import freeze_card, replace_card, unfreeze_card
+from membercard.core.errors import DomainError, NotFound
+from membercard.ledger.models import Operation, OperationKind
+from membercard.ledger.services import refund, reverse, sell_card, top_up
+from membercard.loyalty.gift_selectors import gifts_at
+from membercard.loyalty.services import (
+    find_or_register_member,
+    link_card,
+    register_member,
+    update_member,
+)
+from membercard.loyalty.services.gifts import redeem_gift
+from membercard.web import access
+from membercard.web.access import actor_of
+from membercard.web.forms.counter import (
+    FreezeForm,
+    GiftForm,
+    PinUnlockForm,
+    RefundForm,
+    ReplaceForm,
+    ReverseForm,
+    SellForm,
+    TopUpForm,
+)
+from membercard.web.forms.members import MemberForm
+from membercard.web.views.counter import counter_url, summary_for_number
+
+FORM_PAGE = "web/counter/form_page.html"
+
+
+def _page(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    title: str,
+    submit: str,
+    submit_id: str,
+    summary: CardSummary | None = None,
+    operation: Operation | None = None,
+    danger: bool = False,
+    status: int = 200,
+    note: str = "",
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "title": title,
+        "submit": submit,
+        "submit_id": submit_id,
+        "summary": summary,
+        "operation": operation,
+        "danger": danger,
+        "note": note,
+        "back": counter_url(summary.card.number if summary else ""),
+    }
+    return render(request, FORM_PAGE, context, status=status)
+
+
+def _run(form: forms.Form, call: Callable[[], object]) -> tuple[object | None, int]:
+    """Call the service; a refusal becomes an error on the form (its field where it names
+    one) and the status to answer with."""
+    try:
+        return call(), 200
+    except DomainError as error:
+        field = error.extra.get("field")
+        form.add_error(field if field in form.fields else None, error.message)
+        return None, error.status
+
+
+def _card_param(request: HttpRequest) -> CardSummary:
+    number = (request.POST.get("card") or request.GET.get("card") or "").strip()
+    return summary_for_number(actor_of(request), number)
+
+
+def _store_operation(request: HttpRequest, kind: str | None = None) -> Operation:
+    """An operation of this store named by ``operation`` (another store's answers 404)."""
+    raw = request.POST.get("operation") or request.GET.get("operation") or ""
+    operation = None
+    if raw.isascii() and raw.isdigit() and len(raw) < 19:
+        operation = (
+            Operation.objects.select_related("card", "card__product")
+            .filter(pk=int(raw), location=actor_of(request).location)
+            .first()
+        )
+    if operation is None or (kind is not None and operation.kind != kind):
+        raise NotFound(_("No such operation at this store."))
+    return operation
+
+
+def _receipt(operation: Operation) -> HttpResponse:
+    return redirect("web:receipt", operation_id=operation.pk)
+
+
+def _form_flow(
+    request: HttpRequest,
+    make_form: Callable[..., forms.Form],
+    page: dict,
+    *,
+    initial: dict,
+    perform: Callable[[dict], object],
+    done: Callable[[object], HttpResponse] = _receipt,
+) -> HttpResponse:
+    """Every counter form page: GET shows the form; POST validates it and calls the service
+    with its cleaned data, then shows the receipt, or the form again with the refusal."""
+    if request.method == "GET":
+        return _page(request, make_form(initial=initial), **page)
+    form = make_form(request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=422, **page)
+    result, status = _run(form, lambda: perform(form.cleaned_data))
+    if result is None:
+        return _page(request, form, status=status, **page)
+    return done(result)
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.STORE)
+def sell(request: HttpRequest) -> HttpResponse:
+    """Sell a card from this store's stock: scan it, type the initial value, the tender,
+    and optionally the member's name and mobile."""
+    actor = actor_of(request)
+    page = {"title": _("Sell a card"), "submit": _("Sell the card"), "submit_id": "sell-submit"}
+
+    def sell_it(data: dict) -> Operation:
+        reference = parse_reader_input(data["card"])
+        card = visible_card(actor, find_card(reference))
+        member = None
+        if data["member_mobile"]:
+            member = find_or_register_member(
+                actor=actor, name=data["member_name"], mobile=data["member_mobile"]
+            )
+        return sell_card(
+            actor=actor,
+            card_number=card.number,
+            initial_value_minor=data["initial_value"],
+            tender=data["tender"],
+            idempotency_key=data["key"],
+            member=member,
+            pin=data["pin"] or None,
+            read_as=reference.read_as,
+        )
+
+    initial = {"card": request.GET.get("card", "")}
+    return _form_flow(request, SellForm, page, initial=initial, perform=sell_it)
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.STORE)
+def topup(request: HttpRequest) -> HttpResponse:
+    summary = _card_param(request)
+    page = {"title": _("Top up"), "submit": _("Top up"), "submit_id": "topup-submit"}
+    return _form_flow(
+        request,
+        TopUpForm,
+        {**page, "summary": summary},
+        initial={"card": summary.card.number},
+        perform=lambda data: top_up(
+            actor=actor_of(request),
+            card_number=summary.card.number,
+            amount_minor=data["amount"],
+            tender=data["tender"],
+            idempotency_key=data["key"],
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.MANAGER)
+def refund_view(request: HttpRequest) -> HttpResponse:
+    """Refund (part of) a purchase of this store (managers)."""
+    original = _store_operation(request, OperationKind.PURCHASE)
+    page = {"title": _("Refund a purchase"), "submit": _("Refund"), "submit_id": "refund-submit"}
+    return _form_flow(
+        request,
+        RefundForm,
+        {**page, "operation": original, "danger": True},
+        initial={"operation": original.pk, "amount": original.net_minor},
+        perform=lambda data: refund(
+            actor=actor_of(request),
+            operation_id=original.pk,
+            amount_minor=data["amount"],
+            idempotency_key=data["key"],
+            reason=data["reason"],
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.MANAGER)
+def reverse_view(request: HttpRequest) -> HttpResponse:
+    """Reverse an operation of today at this store (managers)."""
+    original = _store_operation(request)
+    page = {
+        "title": _("Reverse an operation"),
+        "submit": _("Reverse it"),
+        "submit_id": "reverse-submit",
+    }
+    return _form_flow(
+        request,
+        ReverseForm,
+        {**page, "operation": original, "danger": True},
+        initial={"operation": original.pk},
+        perform=lambda data: reverse(
+            actor=actor_of(request),
+            operation_id=original.pk,
+            idempotency_key=data["key"],
+            reason=data["reason"],
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.STORE)
+def gift(request: HttpRequest) -> HttpResponse:
+    """Redeem a gift in stock here for the card's points."""
+    summary = _card_param(request)
+    offers = gifts_at(actor_of(request).location, in_stock_only=True)
+    page = {
+        "title": _("Redeem a gift"),
+        "submit": _("Redeem"),
+        "submit_id": "gift-submit",
+        "summary": summary,
+        "note": "" if offers else _("No gifts in stock at this store today."),
+    }
+    return _form_flow(
+        request,
+        partial(GiftForm, gifts=offers),
+        page,
+        initial={"card": summary.card.number},
+        perform=lambda data: redeem_gift(
+            actor=actor_of(request),
+            card_number=summary.card.number,
+            gift_code=data["gift"],
+            quantity=data["quantity"],
+            idempotency_key=data["key"],
+        ),
+    )
+
+
+MEMBER_FIELDS = ("name", "mobile", "birthday", "notes", "marketing_sms", "marketing_email")
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.STORE)
+def member(request: HttpRequest) -> HttpResponse:
+    """Register the card's customer as a member, or change the member's details."""
+    summary = _card_param(request)
+    existing = summary.card.member
+    actor, address = actor_of(request), request.META.get("REMOTE_ADDR", "")
+    page = {
+        "title": _("Edit the member") if existing else _("Register a member"),
+        "submit": _("Save"),
+        "submit_id": "member-submit",
+        "summary": summary,
+    }
+    initial = {"card": summary.card.number}
+    if existing is not None:
+        initial.update({name: getattr(existing, name) for name in MEMBER_FIELDS})
+
+    def save(data: dict):
+        details = {name: data[name] for name in MEMBER_FIELDS}
+        if existing is not None:
+            return update_member(actor=actor, member_id=existing.pk, address=address, **details)
+        new = register_member(actor=actor, address=address, **details)
+        link_card(actor=actor, card_number=summary.card.number, member_id=new.pk, address=address)
+        return new
+
+    return _form_flow(
+        request,
+        MemberForm,
+        page,
+        initial=initial,
+        perform=save,
+        done=lambda _member: redirect(counter_url(summary.card.number)),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.STORE)
+def freeze(request: HttpRequest) -> HttpResponse:
+    """Report the card lost: it is frozen (nothing can be paid with it) until replaced or
+    unfrozen by a manager."""
+    summary = _card_param(request)
+    page = {
+        "title": _("Report the card lost (freeze it)"),
+        "submit": _("Freeze the card"),
+        "submit_id": "freeze-submit",
+    }
+    return _form_flow(
+        request,
+        FreezeForm,
+        {**page, "summary": summary, "danger": True},
+        initial={"card": summary.card.number},
+        perform=lambda data: freeze_card(
+            actor=actor_of(request), card_number=summary.card.number, reason=data["reason"]
+        ),
+    )
+
+
+@require_POST
+@access.staff_page(access.MANAGER)
+def unfreeze(request: HttpRequest) -> HttpResponse:
+    summary = _card_param(request)
+    operation = unfreeze_card(actor=actor_of(request), card_number=summary.card.number)
+    return _receipt(operation)
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(access.STORE)
+def replace(request: HttpRequest) -> HttpResponse:
+    """Replace a lost or damaged card with one from this store's stock: balance, points,
+    tier, member and PIN move to the new card."""
+    summary = _card_param(request)
+    actor = actor_of(request)
+    page = {"title": _("Replace the card"), "submit": _("Replace"), "submit_id": "replace-submit"}
+
+    def replace_it(data: dict) -> Operation:
+        new = visible_card(actor, find_card(parse_reader_input(data["new_card"])))
+        return replace_card(
+            actor=actor,
+            old_number=summary.card.number,
+            new_number=new.number,
+            idempotency_key=data["key"],
+            reason=data["reason"],
+        )
+
+    return _form_flow(
+        request,
+        ReplaceForm,
+        {**page, "summary": summary},
+        initial={"card": summary.card.number},
+        perform=replace_it,
+    )
+
+
+@require_POST
+@access.staff_page(access.MANAGER)
+def pin_unlock(request: HttpRequest) -> HttpResponse:
+    """A manager lifts the wrong-PIN lock (the customer proved who they are)."""
+    form = PinUnlockForm(request.POST)
+    summary = _card_param(request)
+    if form.is_valid():
+        unlock_pin(actor=actor_of(request), card_number=summary.card.number)
+    return redirect(counter_url(summary.card.number))

@@ -1,0 +1,159 @@
+"""The store manager's business day: today's totals and the close form (counted takings
+per tender, comment), the store's past days with their Z reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from membercard.core.errors import DomainError, NotFound
+from membercard.core.models import Location, LocationKind
+from membercard.ledger.business_days import BusinessDay, DayState
+from membercard.ledger.days import today
+from membercard.ledger.models import OperationKind, Tender
+from membercard.ledger.reconciliation import DayFigures, day_figures
+from membercard.ledger.services.days import MAX_COMMENT, close_day
+from membercard.ledger.zreport import z_report_pdf
+from membercard.web import access
+from membercard.web.access import actor_of
+from membercard.web.forms.amounts import AmountField
+from membercard.web.lists import list_page
+
+
+class CloseDayForm(forms.Form):
+    """Takings counted per tender, and a comment (needed when they differ)."""
+
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the counted takings differ from the system's."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        counts = {}
+        for tender in Tender:
+            counts[f"counted_{tender.value}"] = AmountField(
+                label=_("Counted: %(tender)s") % {"tender": _(tender.label)},
+                allow_zero=True,
+                initial="0.00",
+            )
+        self.fields = {**counts, **self.fields}
+
+    def counted(self) -> dict[str, int]:
+        return {t.value: self.cleaned_data[f"counted_{t.value}"] or 0 for t in Tender}
+
+
+def parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise NotFound(_("There is no such day.")) from exc
+
+
+def _tender_rows(figures: DayFigures) -> list[dict]:
+    return [
+        {"label": _(t.label), "tender": t.value, "figures": figures.tenders.get(t.value)}
+        for t in Tender
+    ]
+
+
+def _kind_rows(figures: DayFigures) -> list[dict]:
+    rows = []
+    for kind in OperationKind:
+        found = figures.kinds.get(kind.value)
+        if found is not None:
+            rows.append({"label": _(kind.label), "count": found.count, "net": found.net_minor})
+    return rows
+
+
+def _close_context(request: HttpRequest, on: dt.date, form: CloseDayForm) -> dict:
+    actor = actor_of(request)
+    day = BusinessDay.objects.filter(location=actor.location, business_date=on).first()
+    figures = day_figures(actor.location, on)
+    return {
+        "on": on,
+        "is_today": on == today(),
+        "day": day,
+        "figures": figures,
+        "tenders": _tender_rows(figures),
+        "kinds": _kind_rows(figures),
+        "form": form,
+    }
+
+
+@access.staff_page(access.MANAGER)
+def days(request: HttpRequest) -> HttpResponse:
+    """Today's day at this store (totals and the close form), then the past days."""
+    actor = actor_of(request)
+    context = _close_context(request, today(), CloseDayForm())
+    past = BusinessDay.objects.filter(location=actor.location).select_related("closed_by")
+    context["listing"] = list_page(
+        request,
+        past,
+        sortable=("business_date", "state", "variance_minor"),
+        default_sort="-business_date",
+    )
+    context["open_days"] = past.filter(state=DayState.OPEN, business_date__lt=today()).order_by(
+        "business_date"
+    )
+    return render(request, "web/days/index.html", context)
+
+
+@access.staff_page(access.MANAGER)
+@require_http_methods(["GET", "POST"])
+def close(request: HttpRequest, day: str) -> HttpResponse:
+    """Close one day of this store (today, or an earlier day left open)."""
+    actor = actor_of(request)
+    on = parse_day(day)
+    if request.method == "GET":
+        return render(request, "web/days/close.html", _close_context(request, on, CloseDayForm()))
+    form = CloseDayForm(request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            close_day(
+                actor=actor,
+                counted=form.counted(),
+                comment=form.cleaned_data["comment"],
+                business_date=on,
+            )
+        except DomainError as error:
+            field = error.extra.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+            status = error.status
+        else:
+            messages.success(
+                request, _("The business day %(date)s is closed.") % {"date": on.isoformat()}
+            )
+            return redirect("web:days")
+    return render(request, "web/days/close.html", _close_context(request, on, form), status=status)
+
+
+@access.staff_page(access.MANAGER | access.FINANCE)
+def z_report(request: HttpRequest, code: str, day: str) -> HttpResponse:
+    """The Z report of a closed day: a store's manager their own store's, HQ finance any."""
+    actor = actor_of(request)
+    on = parse_day(day)
+    location = Location.objects.filter(code=code, kind=LocationKind.STORE).first()
+    if location is None or (not actor.at_hq and location.pk != actor.location.pk):
+        raise NotFound(_("There is no such day."))
+    found = (
+        BusinessDay.objects.filter(location=location, business_date=on, state=DayState.CLOSED)
+        .select_related("location", "closed_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("That day is not closed: it has no Z report yet."))
+    response = HttpResponse(z_report_pdf(found), content_type="application/pdf")
+    filename = f"z-report-{location.code}-{on.isoformat()}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

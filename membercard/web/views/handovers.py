@@ -1,0 +1,291 @@
+"""Handovers: the sender lists cards (scans, typed numbers, ranges), prints the sheet and
+dispatches; the receiver scans what arrived; HQ resolves each discrepancy.
+
+Who sees what is the service's rule (``handover_queries.get_handover``): a location sees
+only the handovers it sends or receives, so another store's handover answers 404. Who may
+do what is checked again by every service (sender, receiver, HQ stock keeper).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from membercard.core.actors import Actor
+from membercard.core.errors import DomainError
+from membercard.core.models import Location, LocationKind
+from membercard.inventory import handover_queries as q
+from membercard.inventory.errors import HandoverLineNotFound
+from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.inventory.roles import HQ_STOCK_ROLES, stock_roles
+from membercard.inventory.services import handovers as services
+from membercard.inventory.sheets import handover_sheet_pdf, sheet_data
+from membercard.web import access
+from membercard.web.access import actor_of, staff_page
+from membercard.web.forms.stock import CardsForm, HandoverForm, ResolveForm
+from membercard.web.lists import list_page
+from membercard.web.views.stock_common import (
+    HANDOVER_STATES,
+    LINE_STATUSES,
+    UNPROCESSABLE,
+    already_done,
+    choices,
+    labelled,
+    mark_done,
+    new_once_token,
+    numbers_in_ranges,
+    refuse_in_form,
+)
+
+LINES_PER_PAGE = 100
+
+
+def _destinations(actor: Actor):
+    """Where the actor's location may send cards: HQ to any open store, a store to HQ."""
+    places = Location.objects.filter(is_active=True).exclude(pk=actor.location.pk)
+    return places.filter(kind=LocationKind.STORE if actor.at_hq else LocationKind.HQ)
+
+
+@staff_page(access.STOCK_AND_STORES)
+def handovers(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    rows = (
+        q.visible_handovers(actor)
+        .select_related("from_location", "to_location", "created_by")
+        .annotate(cards=Count("lines", filter=~Q(lines__status=LineStatus.UNEXPECTED)))
+    )
+    state = request.GET.get("state", "")
+    if state in HandoverState.values:
+        rows = rows.filter(state=state)
+    listing = list_page(
+        request,
+        rows,
+        search=(
+            "from_location__code__iexact",
+            "to_location__code__iexact",
+            "to_location__name__icontains",
+            "from_location__name__icontains",
+            "note__icontains",
+        ),
+        sortable=("pk", "state", "created_at", "dispatched_at", "received_at", "cards"),
+        default_sort="-pk",
+        keep=("state",),
+    )
+    listing.page.object_list = labelled(listing.rows, "state", HANDOVER_STATES)
+    context = {
+        "listing": listing,
+        "states": choices(HANDOVER_STATES),
+        "state": state,
+        "can_create": actor.role in stock_roles(actor.location),
+    }
+    return render(request, "web/stock/handovers.html", context)
+
+
+@staff_page(access.STOCK_AND_STORES)
+def handover_create(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if request.method == "POST" and (done := already_done(request)):
+        messages.info(request, _("That form was already sent: here is its result."))
+        return redirect(done)
+    form = HandoverForm(request.POST or None, destinations=_destinations(actor))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                handover = services.create_handover(
+                    actor=actor,
+                    to_location=form.cleaned_data["to_location"],
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as error:
+                refuse_in_form(form, error)
+            else:
+                url = reverse("web:handover", args=[handover.pk])
+                mark_done(request, url)
+                messages.success(
+                    request,
+                    _("Draft %(number)s made: list its cards.")
+                    % {"number": handover.document_number},
+                )
+                return redirect(url)
+        status = UNPROCESSABLE
+    once = request.POST.get("once") or new_once_token()
+    context = {"form": form, "once": once}
+    return render(request, "web/stock/handover_form.html", context, status=status)
+
+
+def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) -> HttpResponse:
+    actor = actor_of(request)
+    here = actor.location.pk
+    keeps_stock = actor.role in stock_roles(actor.location)
+    lines = q.lines_of(handover).order_by("card__number")
+    counts = dict(
+        handover.lines.values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    status_counts = [
+        (label, counts[value]) for value, label in LINE_STATUSES.items() if value in counts
+    ]
+    handover.state_label = HANDOVER_STATES.get(handover.state, "")
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = labelled(page.object_list, "status", LINE_STATUSES)
+    may_resolve = actor.at_hq and actor.role in HQ_STOCK_ROLES
+    open_lines = labelled(
+        q.open_lines(handover).select_related("card", "card__product")[:200],
+        "status",
+        LINE_STATUSES,
+    )
+    bound = forms.get("resolve")  # (line id, bound form) after a refused resolution
+    resolving = [
+        (line, bound[1] if bound and bound[0] == line.pk else ResolveForm(prefix=f"l{line.pk}"))
+        for line in open_lines
+    ]
+    is_draft = handover.state == HandoverState.DRAFT
+    context = {
+        "handover": handover,
+        "sheet": sheet_data(handover),
+        "lines": page,
+        "status_counts": status_counts,
+        "is_sender": handover.from_location_id == here,
+        "can_edit": handover.from_location_id == here and keeps_stock and is_draft,
+        "can_receive": handover.to_location_id == here
+        and keeps_stock
+        and handover.state == HandoverState.DISPATCHED,
+        "resolving": resolving if may_resolve else [],
+        "open_count": len(open_lines),
+        "add_form": forms.get("add") or CardsForm(prefix="add"),
+        "remove_form": forms.get("remove") or CardsForm(prefix="remove"),
+        "receive_form": forms.get("receive") or CardsForm(prefix="receive"),
+    }
+    return render(request, "web/stock/handover_detail.html", context, status=status)
+
+
+@staff_page(access.STOCK_AND_STORES)
+def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, q.get_handover(actor_of(request), pk))
+
+
+@staff_page(access.STOCK_AND_STORES)
+def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    handover = q.get_handover(actor_of(request), pk)
+    response = HttpResponse(handover_sheet_pdf(handover), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{handover.document_number}.pdf"'
+    return response
+
+
+def _cards_step(request: HttpRequest, pk: int, prefix: str, service, done: str) -> HttpResponse:
+    """Add cards to or remove them from a draft: numbers and ranges go to the service."""
+    actor = actor_of(request)
+    handover = q.get_handover(actor, pk)
+    form = CardsForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            count = service(
+                actor=actor,
+                handover_id=handover.pk,
+                numbers=form.cleaned_data["numbers"],
+                ranges=form.cleaned_data["ranges"],
+            )
+        except DomainError as error:
+            refuse_in_form(form, error)
+        else:
+            messages.success(request, done % {"count": count})
+            return redirect("web:handover", pk=handover.pk)
+    return _page(request, handover, status=UNPROCESSABLE, **{prefix: form})
+
+
+@require_POST
+@staff_page(access.STOCK_AND_STORES)
+def handover_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cards_step(request, pk, "add", services.add_cards, _("%(count)d cards listed."))
+
+
+@require_POST
+@staff_page(access.STOCK_AND_STORES)
+def handover_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cards_step(
+        request, pk, "remove", services.remove_cards, _("%(count)d cards taken off.")
+    )
+
+
+@require_POST
+@staff_page(access.STOCK_AND_STORES)
+def handover_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+    handover = services.dispatch_handover(actor=actor_of(request), handover_id=pk)
+    messages.success(
+        request,
+        _("%(number)s dispatched: its cards are in transit.")
+        % {"number": handover.document_number},
+    )
+    return redirect("web:handover", pk=handover.pk)
+
+
+@require_POST
+@staff_page(access.STOCK_AND_STORES)
+def handover_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    handover = services.cancel_handover(actor=actor_of(request), handover_id=pk)
+    messages.success(request, _("%(number)s cancelled.") % {"number": handover.document_number})
+    return redirect("web:handover", pk=handover.pk)
+
+
+@require_POST
+@staff_page(access.STOCK_AND_STORES)
+def handover_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiver scans every card that arrived (or types numbers and ranges)."""
+    actor = actor_of(request)
+    handover = q.get_handover(actor, pk)
+    form = CardsForm(request.POST, prefix="receive")
+    if form.is_valid():
+        in_ranges = numbers_in_ranges(form.cleaned_data["ranges"], form)
+        if in_ranges is not None:
+            scanned = [*form.cleaned_data["numbers"], *in_ranges]
+            try:
+                handover = services.receive_handover(
+                    actor=actor, handover_id=handover.pk, scanned=scanned
+                )
+            except DomainError as error:
+                refuse_in_form(form, error)
+            else:
+                if handover.state == HandoverState.RECEIVED:
+                    messages.success(request, _("Received: every card arrived."))
+                else:
+                    messages.warning(
+                        request,
+                        _("Received with discrepancies: headquarters will settle them."),
+                    )
+                return redirect("web:handover", pk=handover.pk)
+    return _page(request, handover, status=UNPROCESSABLE, receive=form)
+
+
+@require_POST
+@staff_page(access.STOCK_KEEPING)
+def handover_resolve(request: HttpRequest, line_pk: int) -> HttpResponse:
+    """HQ settles one discrepancy line (found, returned, lost, or acknowledged)."""
+    actor = actor_of(request)
+    line = HandoverLine.objects.filter(pk=line_pk).only("handover_id").first()
+    if line is None:
+        raise HandoverLineNotFound()
+    handover = q.get_handover(actor, line.handover_id)
+    form = ResolveForm(request.POST, prefix=f"l{line_pk}")
+    if form.is_valid():
+        try:
+            services.resolve_line(
+                actor=actor,
+                line_id=line_pk,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            refuse_in_form(form, error)
+        else:
+            messages.success(request, _("Discrepancy settled."))
+            return redirect("web:handover", pk=handover.pk)
+    return _page(request, handover, status=UNPROCESSABLE, resolve=(line_pk, form))

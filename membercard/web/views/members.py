@@ -1,0 +1,112 @@
+"""HQ member pages for HQ admin and finance (a stock keeper has no need of members' data):
+the list (searchable, audited as a bulk read), one member, editing a member, and the
+audited CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from membercard.cards.states import CardState
+from membercard.core.errors import DomainError, NotFound
+from membercard.loyalty.admin_selectors import members_for_hq, record_member_listing
+from membercard.loyalty.models import Member
+from membercard.loyalty.selectors import export_members, member_detail
+from membercard.loyalty.services.members import update_member
+from membercard.web import access
+from membercard.web.access import actor_of
+from membercard.web.forms.cards import add_service_error
+from membercard.web.forms.loyalty import MemberForm
+from membercard.web.lists import list_page
+
+SORTABLE = ("name", "mobile", "created_at", "registered_at__code")
+SEARCH = ("name__icontains", "mobile__endswith", "cards__number")
+
+
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@access.staff_page(access.FINANCE)
+def member_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    members = members_for_hq(actor).distinct()
+    listing = list_page(request, members, search=SEARCH, sortable=SORTABLE, default_sort="name")
+    record_member_listing(
+        actor,
+        count=len(listing.rows),
+        query=listing.query,
+        page=listing.page.number,
+        address=_address(request),
+    )
+    return render(request, "web/members/list.html", {"listing": listing})
+
+
+@access.staff_page(access.FINANCE)
+def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = member_detail(actor=actor_of(request), member_id=member_id)
+    notes = Member.objects.filter(pk=member_id).values_list("notes", flat=True).first()
+    states = dict(CardState.choices)
+    cards = [(line, states.get(line.state, line.state)) for line in member.cards]
+    context = {"member": member, "notes": notes, "cards": cards}
+    return render(request, "web/members/detail.html", context)
+
+
+@access.staff_page(access.FINANCE)
+def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    member_detail(actor=actor, member_id=member_id)  # who may look members up, and 404
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise NotFound(_("No such member."))
+    if request.method == "POST":
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                update_member(actor=actor, member_id=member.pk, address=_address(request), **data)
+            except DomainError as error:
+                if error.status == 403:
+                    raise
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("The member was saved."))
+                return redirect(reverse("web:member-detail", args=[member.pk]))
+        status = 422
+    else:
+        fields = ("name", "mobile", "birthday", "notes", "marketing_sms", "marketing_email")
+        form = MemberForm(initial={name: getattr(member, name) for name in fields})
+        status = 200
+    context = {"form": form, "member": member}
+    return render(request, "web/members/edit.html", context, status=status)
+
+
+@access.staff_page(access.FINANCE)
+def member_export(request: HttpRequest) -> HttpResponse:
+    rows = export_members(actor=actor_of(request), address=_address(request))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="members-{stamp}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the names as UTF-8
+    columns = [
+        "id", "name", "mobile", "birthday", "marketing_sms", "marketing_email",
+        "registered_at__code", "created_at",
+    ]  # fmt: skip
+    writer = csv.writer(response)
+    writer.writerow([*columns[:6], "registered_at", "created_at"])
+    for row in rows:
+        writer.writerow([_cell(row[column]) for column in columns])
+    return response
+
+
+def _cell(value: object) -> object:
+    """No cell starts like a spreadsheet formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value

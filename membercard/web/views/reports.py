@@ -1,0 +1,152 @@
+"""Report pages: one page per report (period and location form, the table, tie-out badges,
+a chart where a picture helps) and its exports (CSV, XLSX, PDF) from the same address.
+
+A store manager sees only their own store; HQ roles choose any location or all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from membercard.core.errors import NotPermitted
+from membercard.core.models import Location
+from membercard.reports import charts, exports, selectors, tables
+from membercard.reports.rollups import today
+from membercard.web import access
+from membercard.web.access import actor_of, staff_page
+
+REPORT_ROLES = access.HQ | access.MANAGER
+MEMBER_REPORT_ROLES = access.FINANCE | access.MANAGER
+
+TITLES = {
+    "sales-inventory": _("Card sales and inventory"),
+    "reconciliation": _("Store-day reconciliation"),
+    "liability": _("Outstanding liability by store of sale"),
+    "dormant": _("Dormant cards"),
+    "points-expiring": _("Points liability and points expiring"),
+    "top-members": _("Top members"),
+}
+HELP = {
+    "sales-inventory": _("Cards and money per product and location, tied out."),
+    "reconciliation": _("What each store collected and redeemed, per business day."),
+    "liability": _("Card value outstanding, by the store that sold the card."),
+    "dormant": _("Cards not used at all in the period, with their balances."),
+    "points-expiring": _("Points whose last day falls in the period; points outstanding."),
+    "top-members": _("Members by card spending in the period."),
+}
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All locations"),
+    )
+
+    def __init__(
+        self, *args, fixed_location: Location | None = None, future: bool = False, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.future = future
+        if fixed_location is not None:
+            del self.fields["location"]
+        self.fixed_location = fixed_location
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The period ends before it starts."))
+        if start and start > today() and not self.future:
+            self.add_error("date_from", _("The period starts in the future."))
+        if start and end and (end - start).days > 3 * 366:
+            self.add_error("date_to", _("Choose a period of at most three years."))
+        return data
+
+    @property
+    def chosen_location(self) -> Location | None:
+        return self.fixed_location or self.cleaned_data.get("location")
+
+
+def _own_store(request: HttpRequest) -> Location | None:
+    actor = actor_of(request)
+    return None if actor.at_hq else actor.location
+
+
+@staff_page(REPORT_ROLES)
+def reports_index(request: HttpRequest) -> HttpResponse:
+    names = [
+        n for n in TITLES if n != "top-members" or actor_of(request).role in MEMBER_REPORT_ROLES
+    ]
+    items = [{"name": n, "title": TITLES[n], "help": HELP[n]} for n in names]
+    return render(request, "web/reports/index.html", {"reports": items})
+
+
+def _defaults(name: str) -> dict[str, str]:
+    """This month so far; for points expiring, the coming 30 days."""
+    end = today()
+    if name == "points-expiring":
+        return {"date_from": end.isoformat(), "date_to": (end + dt.timedelta(days=30)).isoformat()}
+    return {"date_from": end.replace(day=1).isoformat(), "date_to": end.isoformat()}
+
+
+@staff_page(REPORT_ROLES)
+def report_page(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in TITLES:
+        raise Http404
+    actor = actor_of(request)
+    if name == "top-members" and actor.role not in MEMBER_REPORT_ROLES:
+        raise NotPermitted(str(_("This report names members.")))
+    data = request.GET if "date_from" in request.GET else _defaults(name)
+    own_store = _own_store(request)
+    form = PeriodForm(data, fixed_location=own_store, future=name == "points-expiring")
+    context = {"form": form, "name": name, "title": TITLES[name], "help": HELP[name]}
+    if not form.is_valid():
+        return render(request, "web/reports/report.html", context, status=400)
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    location = form.chosen_location
+    if name == "top-members":
+        table = tables.top_members_table(
+            start, end, location, actor=actor, address=request.META.get("REMOTE_ADDR", "")
+        )
+    else:
+        table = tables.REPORTS[name](start, end, location)
+    if own_store is not None:
+        # The chain-wide balance checks are HQ's: a store sees its own rows' verdict only.
+        table.notes = table.notes[:1]
+    fmt = request.GET.get("format", "")
+    if fmt in exports.FORMATS:
+        return _download(table, fmt, name, start, end)
+    context.update(
+        table=table,
+        money_columns=tables.MONEY_COLUMNS,
+        headings=[tables.COLUMN_LABELS.get(c, c.replace("_", " ")) for c in table.columns],
+        rows=[list(zip(table.columns, row, strict=True)) for row in table.rows],
+        query=request.GET.urlencode() if "date_from" in request.GET else "",
+        chart=_chart(name, start, end, location),
+        ties_out=(not table.notes or "✗" not in " ".join(table.notes)),
+    )
+    return render(request, "web/reports/report.html", context)
+
+
+def _chart(name: str, start: dt.date, end: dt.date, location: Location | None) -> str:
+    if name != "sales-inventory":
+        return ""
+    series = selectors.daily_consumption(start, end, location)
+    return mark_safe(charts.line_chart(series, start, end, str(_("Daily consumption per store"))))
+
+
+def _download(table, fmt: str, name: str, start: dt.date, end: dt.date) -> HttpResponse:
+    response = HttpResponse(exports.render(table, fmt), content_type=exports.CONTENT_TYPES[fmt])
+    filename = f"{name}_{start.isoformat()}_{end.isoformat()}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

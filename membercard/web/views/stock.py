@@ -1,0 +1,294 @@
+"""Card production and stock pages: batches (order, import, export, receive, cancel, void
+misprints) and stock figures for HQ (every location) and for a store (its own only).
+
+Batches and HQ stock are the stock keepers' (``access.STOCK_KEEPING``); the services
+check the actor again (``membercard.inventory.roles.require_hq_stock``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from membercard.cards.models import Batch, BatchStatus, CardProduct
+from membercard.cards.states import CardState
+from membercard.core.errors import DomainError
+from membercard.core.models import Location
+from membercard.inventory import exports
+from membercard.inventory.selectors import stock_ranges, stock_summary
+from membercard.inventory.services import batches as batch_services
+from membercard.web import access
+from membercard.web.access import actor_of, staff_page
+from membercard.web.forms.stock import BatchForm, BatchImportForm, ReasonForm, VoidCardsForm
+from membercard.web.lists import list_page
+from membercard.web.views.stock_common import (
+    BATCH_STATUSES,
+    CARD_STATES,
+    UNPROCESSABLE,
+    already_done,
+    choices,
+    labelled,
+    mark_done,
+    new_once_token,
+    refuse_in_form,
+)
+
+RANGES_PER_PAGE = 100
+
+# Batches -----------------------------------------------------------------------------------
+
+
+@staff_page(access.STOCK_KEEPING)
+def batches(request: HttpRequest) -> HttpResponse:
+    rows = Batch.objects.select_related("product", "created_by")
+    status = request.GET.get("status", "")
+    if status in BatchStatus.values:
+        rows = rows.filter(status=status)
+    listing = list_page(
+        request,
+        rows,
+        search=("product__code__icontains", "product__name__icontains", "supplier__icontains"),
+        sortable=("pk", "product__code", "quantity", "status", "created_at", "supplier"),
+        default_sort="-pk",
+        keep=("status",),
+    )
+    listing.page.object_list = labelled(listing.rows, "status", BATCH_STATUSES)
+    context = {"listing": listing, "statuses": choices(BATCH_STATUSES), "status": status}
+    return render(request, "web/stock/batches.html", context)
+
+
+def _order_page(request: HttpRequest, form_class, template: str) -> HttpResponse:
+    if request.method == "POST" and (done := already_done(request)):
+        messages.info(request, _("That form was already sent: here is its result."))
+        return redirect(done)
+    form = form_class(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            order = {
+                "actor": actor_of(request),
+                "product": data["product"],
+                "unit_cost_minor": form.unit_cost_minor(),
+                "supplier": data["supplier"],
+                "notes": data["notes"],
+            }
+            try:
+                if "file" in form.fields:
+                    batch = batch_services.import_batch(rows_text=data["file"], **order)
+                else:
+                    batch = batch_services.create_batch(quantity=data["quantity"], **order)
+            except DomainError as error:
+                refuse_in_form(form, error)
+            else:
+                url = batch_url(batch)
+                mark_done(request, url)
+                messages.success(
+                    request,
+                    _("Batch %(number)s: %(count)s cards ordered.")
+                    % {"number": batch.document_number, "count": batch.quantity},
+                )
+                return redirect(url)
+        status = UNPROCESSABLE
+    once = request.POST.get("once") or new_once_token()
+    return render(request, template, {"form": form, "once": once}, status=status)
+
+
+def batch_url(batch: Batch) -> str:
+    return reverse("web:batch", args=[batch.pk])
+
+
+@staff_page(access.STOCK_KEEPING)
+def batch_create(request: HttpRequest) -> HttpResponse:
+    return _order_page(request, BatchForm, "web/stock/batch_form.html")
+
+
+@staff_page(access.STOCK_KEEPING)
+def batch_import(request: HttpRequest) -> HttpResponse:
+    return _order_page(request, BatchImportForm, "web/stock/batch_import.html")
+
+
+def _batch(pk: int) -> Batch:
+    return get_object_or_404(
+        Batch.objects.select_related("product", "created_by", "received_by"), pk=pk
+    )
+
+
+def _batch_page(request: HttpRequest, batch: Batch, status: int = 200, **forms) -> HttpResponse:
+    by_state = dict(
+        batch.cards.values("state").annotate(n=Count("pk")).order_by().values_list("state", "n")
+    )
+    states = [(label, by_state[value]) for value, label in CARD_STATES.items() if value in by_state]
+    batch.status_label = BATCH_STATUSES.get(batch.status, "")
+    context = {
+        "batch": batch,
+        "states": states,
+        "ordered": batch.status == BatchStatus.ORDERED,
+        "cancel_form": forms.get("cancel_form") or ReasonForm(),
+    }
+    return render(request, "web/stock/batch_detail.html", context, status=status)
+
+
+@staff_page(access.STOCK_KEEPING)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_page(request, _batch(pk))
+
+
+@staff_page(access.STOCK_KEEPING)
+def batch_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    response = HttpResponse(exports.batch_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch.document_number}.csv"'
+    return response
+
+
+@staff_page(access.STOCK_KEEPING)
+def batch_proof(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    limit = request.GET.get("limit", "")
+    pdf = exports.batch_proof_pdf(batch, limit=int(limit) if limit.isdigit() else None)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{batch.document_number}-proof.pdf"'
+    return response
+
+
+@require_POST
+@staff_page(access.STOCK_KEEPING)
+def batch_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = batch_services.receive_batch(actor=actor_of(request), batch_id=_batch(pk).pk)
+    messages.success(
+        request, _("Batch %(number)s received into stock.") % {"number": batch.document_number}
+    )
+    return redirect("web:batch", pk=batch.pk)
+
+
+@require_POST
+@staff_page(access.STOCK_KEEPING)
+def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            batch_services.cancel_batch(
+                actor=actor_of(request), batch_id=batch.pk, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            refuse_in_form(form, error)
+        else:
+            messages.success(
+                request, _("Batch %(number)s cancelled.") % {"number": batch.document_number}
+            )
+            return redirect("web:batch", pk=batch.pk)
+    return _batch_page(request, batch, status=UNPROCESSABLE, cancel_form=form)
+
+
+@staff_page(access.STOCK_KEEPING)
+def batch_void(request: HttpRequest) -> HttpResponse:
+    """Quality check: void misprinted or damaged cards at HQ, with a reason."""
+    form = VoidCardsForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                count = batch_services.void_cards(
+                    actor=actor_of(request),
+                    numbers=form.cleaned_data["numbers"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as error:
+                refuse_in_form(form, error)
+            else:
+                messages.success(request, _("%(count)d cards voided.") % {"count": count})
+                return redirect("web:batches")
+        status = UNPROCESSABLE
+    return render(request, "web/stock/void_cards.html", {"form": form}, status=status)
+
+
+# Stock -------------------------------------------------------------------------------------
+
+
+def _chosen(request: HttpRequest, name: str, model):
+    value = request.GET.get(name, "")
+    return model.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+@staff_page(access.STOCK_KEEPING)
+def stock(request: HttpRequest) -> HttpResponse:
+    """Every location's stock by product: on hand, recovered, on the road in and out."""
+    location = _chosen(request, "location", Location)
+    product = _chosen(request, "product", CardProduct)
+    lines = stock_summary(location=location, product=product, with_ranges=False)
+    totals = {
+        "in_stock": sum(line.in_stock for line in lines),
+        "recovered": sum(line.recovered for line in lines),
+        "in_transit": sum(line.in_transit_out for line in lines),
+    }
+    context = {
+        "lines": lines,
+        "totals": totals,
+        "locations": Location.objects.order_by("code"),
+        "products": CardProduct.objects.order_by("code"),
+        "location": location,
+        "product": product,
+        "ranges_url": "web:stock-ranges",
+    }
+    return render(request, "web/stock/stock.html", context)
+
+
+def _ranges_page(request: HttpRequest, location: Location, back: str) -> HttpResponse:
+    product = _chosen(request, "product", CardProduct)
+    if product is None:
+        raise Http404
+    state = request.GET.get("state", CardState.IN_STOCK)
+    if state not in (CardState.IN_STOCK, CardState.RECOVERED):
+        state = CardState.IN_STOCK
+    ranges = stock_ranges(location=location, product=product, state=state)
+    page = Paginator(ranges, RANGES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "location": location,
+        "product": product,
+        "state": state,
+        "page": page,
+        "count": sum(r.count for r in ranges),
+        "back": back,
+    }
+    return render(request, "web/stock/ranges.html", context)
+
+
+@staff_page(access.STOCK_KEEPING)
+def stock_ranges_view(request: HttpRequest) -> HttpResponse:
+    location = _chosen(request, "location", Location)
+    if location is None:
+        raise Http404
+    return _ranges_page(request, location, "web:stock")
+
+
+@staff_page(access.STORE)
+def store_stock(request: HttpRequest) -> HttpResponse:
+    """A store's own stock: counts by product and what is on the road to and from it."""
+    location = actor_of(request).location
+    lines = stock_summary(location=location, with_ranges=False)
+    context = {
+        "lines": lines,
+        "location": location,
+        "totals": {
+            "in_stock": sum(line.in_stock for line in lines),
+            "recovered": sum(line.recovered for line in lines),
+            "in_transit": sum(line.in_transit_in for line in lines),
+        },
+        "ranges_url": "web:store-stock-ranges",
+        "store_view": True,
+    }
+    return render(request, "web/stock/stock.html", context)
+
+
+@staff_page(access.STORE)
+def store_stock_ranges(request: HttpRequest) -> HttpResponse:
+    """Number ranges of the store's own cards only (whatever location is asked for)."""
+    return _ranges_page(request, actor_of(request).location, "web:store-stock")

@@ -1,0 +1,142 @@
+"""Small helpers shared by the back-office pages (set-up, batches, stock, handovers,
+stocktakes): a refusal shown beside its field, and create forms that cannot run twice."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from membercard.cards.models import BatchStatus, Card
+from membercard.cards.states import CardState
+from membercard.core.errors import DomainError, PaymentCardRefused
+from membercard.inventory import handover_queries as q
+from membercard.inventory.errors import SHOWN_ENTRIES
+from membercard.inventory.models import HandoverState, LineStatus, StocktakeState
+
+UNPROCESSABLE = 422
+_DONE_KEY = "web_done_forms"
+_DONE_KEPT = 50
+MAX_RANGE_CARDS = 20_000
+BANK_CARD = PaymentCardRefused.code
+
+
+def refuse_in_form(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: beside the field it names, else on top, with
+    each bad entry it lists (cards of a handover, lines of a manufacturer's file)."""
+    field = error.extra.get("field")
+    form.add_error(field if field in form.fields else None, error.message)
+    problems = error.extra.get("problems")
+    if error.code == BANK_CARD or any(
+        isinstance(p, dict) and p.get("code") == BANK_CARD for p in problems or ()
+    ):
+        forget_typed_cards(form)
+    if isinstance(problems, list) and len(problems) > 1:
+        for problem in problems[:SHOWN_ENTRIES]:
+            if "entry" in problem:
+                form.add_error(None, f"{problem['entry']}: {problem['detail']}")
+            elif "line" in problem:
+                form.add_error(None, f"{problem['line']}: {problem['problem']}")
+
+
+def forget_typed_cards(form: forms.Form) -> None:
+    """Empty the card boxes of a re-shown form: something typed there read as a bank card,
+    which is never shown back (nor stored)."""
+    data = form.data.copy()
+    for name in ("numbers", "ranges"):
+        if name in form.fields:
+            data[form.add_prefix(name)] = ""
+    form.data = data
+
+
+def new_once_token() -> str:
+    """A fresh token for a create form (a hidden ``once`` field): see ``already_done``."""
+    return uuid.uuid4().hex
+
+
+def already_done(request: HttpRequest) -> str | None:
+    """Where the first submission of this form went, if it was submitted before (a double
+    click, a refresh, the back button): the page then shows that result instead of making a
+    second batch or handover."""
+    token = request.POST.get("once", "")
+    return request.session.get(_DONE_KEY, {}).get(token) if token else None
+
+
+def mark_done(request: HttpRequest, url: str) -> None:
+    token = request.POST.get("once", "")
+    if not token:
+        return
+    done = dict(request.session.get(_DONE_KEY, {}))
+    done[token] = url
+    request.session[_DONE_KEY] = dict(list(done.items())[-_DONE_KEPT:])
+
+
+def numbers_in_ranges(ranges: list[tuple[str, str]], form: forms.Form) -> list[str] | None:
+    """The numbers of every card in the typed ranges (read only), or None with an error on
+    ``form``'s ranges field for each range that cannot be read or holds no card."""
+    problems: list[q.Problem] = []
+    found = q.cards_in_ranges(Card.objects.all(), ranges, problems, none_there="no card there")
+    for problem in problems:
+        form.add_error("ranges", str(problem))
+    if len(found) > MAX_RANGE_CARDS:
+        form.add_error("ranges", _("At most %(max)d cards at a time.") % {"max": MAX_RANGE_CARDS})
+        return None
+    return None if problems else [card.number for card in found]
+
+
+# Labels of stored choices, in the staff member's language -----------------------------------
+
+HANDOVER_STATES = {
+    HandoverState.DRAFT: _l("Draft"),
+    HandoverState.DISPATCHED: _l("Dispatched"),
+    HandoverState.RECEIVED: _l("Received"),
+    HandoverState.DISCREPANCY: _l("Received with discrepancies"),
+    HandoverState.CLOSED: _l("Discrepancies resolved"),
+    HandoverState.CANCELLED: _l("Cancelled"),
+}
+LINE_STATUSES = {
+    LineStatus.LISTED: _l("Listed"),
+    LineStatus.RECEIVED: _l("Received"),
+    LineStatus.MISSING: _l("Missing at receipt"),
+    LineStatus.UNEXPECTED: _l("Scanned at receipt but not listed"),
+    LineStatus.FOUND: _l("Found later (received)"),
+    LineStatus.LOST: _l("Lost (voided)"),
+    LineStatus.RETURNED: _l("Returned to the sender"),
+}
+BATCH_STATUSES = {
+    BatchStatus.ORDERED: _l("Ordered"),
+    BatchStatus.RECEIVED: _l("Received at HQ"),
+    BatchStatus.CANCELLED: _l("Cancelled"),
+}
+STOCKTAKE_STATES = {
+    StocktakeState.OPEN: _l("Counting"),
+    StocktakeState.CONFIRMED: _l("Confirmed"),
+    StocktakeState.CANCELLED: _l("Cancelled"),
+}
+CARD_STATES = {
+    CardState.PRODUCED: _l("Ordered from the manufacturer"),
+    CardState.IN_STOCK: _l("In stock"),
+    CardState.IN_TRANSIT: _l("In transit"),
+    CardState.ACTIVE: _l("Active"),
+    CardState.FROZEN: _l("Frozen"),
+    CardState.REPLACED: _l("Replaced"),
+    CardState.EXPIRED: _l("Expired"),
+    CardState.RECOVERED: _l("Recovered"),
+    CardState.VOID: _l("Void"),
+}
+
+
+def labelled(rows, attribute: str, labels: dict, source: str | None = None) -> list:
+    """``rows`` as a list, each with ``label`` set to the label of its ``attribute`` (a page's
+    rows are read once here, so the labels stay on the objects the template shows)."""
+    rows = list(rows)
+    for row in rows:
+        setattr(row, source or f"{attribute}_label", labels.get(getattr(row, attribute), ""))
+    return rows
+
+
+def choices(labels: dict) -> list[tuple[str, str]]:
+    return [(str(value), label) for value, label in labels.items()]

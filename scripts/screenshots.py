@@ -1,0 +1,467 @@
+"""``make screenshots``: PNGs of the main staff screens in docs/screenshots/.
+
+Loads the demo into a fresh scratch data folder (SQLite, never your own data), serves it
+with ``membercard serve`` (gunicorn) on a free port, and drives Debian's Chromium with
+Playwright through the screens a merchant asks about: the counter (English and Chinese),
+a card swiped, a purchase previewed, its receipt, a card sale, handovers and the handover
+sheet, HQ stock, batches, cards, a card, members and gifts. Every shot is 1280x800 (a
+10-inch tablet in landscape, also a small desktop window).
+
+A screen whose page does not exist (yet) is skipped with a warning, so the command keeps
+working while pages are added. The list of screens written is kept in
+docs/screenshots/README.md.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VIEWPORT = {"width": 1280, "height": 800}
+CHROMIUM = os.environ.get("MEMBERCARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking"]
+TIMEOUT_MS = 10_000
+
+# Demo logins (membercard/ops/demo/catalog.py).
+CASHIER = ("cashier1", "cashier123")
+MANAGER = ("manager1", "manager123")
+STOCK_KEEPER = ("stock", "stock123")
+ADMIN = ("admin", "admin123")
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    title: str
+
+
+# In the order of the README list.
+SHOTS = (
+    Shot("counter", "Counter, waiting for a card (cashier, 10-inch tablet)"),
+    Shot("card-panel", "Counter after a swipe: balance, points, tier, the amount field"),
+    Shot("purchase-preview", "Purchase preview: discount, from balance, points, balance after"),
+    Shot("receipt", "Receipt of the purchase"),
+    Shot("sell", "Selling a card from store stock"),
+    Shot("counter-zh", "Counter in Chinese (简体中文), a card swiped"),
+    Shot("handovers", "Handovers list (store manager)"),
+    Shot("handover-sheet", "Handover sheet (the PDF's first page; without pdftoppm the page)"),
+    Shot("stock", "HQ card stock"),
+    Shot("batches", "Card batches"),
+    Shot("cards", "Cards list"),
+    Shot("card-detail", "One card: balance, history, actions"),
+    Shot("members", "Members list"),
+    Shot("gifts", "Gifts list"),
+)
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def warn(message: str) -> None:
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def membercard(*args: str) -> list[str]:
+    return [sys.executable, "-m", "membercard", *args]
+
+
+@contextlib.contextmanager
+def server(port: int, log: Path) -> Iterator[str]:
+    """``membercard serve`` on ``port`` until the block ends."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            membercard("serve", "--port", str(port), "--workers", "1"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"membercard serve stopped: see {log}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"membercard serve did not answer: see {log}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class DemoCards:
+    """Demo cards to show: one to swipe at S01 (active, no PIN, money on it), one in S01's
+    stock to sell."""
+
+    to_swipe: str
+    to_sell: str
+
+
+def pick_demo_cards() -> DemoCards:
+    """Read from the scratch database (this process points Django at it)."""
+    import django
+
+    django.setup()
+    from membercard.cards.models import Card
+    from membercard.cards.states import CardState
+    from membercard.ledger.models import AccountKind
+
+    active = (
+        Card.objects.filter(
+            state=CardState.ACTIVE,
+            sold_at__code="S01",
+            product__pin_required=False,
+            product__has_stored_value=True,
+            accounts__kind=AccountKind.CARD_PRINCIPAL,
+            accounts__balance__gte=20_000,
+        )
+        .order_by("-product__has_points", "-product__has_discount", "number")
+        .first()
+    )
+    stock = (
+        Card.objects.filter(state=CardState.IN_STOCK, location__code="S01")
+        .order_by("number")
+        .first()
+    )
+    if active is None or stock is None:
+        raise SystemExit("the demo has no active card or no stock card at S01")
+    return DemoCards(to_swipe=active.number, to_sell=stock.number)
+
+
+def url_of(name: str, **kwargs) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+class Camera:
+    def __init__(self, browser, base_url: str, out: Path) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.out = out
+        self.taken: list[Shot] = []
+        self.skipped: list[str] = []
+        self.shots = {shot.name: shot for shot in SHOTS}
+
+    @contextlib.contextmanager
+    def session(self, login: tuple[str, str]) -> Iterator:
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport=VIEWPORT, locale="en-US", device_scale_factor=1
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("input[name=username]", login[0])
+        page.fill("input[name=password]", login[1])
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/login/" not in url)
+        try:
+            yield page
+        finally:
+            context.close()
+
+    def skip(self, name: str, why: str) -> None:
+        warn(f"{name}: skipped ({why})")
+        self.skipped.append(name)
+
+    def open(self, page, name: str, url_name: str) -> bool:
+        """Go to ``url_name``; False (and a warning) if the page is missing or fails."""
+        url = url_of(url_name)
+        if url is None:
+            self.skip(name, f"no page {url_name} yet")
+            return False
+        response = page.goto(url)
+        if response is None or response.status >= 400:
+            self.skip(name, f"{url} answered {response.status if response else 'nothing'}")
+            return False
+        return True
+
+    def snap(self, page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts && document.fonts.ready")
+        path = self.out / f"{name}.png"
+        page.screenshot(path=str(path))
+        self.taken.append(self.shots[name])
+        say(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+    def attempt(self, name: str, action: Callable[[], None]) -> None:
+        """Run one screen's steps; a screen that breaks is skipped, not fatal."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            action()
+        except PlaywrightError as error:
+            self.skip(name, str(error).splitlines()[0])
+
+
+def focused(page, element_id: str) -> None:
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.id === id", arg=element_id
+    )
+
+
+def track2(number: str) -> str:
+    return f";{number}=30121010000000000?"
+
+
+def counter_screens(camera: Camera, cards: DemoCards) -> None:
+    with camera.session(CASHIER) as page:
+        if not camera.open(page, "counter", "web:counter"):
+            for name in ("card-panel", "purchase-preview", "receipt", "sell", "counter-zh"):
+                camera.skip(name, "no counter")
+            return
+        camera.attempt("counter", lambda: camera.snap(page, "counter"))
+
+        def swipe() -> None:
+            focused(page, "card-input")
+            page.keyboard.type(track2(cards.to_swipe))
+            page.keyboard.press("Enter")
+            page.locator("#balance").wait_for()
+            focused(page, "amount-input")
+            camera.snap(page, "card-panel")
+
+        def preview() -> None:
+            page.keyboard.type("36.80")
+            page.keyboard.press("Enter")
+            page.locator("#purchase-preview").wait_for()
+            focused(page, "confirm-purchase")
+            camera.snap(page, "purchase-preview")
+
+        def receipt() -> None:
+            page.keyboard.press("Enter")
+            link = page.locator("#receipt-link")
+            link.wait_for()
+            page.goto(link.get_attribute("href"))
+            page.locator(".receipt").wait_for()
+            camera.snap(page, "receipt")
+
+        for name, step in (("card-panel", swipe), ("purchase-preview", preview)):
+            camera.attempt(name, step)
+        if camera.taken and camera.taken[-1].name == "purchase-preview":
+            camera.attempt("receipt", receipt)
+        else:
+            camera.skip("receipt", "no purchase preview")
+
+        def sell() -> None:
+            page.locator("[name=card]").fill(cards.to_sell)
+            value = page.locator("[name=initial_value]")
+            if value.evaluate("el => el.tagName") == "SELECT":
+                value.select_option(index=1)
+            else:
+                value.fill("200.00")
+            camera.snap(page, "sell")
+
+        if camera.open(page, "sell", "web:counter-sell"):
+            camera.attempt("sell", sell)
+
+        def chinese() -> None:
+            page.goto(url_of("web:counter"))
+            page.select_option("select[name=language]", "zh-hans")
+            page.wait_for_function("document.documentElement.lang === 'zh-hans'")
+            focused(page, "card-input")
+            page.keyboard.type(track2(cards.to_swipe))
+            page.keyboard.press("Enter")
+            page.locator("#balance").wait_for()
+            focused(page, "amount-input")
+            camera.snap(page, "counter-zh")
+            page.select_option("select[name=language]", "en")
+            page.wait_for_function("document.documentElement.lang === 'en'")
+
+        camera.attempt("counter-zh", chinese)
+
+
+def handover_screens(camera: Camera) -> None:
+    with camera.session(MANAGER) as page:
+        if not camera.open(page, "handovers", "web:handovers"):
+            camera.skip("handover-sheet", "no handovers page")
+            return
+        camera.attempt("handovers", lambda: camera.snap(page, "handovers"))
+
+        def sheet() -> None:
+            list_url = page.url
+            links = page.locator("main table tbody a[href]")
+            if links.count() == 0:
+                camera.skip("handover-sheet", "no handover in the list")
+                return
+            links.first.click()
+            page.wait_for_url(lambda url: url != list_url)
+            pdf = page.locator("main a[href*='pdf'], main a[href*='sheet']")
+            if pdf.count() and shutil.which("pdftoppm"):
+                response = page.request.get(pdf.first.get_attribute("href"))
+                if response.ok and response.body().startswith(b"%PDF"):
+                    render_pdf_page(response.body(), camera.out / "handover-sheet.png")
+                    camera.taken.append(camera.shots["handover-sheet"])
+                    say(f"  {camera.out / 'handover-sheet.png'} (the PDF's first page)")
+                    return
+            if not shutil.which("pdftoppm"):
+                warn("pdftoppm (poppler-utils) not installed: the handover page stands in")
+            camera.snap(page, "handover-sheet")
+
+        camera.attempt("handover-sheet", sheet)
+
+
+def render_pdf_page(pdf: bytes, png: Path) -> None:
+    """The PDF's first page as a PNG 1280 pixels wide (poppler's pdftoppm)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "sheet.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-f", "1", "-l", "1", "-singlefile", "-scale-to-x", "1280",
+             "-scale-to-y", "-1", str(source), str(Path(scratch) / "page")],
+            check=True,
+        )  # fmt: skip
+        shutil.copyfile(Path(scratch) / "page.png", png)
+
+
+def list_screens(camera: Camera) -> None:
+    with camera.session(STOCK_KEEPER) as page:
+        for name, url_name in (("stock", "web:stock"), ("batches", "web:batches")):
+            if camera.open(page, name, url_name):
+                camera.attempt(name, lambda name=name: camera.snap(page, name))
+
+    with camera.session(ADMIN) as page:
+        if camera.open(page, "cards", "web:cards"):
+            camera.attempt("cards", lambda: camera.snap(page, "cards"))
+
+            def card_detail() -> None:
+                links = page.locator("main table tbody a[href]")
+                if links.count() == 0:
+                    camera.skip("card-detail", "no card in the list")
+                    return
+                list_url = page.url
+                links.first.click()
+                page.wait_for_url(lambda url: url != list_url)
+                camera.snap(page, "card-detail")
+
+            camera.attempt("card-detail", card_detail)
+        else:
+            camera.skip("card-detail", "no cards list")
+        for name, url_name in (("members", "web:members"), ("gifts", "web:gifts")):
+            if camera.open(page, name, url_name):
+                camera.attempt(name, lambda name=name: camera.snap(page, name))
+
+
+def write_index(out: Path, taken: list[Shot]) -> None:
+    lines = [
+        "# Screenshots",
+        "",
+        "The main staff screens with the demo data, at 1280x800 (a 10-inch tablet in",
+        "landscape). `make screenshots` makes them again from a fresh demo.",
+        "",
+    ]
+    shown = [shot for shot in SHOTS if shot in taken]
+    lines += [f"- [{shot.title}](#{shot.name}) ({shot.name}.png)" for shot in shown] + [""]
+    for shot in shown:
+        lines += [
+            f'<a id="{shot.name}"></a>',
+            "",
+            f"### {shot.title}",
+            "",
+            f"![{shot.title}]({shot.name}.png)",
+            "",
+        ]
+    (out / "README.md").write_text("\n".join(lines).rstrip() + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch data folder")
+    options = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(
+            f"No Chromium at {CHROMIUM}: install Debian's chromium package "
+            "(apt-get install chromium) or set MEMBERCARD_CHROMIUM."
+        )
+
+    if (
+        shutil.which("fc-list")
+        and not subprocess.run(
+            ["fc-list", ":lang=zh"], capture_output=True, text=True
+        ).stdout.strip()
+    ):
+        warn(
+            "no Chinese font installed: Chinese text will show as boxes "
+            "(apt-get install fonts-noto-cjk, or fonts-wqy-zenhei)"
+        )
+    data_dir = Path(tempfile.mkdtemp(prefix="membercard-screenshots-"))
+    os.environ["MEMBERCARD_DATA_DIR"] = str(data_dir)
+    os.environ.pop("DATABASE_URL", None)  # a scratch SQLite file, never a real database
+    os.environ["DJANGO_SETTINGS_MODULE"] = "membercard.settings"
+    out = options.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        say(f"Loading the demo into {data_dir} ...")
+        subprocess.run(membercard("migrate", "--noinput", "-v", "0"), check=True, cwd=ROOT)
+        subprocess.run(membercard("demo"), check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        cards = pick_demo_cards()
+        with server(free_port(), data_dir / "serve.log") as base_url:
+            taken, skipped = take_all(base_url, out, cards)
+    finally:
+        if options.keep:
+            say(f"scratch data kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    write_index(out, taken)
+    say(f"{len(taken)} screenshots in {out}; index: {out / 'README.md'}")
+    if skipped:
+        warn(f"{len(skipped)} skipped: {', '.join(skipped)}")
+    return 0
+
+
+def take_all(base_url: str, out: Path, cards: DemoCards) -> tuple[list[Shot], list[str]]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an asyncio loop in this thread; the ORM reads made while
+    # picking pages' addresses are plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        camera = Camera(browser, base_url, out)
+        say("Taking screenshots:")
+        counter_screens(camera, cards)
+        handover_screens(camera)
+        list_screens(camera)
+        browser.close()
+    return camera.taken, camera.skipped
+
+
+if __name__ == "__main__":
+    sys.exit(main())

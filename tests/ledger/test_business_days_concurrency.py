@@ -1,0 +1,118 @@
+"""Closing a day while tills post into it, on PostgreSQL with real threads: the close waits
+for the operation in flight (it holds the day ``FOR SHARE``) and seals it; operations after
+the close are refused with ``day_closed``; tills of one store do not wait for each other."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from membercard.core.errors import DayClosed
+from membercard.core.models import Role
+from membercard.ledger import business_days
+from membercard.ledger.business_days import BusinessDay, DayState
+from membercard.ledger.models import Operation
+from membercard.ledger.seals import verify_seals
+from membercard.ledger.services import purchase
+from membercard.ledger.services.days import close_day
+from tests import factories as f
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def in_thread(work, results: dict, name: str) -> threading.Thread:
+    def body():
+        try:
+            results[name] = work()
+        except Exception as exc:  # handed to the test
+            results[name] = exc
+        finally:
+            results[f"{name}_done_at"] = time.monotonic()
+            connection.close()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread
+
+
+def test_close_waits_for_the_operation_in_flight_and_seals_it(monkeypatch):
+    cashier, manager = f.actor(Role.STORE_CASHIER), f.actor(Role.STORE_MANAGER)
+    card = f.sold_card(cashier, f.product(), value_minor=10_000)
+    inside, release = threading.Event(), threading.Event()
+    real = business_days.enter_day
+
+    def slow_enter(location, on):
+        real(location, on)
+        if threading.current_thread().name != "MainThread" and not release.is_set():
+            inside.set()
+            release.wait(20)
+
+    monkeypatch.setattr("membercard.ledger.posting.enter_day", slow_enter)
+    results: dict = {}
+    buyer = in_thread(
+        lambda: purchase(
+            actor=cashier, card_number=card.number, amount_minor=700, idempotency_key=f.key()
+        ),
+        results,
+        "buy",
+    )
+    assert inside.wait(20)
+    closer = in_thread(lambda: close_day(actor=manager, counted={"cash": 10_000}), results, "close")
+    time.sleep(0.5)
+    assert "close" not in results  # waiting for the purchase in flight
+    released_at = time.monotonic()
+    release.set()
+    buyer.join(20)
+    closer.join(20)
+
+    assert not isinstance(results["buy"], Exception), results["buy"]
+    day = results["close"]
+    assert not isinstance(day, Exception), day
+    assert results["close_done_at"] >= released_at
+    assert day.seal_operation_count == 2  # the sale and the purchase that was in flight
+    assert day.seal_last_operation_id == results["buy"].pk
+
+    with pytest.raises(DayClosed):
+        purchase(actor=cashier, card_number=card.number, amount_minor=100, idempotency_key=f.key())
+    assert Operation.objects.count() == 2
+    assert BusinessDay.objects.get().state == DayState.CLOSED
+    assert verify_seals().problems == []
+
+
+def test_tills_of_one_store_do_not_block_each_other(monkeypatch):
+    cashier = f.actor(Role.STORE_CASHIER)
+    card1 = f.sold_card(cashier, f.product(), value_minor=10_000)
+    card2 = f.sold_card(cashier, f.product(), value_minor=10_000)
+    # Open the house accounts a purchase needs (a first purchase creates them).
+    purchase(actor=cashier, card_number=card2.number, amount_minor=100, idempotency_key=f.key())
+    inside, release = threading.Event(), threading.Event()
+    real = business_days.enter_day
+
+    def slow_enter(location, on):
+        real(location, on)
+        if threading.current_thread().name != "MainThread" and not inside.is_set():
+            inside.set()
+            release.wait(20)
+
+    monkeypatch.setattr("membercard.ledger.posting.enter_day", slow_enter)
+    results: dict = {}
+    first = in_thread(
+        lambda: purchase(
+            actor=cashier, card_number=card1.number, amount_minor=100, idempotency_key=f.key()
+        ),
+        results,
+        "first",
+    )
+    assert inside.wait(20)
+    # The first till holds the day FOR SHARE; the second posts meanwhile and commits.
+    second = purchase(
+        actor=cashier, card_number=card2.number, amount_minor=100, idempotency_key=f.key()
+    )
+    assert "first" not in results
+    release.set()
+    first.join(20)
+    assert not isinstance(results["first"], Exception), results["first"]
+    assert Operation.objects.filter(pk__in=[second.pk, results["first"].pk]).count() == 2

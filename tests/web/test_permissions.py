@@ -1,0 +1,284 @@
+"""Who may open which staff page: a hand-written table of page by role, checked on the server.
+
+Every address in the ``web`` namespace must be in ``PAGES`` (a new page without a row fails
+``test_every_staff_page_is_in_the_table``), and the table holds no page that is gone. For
+each page and each role the page is opened as a signed-in staff member of that role (GET,
+or POST with an empty form for POST-only views): a refused role gets 403 and never 200; an
+allowed role never gets 403 (nor 405, nor a server error). Pages about one object are
+opened with an id that does not exist: the role check runs before the lookup, so a refused
+role still gets 403 and an allowed one 404 (the tier pages get a real product: their admin
+check follows the product lookup). Anonymous visitors are sent to the sign-in page.
+
+The table is the expected answer, written from DESIGN.md's "Who uses it" — deliberately
+not read from ``membercard.web.access.PAGE_ROLES`` or the views' ``allowed_roles``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from membercard.core.models import Role
+from tests import factories as f
+from tests.web.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = Role.HQ_ADMIN
+FINANCE = Role.HQ_FINANCE
+STOCK = Role.HQ_STOCK
+MANAGER = Role.STORE_MANAGER
+CASHIER = Role.STORE_CASHIER
+
+EVERYONE = frozenset(Role)
+HQ = frozenset({ADMIN, FINANCE, STOCK})
+COUNTER = frozenset({MANAGER, CASHIER})
+ADMIN_ONLY = frozenset({ADMIN})
+MONEY = frozenset({ADMIN, FINANCE})
+STOCK_KEEPERS = frozenset({ADMIN, STOCK})
+STOCK_AND_MANAGERS = frozenset({ADMIN, STOCK, MANAGER})
+
+MISSING = 987_654  # an id no test row has
+MISSING_CARD = "8800000000000005"  # a well-formed number (Luhn-valid) of no card
+TIERED_PRODUCT = "tiered"  # created by the test for the pages that need it (below)
+
+
+@dataclass(frozen=True)
+class Page:
+    roles: frozenset[Role]
+    kwargs: dict = field(default_factory=dict)
+    method: str = "get"
+    # Services an allowed role would really run with an empty form (a whole backup):
+    # replaced by a stub for this test; the role check is what is tested.
+    stub: frozenset[str] = frozenset()
+
+
+def get(roles, **kwargs) -> Page:
+    return Page(frozenset(roles), kwargs)
+
+
+def post(roles, stub=(), **kwargs) -> Page:
+    """A POST-only view: opened with an empty form."""
+    return Page(frozenset(roles), kwargs, "post", frozenset(stub))
+
+
+# url name -> who may open it, area by area.
+PAGES: dict[str, Page] = {
+    # The counter: store staff only (HQ staff have no till). Cashiers look cards up, take
+    # purchases, sell cards, top up where the product lets stores, redeem gifts, register
+    # members, freeze a lost card and swap a card for a replacement; undoing money
+    # (refund, reverse) and lifting a freeze or a PIN lock is the manager's.
+    "web:counter": get(COUNTER),
+    "web:counter-card": get(COUNTER),
+    "web:counter-quote": post(COUNTER),
+    "web:counter-purchase": post(COUNTER),
+    "web:counter-sell": get(COUNTER),
+    "web:counter-topup": get(COUNTER),
+    "web:counter-gift": get(COUNTER),
+    "web:counter-member": get(COUNTER),
+    "web:counter-freeze": get(COUNTER),
+    "web:counter-replace": get(COUNTER),
+    "web:counter-refund": get({MANAGER}),
+    "web:counter-reverse": get({MANAGER}),
+    "web:counter-unfreeze": post({MANAGER}),
+    "web:counter-pin-unlock": post({MANAGER}),
+    # A receipt can be reprinted by the store and looked up by HQ.
+    "web:receipt": get(EVERYONE, operation_id=MISSING),
+    # A store's own stock.
+    "web:store-stock": get(COUNTER),
+    "web:store-stock-ranges": get(COUNTER),
+    # Stocktakes and handovers: HQ's stock keeping, and the store manager who counts,
+    # receives and sends back; only HQ settles a handover's discrepancies.
+    "web:stocktakes": get(STOCK_AND_MANAGERS),
+    "web:stocktake-start": post(STOCK_AND_MANAGERS),
+    "web:stocktake": get(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:stocktake-count": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:stocktake-confirm": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:stocktake-cancel": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handovers": get(STOCK_AND_MANAGERS),
+    "web:handover-create": get(STOCK_AND_MANAGERS),
+    "web:handover": get(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-sheet": get(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-add": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-remove": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-dispatch": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-cancel": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-receive": post(STOCK_AND_MANAGERS, pk=MISSING),
+    "web:handover-resolve": post(STOCK_KEEPERS, line_pk=MISSING),
+    # Card products: all of HQ reads them, the admin changes them.
+    "web:products": get(HQ),
+    "web:product": get(HQ, pk=MISSING),
+    "web:product-create": get(ADMIN_ONLY),
+    "web:product-edit": get(ADMIN_ONLY, pk=MISSING),
+    # Stores, staff and terminal keys: the admin's.
+    "web:stores": get(ADMIN_ONLY),
+    "web:store-create": get(ADMIN_ONLY),
+    "web:store-edit": get(ADMIN_ONLY, pk=MISSING),
+    "web:staff": get(ADMIN_ONLY),
+    "web:staff-create": get(ADMIN_ONLY),
+    "web:staff-edit": get(ADMIN_ONLY, pk=MISSING),
+    "web:staff-deactivate": post(ADMIN_ONLY, pk=MISSING),
+    "web:terminals": get(ADMIN_ONLY),
+    "web:terminal-revoke": post(ADMIN_ONLY, pk=MISSING),
+    # Batches (production) and HQ's card stock: stock keeping.
+    "web:batches": get(STOCK_KEEPERS),
+    "web:batch-create": get(STOCK_KEEPERS),
+    "web:batch-import": get(STOCK_KEEPERS),
+    "web:batch-void": get(STOCK_KEEPERS),
+    "web:batch": get(STOCK_KEEPERS, pk=MISSING),
+    "web:batch-csv": get(STOCK_KEEPERS, pk=MISSING),
+    "web:batch-proof": get(STOCK_KEEPERS, pk=MISSING),
+    "web:batch-receive": post(STOCK_KEEPERS, pk=MISSING),
+    "web:batch-cancel": post(STOCK_KEEPERS, pk=MISSING),
+    "web:stock": get(STOCK_KEEPERS),
+    "web:stock-ranges": get(STOCK_KEEPERS),
+    # The audit trail and backups: the admin's.
+    "web:audit": get(ADMIN_ONLY),
+    "web:audit-export": get(ADMIN_ONLY),
+    "web:backups": get(ADMIN_ONLY),
+    "web:backup-now": post(ADMIN_ONLY, stub={"membercard.ops.backups.services.back_up_now"}),
+    # Business days: the manager closes the store's day; its Z report is for the manager
+    # and HQ's money people. Reconciliation is HQ finance's board.
+    "web:days": get({MANAGER}),
+    "web:day-close": get({MANAGER}, day="2000-01-03"),
+    "web:day-z-report": get({MANAGER} | MONEY, code="S01", day="2000-01-03"),
+    "web:reconciliation": get(MONEY),
+    "web:reconciliation-day": get(MONEY, code="S01", day="2000-01-03"),
+    "web:reconciliation-deposit": post(MONEY, code="S01", day="2000-01-03"),
+    # Reports: HQ and store managers (their own store); a report naming members only for
+    # the money people and managers.
+    "web:reports": get(HQ | {MANAGER}),
+    "web:report": (
+        get(HQ | {MANAGER}, name="sales-inventory"),
+        get(MONEY | {MANAGER}, name="top-members"),
+    ),
+    # Cards at HQ: every HQ role looks them up; money moves and card freezes from HQ are
+    # the money people's. Members' personal data: the admin and finance only (a stock
+    # keeper has no need of it).
+    "web:cards": get(HQ),
+    "web:card-detail": get(HQ, number=MISSING_CARD),
+    "web:card-adjust": post(MONEY, number=MISSING_CARD),
+    "web:card-top-up": post(MONEY, number=MISSING_CARD),
+    "web:card-freeze": post(MONEY, number=MISSING_CARD),
+    "web:card-tier": post(MONEY, number=MISSING_CARD),
+    "web:members": get(MONEY),
+    "web:member-detail": get(MONEY, member_id=MISSING),
+    "web:member-edit": get(MONEY, member_id=MISSING),
+    "web:member-export": get(MONEY),
+    # Loyalty programs: HQ reads them; limits are finance's, tiers and campaigns the admin's.
+    "web:loyalty": get(HQ),
+    "web:loyalty-limits": post(MONEY),
+    "web:loyalty-product": get(HQ, code="nope"),
+    "web:loyalty-tier-new": get(ADMIN_ONLY, code=TIERED_PRODUCT),
+    "web:loyalty-tier": get(ADMIN_ONLY, code=TIERED_PRODUCT, tier_code="nope"),
+    "web:campaigns": get(HQ),
+    "web:campaign-new": get(ADMIN_ONLY),
+    "web:campaign-edit": get(ADMIN_ONLY, campaign_id=MISSING),
+    "web:campaign-end": post(ADMIN_ONLY, campaign_id=MISSING),
+    # Gifts: HQ reads them, the admin defines them, stock keeping moves their stock.
+    "web:gifts": get(HQ),
+    "web:gift-new": get(ADMIN_ONLY),
+    "web:gift-detail": get(HQ, code="nope"),
+    "web:gift-edit": get(ADMIN_ONLY, code="nope"),
+    "web:gift-stock": get(HQ),
+    "web:gift-stock-move": post(STOCK_KEEPERS, action="receive"),
+}
+
+# Where each role works (store roles at S01, HQ roles at HQ: tests/factories.py).
+ROLES = (ADMIN, FINANCE, STOCK, MANAGER, CASHIER)
+
+
+def web_views() -> dict[str, object]:
+    """url name -> view callable, for every named address in the ``web`` namespace
+    (nested includes walked)."""
+    views: dict[str, object] = {}
+
+    def walk(patterns, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name and namespace == "web":
+                views[f"web:{pattern.name}"] = pattern.callback
+
+    walk(get_resolver().url_patterns, "")
+    return views
+
+
+def cases() -> list:
+    """One pytest param per (page, sample): most pages have one, some a few."""
+    params = []
+    for name in sorted(PAGES):
+        samples = PAGES[name] if isinstance(PAGES[name], tuple) else (PAGES[name],)
+        for sample in samples:
+            label = name if len(samples) == 1 else f"{name}[{','.join(sample.kwargs.values())}]"
+            params.append(pytest.param(name, sample, id=label))
+    return params
+
+
+def open_page(client: Client, name: str, page: Page):
+    url = reverse(name, kwargs=page.kwargs)
+    if page.method == "post":
+        return client.post(url, {})
+    return client.get(url)
+
+
+def make_objects(page: Page) -> None:
+    """What some pages need to reach their role check: a product with tiers."""
+    if TIERED_PRODUCT in page.kwargs.values():
+        f.product(code=TIERED_PRODUCT, has_tiers=True, has_points=True, points_per_unit=1)
+
+
+def stub_out(monkeypatch, page: Page) -> None:
+    for dotted in page.stub:
+        module, attr = dotted.rsplit(".", 1)
+        monkeypatch.setattr(
+            module + "." + attr,
+            lambda **kwargs: SimpleNamespace(verify_failed=False, file="stub", pk=1),
+        )
+
+
+def test_every_staff_page_is_in_the_table():
+    missing = sorted(set(web_views()) - set(PAGES))
+    assert not missing, f"add these pages to PAGES with the roles that may open them: {missing}"
+
+
+def test_the_table_names_only_pages_that_exist():
+    stale = sorted(set(PAGES) - set(web_views()))
+    assert not stale, f"no such pages any more, remove them from PAGES: {stale}"
+
+
+def test_every_staff_page_checks_the_role_on_the_server():
+    unchecked = sorted(
+        name for name, view in web_views().items() if not hasattr(view, "allowed_roles")
+    )
+    assert not unchecked, f"wrap these views in access.staff_page(roles): {unchecked}"
+
+
+@pytest.mark.parametrize(("name", "page"), cases())
+def test_each_role_gets_the_page_or_403(name, page, monkeypatch):
+    if name not in web_views():
+        pytest.fail(f"{name} is in PAGES but no such page exists: remove its row")
+    make_objects(page)
+    stub_out(monkeypatch, page)
+    answers = {role: open_page(signed_in(role), name, page).status_code for role in ROLES}
+    wrong = {}
+    for role, status in answers.items():
+        if role in page.roles and (status in (403, 405) or status >= 500):
+            wrong[str(role)] = f"{status}, expected to be let in"
+        elif role not in page.roles and status != 403:
+            wrong[str(role)] = f"{status}, expected 403"
+    assert not wrong, f"{name}: {wrong} (all answers: {answers})"
+
+
+@pytest.mark.parametrize(("name", "page"), cases())
+def test_anonymous_visitors_are_sent_to_sign_in(name, page):
+    response = open_page(Client(), name, page)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
