@@ -4,8 +4,9 @@ Loads the demo into a fresh scratch data folder (SQLite, never your own data), s
 with ``membercard serve`` (gunicorn) on a free port, and drives Debian's Chromium with
 Playwright through the screens a merchant asks about: the counter (English and Chinese),
 a card swiped, a purchase previewed, its receipt, a card sale, handovers and the handover
-sheet, HQ stock, batches, cards, a card, members and gifts. Every shot is 1280x800 (a
-10-inch tablet in landscape, also a small desktop window).
+sheet, HQ stock, batches, cards, a card, members, gifts, the business day, the
+reconciliation board, the sales-and-inventory report, backups and the audit log. Every
+shot is 1280x800 (a 10-inch tablet in landscape, also a small desktop window).
 
 A screen whose page does not exist (yet) is skipped with a warning, so the command keeps
 working while pages are added. The list of screens written is kept in
@@ -41,6 +42,7 @@ CASHIER = ("cashier1", "cashier123")
 MANAGER = ("manager1", "manager123")
 STOCK_KEEPER = ("stock", "stock123")
 ADMIN = ("admin", "admin123")
+FINANCE = ("finance", "finance123")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ SHOTS = (
     Shot("card-detail", "One card: balance, history, actions"),
     Shot("members", "Members list"),
     Shot("gifts", "Gifts list"),
+    Shot("business-day", "Business day: totals per tender and kind, closing (store manager)"),
+    Shot("reconciliation", "Reconciliation board: stores by day (HQ finance)"),
+    Shot("sales-inventory", "Card sales-and-inventory report with its tie-out and chart"),
+    Shot("backups", "Backups: the last backup, its size and verify result (HQ admin)"),
+    Shot("audit", "Audit log search (HQ admin)"),
 )
 
 
@@ -198,9 +205,9 @@ class Camera:
         warn(f"{name}: skipped ({why})")
         self.skipped.append(name)
 
-    def open(self, page, name: str, url_name: str) -> bool:
+    def open(self, page, name: str, url_name: str, **kwargs) -> bool:
         """Go to ``url_name``; False (and a warning) if the page is missing or fails."""
-        url = url_of(url_name)
+        url = url_of(url_name, **kwargs)
         if url is None:
             self.skip(name, f"no page {url_name} yet")
             return False
@@ -375,6 +382,21 @@ def list_screens(camera: Camera) -> None:
                 camera.attempt(name, lambda name=name: camera.snap(page, name))
 
 
+def control_screens(camera: Camera) -> None:
+    """Business day, reconciliation, a report, backups and the audit log."""
+    screens = (
+        (MANAGER, "business-day", "web:days", {}),
+        (FINANCE, "reconciliation", "web:reconciliation", {}),
+        (FINANCE, "sales-inventory", "web:report", {"name": "sales-inventory"}),
+        (ADMIN, "backups", "web:backups", {}),
+        (ADMIN, "audit", "web:audit", {}),
+    )
+    for login, name, url_name, kwargs in screens:
+        with camera.session(login) as page:
+            if camera.open(page, name, url_name, **kwargs):
+                camera.attempt(name, lambda page=page, name=name: camera.snap(page, name))
+
+
 def write_index(out: Path, taken: list[Shot]) -> None:
     lines = [
         "# Screenshots",
@@ -459,6 +481,7 @@ def take_all(base_url: str, out: Path, cards: DemoCards) -> tuple[list[Shot], li
         counter_screens(camera, cards)
         handover_screens(camera)
         list_screens(camera)
+        control_screens(camera)
         browser.close()
     return camera.taken, camera.skipped
 

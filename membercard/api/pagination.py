@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.utils.translation import gettext as _
+
 from membercard.core.errors import ValidationFailed
 
 PAGE_SIZE = 20
@@ -21,7 +23,7 @@ def encode(kind: str, value: int | str) -> str:
 
 
 def _bad() -> ValidationFailed:
-    return ValidationFailed("The cursor is not valid: pass back a next_cursor.", field="cursor")
+    return ValidationFailed(_("The cursor is not valid: pass back a next_cursor."), field="cursor")
 
 
 def decode(kind: str, cursor: str) -> str:

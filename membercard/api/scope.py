@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from membercard.api import throttle
 from membercard.cards.models import Card
@@ -28,10 +29,10 @@ def number_reference(number: str) -> CardReference:
     """A card number from a URL path: digits only, then the reader's checks (length, bank
     card, check digit)."""
     if not (number.isascii() and number.isdigit()):
-        raise InvalidCardNumber("A card number is 12 to 19 digits.")
+        raise InvalidCardNumber(_("A card number is 12 to 19 digits."))
     reference = parse_reader_input(number, hint=ReadAs.KEYED)
     if reference.kind != "number":
-        raise InvalidCardNumber("A card number is 12 to 19 digits.")
+        raise InvalidCardNumber(_("A card number is 12 to 19 digits."))
     return reference
 
 
@@ -106,5 +107,5 @@ def store_operation(actor: Actor, operation_id: int) -> Operation:
         .first()
     )
     if operation is None:
-        raise NotFound("No operation with that number here.")
+        raise NotFound(_("No operation with that number here."))
     return operation

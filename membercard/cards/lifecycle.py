@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from membercard.cards.models import Card
 from membercard.cards.states import AT_A_LOCATION, CardState, can_transition
 from membercard.core.errors import InvalidTransition
@@ -35,8 +37,8 @@ def transition(
 
     if not can_transition(card.state, target):
         raise InvalidTransition(
-            f"A card that is {CardState(card.state).label.lower()} cannot become "
-            f"{target.label.lower()}.",
+            _("A card that is %(state)s cannot become %(target)s.")
+            % {"state": CardState(card.state).label.lower(), "target": target.label.lower()},
             state=card.state,
             target=str(target),
         )

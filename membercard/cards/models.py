@@ -194,4 +194,4 @@ class Card(models.Model):
 
     def check_number(self) -> None:
         if not numbers.is_luhn_valid(self.number):
-            raise ValidationError({"number": "The check digit is wrong."})
+            raise ValidationError({"number": _("The check digit is wrong.")})

@@ -15,6 +15,7 @@ import datetime as dt
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
@@ -44,7 +45,7 @@ def check_pin(card: Card, pin: str | None) -> None:
     if card.pin_locked_until is not None and card.pin_locked_until > timezone.now():
         raise PinLocked(locked_until=card.pin_locked_until.isoformat(timespec="minutes"))
     if not pin:
-        raise WrongPin("This card needs its PIN to pay.")
+        raise WrongPin(_("This card needs its PIN to pay."))
     if not card.pin_hash or not check_password(pin, card.pin_hash):
         wrong = WrongPin()
         wrong.after_rollback = lambda: _count_wrong_pin(card.pk)
@@ -61,7 +62,7 @@ def unlock_pin(*, actor: Actor, card_number: str) -> None:
     # Imported here: the ledger services import this module.
     from membercard.ledger.services.checks import MANAGER_ROLES
 
-    actor.require(MANAGER_ROLES, "unlock card PINs")
+    actor.require(MANAGER_ROLES, _("unlock card PINs"))
     with transaction.atomic():
         card = Card.objects.select_for_update().filter(number=card_number).first()
         if card is None:

@@ -6,6 +6,8 @@ import calendar
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from membercard.cards import numbers
 from membercard.core.errors import ProductPolicyViolation
 
@@ -34,51 +36,57 @@ def product_problems(product: CardProduct) -> dict[str, list[str]]:
         problems.setdefault(field, []).append(message)
 
     if not _int_list(product.face_values):
-        refuse("face_values", "Face values must be a list of positive amounts in minor units.")
+        refuse("face_values", _("Face values must be a list of positive amounts in minor units."))
     if not _bonus_rules_ok(product.bonus_rules):
-        refuse("bonus_rules", "Bonus rules must be [[threshold, bonus], ...] positive amounts.")
+        refuse("bonus_rules", _("Bonus rules must be [[threshold, bonus], ...] positive amounts."))
     if not product.has_stored_value:
         if product.rechargeable:
-            refuse("rechargeable", "A card without stored value cannot be recharged.")
+            refuse("rechargeable", _("A card without stored value cannot be recharged."))
         if product.face_values or product.bonus_rules:
-            refuse("face_values", "A card without stored value has no face values or bonus.")
+            refuse("face_values", _("A card without stored value has no face values or bonus."))
         if product.pin_required:
-            refuse("pin_required", "A PIN to pay needs stored value.")
+            refuse("pin_required", _("A PIN to pay needs stored value."))
         if product.deposit_minor:
-            refuse("deposit_minor", "A deposit needs stored value on the card.")
+            refuse("deposit_minor", _("A deposit needs stored value on the card."))
     if product.has_stored_value and product.one_time and not product.face_values:
-        refuse("face_values", "A one-time card is worth a fixed amount: list its face value(s).")
+        refuse("face_values", _("A one-time card is worth a fixed amount: list its face value(s)."))
     if product.stores_may_top_up and (not product.rechargeable or not product.has_stored_value):
-        refuse("stores_may_top_up", "Only a rechargeable stored-value card can be topped up.")
+        refuse("stores_may_top_up", _("Only a rechargeable stored-value card can be topped up."))
     if product.has_discount != (product.discount_rate_bp > 0):
-        refuse("discount_rate_bp", "Turn the discount on with a rate above 0, or off with 0.")
+        refuse("discount_rate_bp", _("Turn the discount on with a rate above 0, or off with 0."))
     if product.discount_rate_bp >= 10_000:
-        refuse("discount_rate_bp", "A discount must be below 100 %.")
+        refuse("discount_rate_bp", _("A discount must be below 100 %."))
     if product.has_points != (product.points_per_unit > 0):
-        refuse("points_per_unit", "Turn points on with a rate above 0, or off with 0.")
+        refuse("points_per_unit", _("Turn points on with a rate above 0, or off with 0."))
     if product.has_tiers and not product.has_points and not product.has_discount:
-        refuse("has_tiers", "Tiers change the discount or the points: turn one of them on.")
+        refuse("has_tiers", _("Tiers change the discount or the points: turn one of them on."))
     try:
         numbers.validate_prefix_and_length(product.number_prefix, product.number_length)
     except ValueError as exc:
         refuse("number_prefix", str(exc))
     if product.validity_months is not None and not 1 <= product.validity_months <= 600:
-        refuse("validity_months", "Validity must be between 1 and 600 months.")
+        refuse("validity_months", _("Validity must be between 1 and 600 months."))
     return problems
 
 
 def require_value_card(product: CardProduct, what: str) -> None:
     if not product.has_stored_value:
-        raise ProductPolicyViolation(f"{product.name} carries no stored value: cannot {what}.")
+        raise ProductPolicyViolation(
+            _("%(product)s carries no stored value: cannot %(what)s.")
+            % {"product": product.name, "what": what}
+        )
 
 
 def check_initial_value(product: CardProduct, amount_minor: int) -> None:
     if product.face_values and amount_minor not in product.face_values:
         raise ProductPolicyViolation(
-            f"{product.name} is sold only at its face values.", allowed=list(product.face_values)
+            _("%(product)s is sold only at its face values.") % {"product": product.name},
+            allowed=list(product.face_values),
         )
     if not product.has_stored_value and amount_minor:
-        raise ProductPolicyViolation(f"{product.name} carries no stored value.")
+        raise ProductPolicyViolation(
+            _("%(product)s carries no stored value.") % {"product": product.name}
+        )
 
 
 def bonus_for(product: CardProduct, amount_minor: int) -> int:

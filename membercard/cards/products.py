@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, CardProduct
 from membercard.core.actors import Actor
@@ -41,16 +42,16 @@ def _refuse(problems: dict[str, list[str]]) -> None:
 def save_product(*, actor: Actor, product: CardProduct) -> CardProduct:
     """Create ``product`` (unsaved) or store the changes made to it. Every policy is checked;
     the number prefix and length of a product that already has cards cannot change."""
-    actor.require_hq("set up card products")
-    actor.require(ADMIN_ROLES, "set up card products")
+    actor.require_hq(_("set up card products"))
+    actor.require(ADMIN_ROLES, _("set up card products"))
     if product.pk is not None:
         stored = CardProduct.objects.select_for_update().filter(pk=product.pk).first()
         if stored is None:
-            raise ValidationFailed("No such card product.", field="product")
+            raise ValidationFailed(_("No such card product."), field="product")
         changed = [f for f in NUMBER_FORMAT if getattr(stored, f) != getattr(product, f)]
         if changed and Card.objects.filter(product_id=product.pk).exists():
             raise ValidationFailed(
-                "Cards of this product exist: its number prefix and length cannot change.",
+                _("Cards of this product exist: its number prefix and length cannot change."),
                 field=changed[0],
             )
     problems = _problems(product)

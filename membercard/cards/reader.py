@@ -25,6 +25,9 @@ from enum import StrEnum
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from membercard.cards.numbers import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -73,9 +76,11 @@ _TRACK2 = re.compile(r";([0-9]{1,40})=", re.ASCII)
 _TRACK2_BARE = re.compile(r"([0-9]{1,40})=", re.ASCII)
 _SEPARATORS = str.maketrans("", "", " -")
 
-_UNREADABLE_SWIPE = "The card swipe could not be read; please swipe again or key the number."
-_TRACKS_DISAGREE = "The two magnetic tracks disagree; please swipe again."
-_UNREADABLE_SCAN = "The scanned code is not one of our card codes."
+_UNREADABLE_SWIPE = gettext_lazy(
+    "The card swipe could not be read; please swipe again or key the number."
+)
+_TRACKS_DISAGREE = gettext_lazy("The two magnetic tracks disagree; please swipe again.")
+_UNREADABLE_SCAN = gettext_lazy("The scanned code is not one of our card codes.")
 
 
 def parse_reader_input(raw: str, *, hint: ReadAs | None = None) -> CardReference:
@@ -90,7 +95,7 @@ def parse_reader_input(raw: str, *, hint: ReadAs | None = None) -> CardReference
         raise UnreadableInput()
     text = raw.strip()
     if not text:
-        raise UnreadableInput("Nothing was read.")
+        raise UnreadableInput(_("Nothing was read."))
 
     if _URL_SCHEME.match(text):
         return _number_reference(_number_from_url(text), ReadAs.SCANNED)
@@ -122,12 +127,13 @@ def _number_reference(digits: str, read_as: ReadAs) -> CardReference:
         raise InvalidCardNumber()
     if not MIN_LENGTH <= len(digits) <= MAX_LENGTH:
         raise InvalidCardNumber(
-            f"A card number has {MIN_LENGTH} to {MAX_LENGTH} digits; {len(digits)} were read."
+            _("A card number has %(min)d to %(max)d digits; %(read)d were read.")
+            % {"min": MIN_LENGTH, "max": MAX_LENGTH, "read": len(digits)}
         )
     if looks_like_payment_card(digits):
         raise PaymentCardRefused()
     if not is_luhn_valid(digits):
-        raise InvalidCardNumber("The check digit is wrong: the number was mistyped or misread.")
+        raise InvalidCardNumber(_("The check digit is wrong: the number was mistyped or misread."))
     return CardReference(kind="number", value=digits, read_as=read_as)
 
 
@@ -180,7 +186,9 @@ def normalize_uid(raw: str) -> str:
         return f"{int(text):08X}"
     if _UID_HEX.fullmatch(text):
         return text.upper()
-    raise UnreadableInput("That is not an RFID card UID (10 decimal digits or 8 hex characters).")
+    raise UnreadableInput(
+        _("That is not an RFID card UID (10 decimal digits or 8 hex characters).")
+    )
 
 
 def _require_digits(number: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
@@ -29,10 +30,10 @@ STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK, Role.STORE_MANAGER})
 @business_operation
 def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
     """Stop a card being used (reported lost or stolen)."""
-    actor.require(COUNTER_ROLES, "freeze cards")
+    actor.require(COUNTER_ROLES, _("freeze cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.ACTIVE:
-        raise InvalidTransition("Only an active card can be frozen.", state=card.state)
+        raise InvalidTransition(_("Only an active card can be frozen."), state=card.state)
     entry = Entry(OperationKind.CARD_FROZEN, card, fields={"reason": reason.strip()})
     operation = post(entry, actor=actor)
     transition(
@@ -43,10 +44,10 @@ def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operatio
 
 @business_operation
 def unfreeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
-    actor.require(MANAGER_ROLES, "unfreeze cards")
+    actor.require(MANAGER_ROLES, _("unfreeze cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.FROZEN:
-        raise InvalidTransition("The card is not frozen.", state=card.state)
+        raise InvalidTransition(_("The card is not frozen."), state=card.state)
     entry = Entry(OperationKind.CARD_UNFROZEN, card, fields={"reason": reason.strip()})
     operation = post(entry, actor=actor)
     transition(
@@ -68,16 +69,18 @@ def replace_card(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, "replace cards")
+    actor.require(COUNTER_ROLES, _("replace cards"))
     old, new = lock_cards(old_number, new_number)
     if old.pk == new.pk:
-        raise InvalidTransition("A card cannot replace itself.")
+        raise InvalidTransition(_("A card cannot replace itself."))
     if old.state not in (CardState.ACTIVE, CardState.FROZEN):
-        raise InvalidTransition("Only an active or frozen card can be replaced.", state=old.state)
+        raise InvalidTransition(
+            _("Only an active or frozen card can be replaced."), state=old.state
+        )
     if new.state != CardState.IN_STOCK or new.location_id != actor.location.pk:
-        raise CardNotInStock("The new card is not in stock at this location.")
+        raise CardNotInStock(_("The new card is not in stock at this location."))
     if new.product_id != old.product_id:
-        raise ProductPolicyViolation("The new card must be of the same product.")
+        raise ProductPolicyViolation(_("The new card must be of the same product."))
 
     old_accounts, new_accounts = card_accounts(old), card_accounts(new)
     entry = Entry(
@@ -147,14 +150,14 @@ def recover_card(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, "take cards back")
+    actor.require(COUNTER_ROLES, _("take cards back"))
     (card,) = lock_cards(card_number)
     if card.product.rechargeable:
-        raise ProductPolicyViolation("Only one-time cards are recovered.")
+        raise ProductPolicyViolation(_("Only one-time cards are recovered."))
     accounts = card_accounts(card)
     if accounts.value:
         raise ProductPolicyViolation(
-            "The card still carries value: spend it to zero first.", value_minor=accounts.value
+            _("The card still carries value: spend it to zero first."), value_minor=accounts.value
         )
     deposit = _deposit_held(card)
     tender = check_tender(tender, needed=deposit > 0)
@@ -194,10 +197,10 @@ def recover_card(
 @business_operation
 def restock_card(*, actor: Actor, card_number: str) -> None:
     """A recovered card, checked and fit to sell again, goes back into stock here."""
-    actor.require(STOCK_ROLES, "restock cards")
+    actor.require(STOCK_ROLES, _("restock cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.RECOVERED or card.location_id != actor.location.pk:
-        raise CardNotInStock("The card is not recovered at this location.")
+        raise CardNotInStock(_("The card is not recovered at this location."))
     transition(
         card,
         CardState.IN_STOCK,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from membercard.core.errors import NotPermitted
 from membercard.core.models import (
     HQ_ROLES,
@@ -30,7 +32,7 @@ class Actor:
     @classmethod
     def for_staff(cls, staff: Staff) -> Actor:
         if not staff.is_active or not staff.role or staff.location_id is None:
-            raise NotPermitted("This account has no role at a location.")
+            raise NotPermitted(_("This account has no role at a location."))
         problem = role_location_problem(staff.role, staff.location)
         if problem:
             raise NotPermitted(problem)
@@ -39,7 +41,7 @@ class Actor:
     @classmethod
     def for_terminal(cls, terminal: Terminal) -> Actor:
         if terminal.revoked_at is not None:
-            raise NotPermitted("This terminal key has been revoked.")
+            raise NotPermitted(_("This terminal key has been revoked."))
         return cls(location=terminal.location, role=Role.STORE_CASHIER, terminal=terminal)
 
     @property
@@ -64,8 +66,13 @@ class Actor:
     def require(self, roles: Iterable[Role], what: str) -> None:
         """Refuse unless the actor has one of ``roles``."""
         if self.role not in set(roles):
-            raise NotPermitted(f"{self.role.label} may not {what}.", role=str(self.role))
+            raise NotPermitted(
+                _("%(role)s may not %(what)s.") % {"role": self.role.label, "what": what},
+                role=str(self.role),
+            )
 
     def require_hq(self, what: str) -> None:
         if not self.at_hq or self.role not in HQ_ROLES:
-            raise NotPermitted(f"Only headquarters may {what}.", role=str(self.role))
+            raise NotPermitted(
+                _("Only headquarters may %(what)s.") % {"what": what}, role=str(self.role)
+            )

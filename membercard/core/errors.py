@@ -3,20 +3,26 @@
 A service raises these; nothing else in the code base decides what an error
 *means*. The `code` is part of the API contract and never changes once shipped.
 Messages must never carry secrets (PINs, a bank card's number or track data).
+Messages are translatable: a message is a plain ``str`` in the language active when the
+error is raised (the staff member's own language on a page).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     code: str = "domain_error"
     status: int = 422  # the HTTP status a page or API answers with
-    default_message: str = "The operation was refused."
+    # Lazy: translated into the language active when the error is raised.
+    default_message: str | Promise = _("The operation was refused.")
 
-    def __init__(self, message: str | None = None, **extra: Any) -> None:
-        self.message = message or self.default_message
+    def __init__(self, message: str | Promise | None = None, **extra: Any) -> None:
+        self.message = str(message or self.default_message)
         self.extra = extra
         super().__init__(self.message)
 
@@ -27,25 +33,25 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     code = "validation_error"
     status = 422
-    default_message = "The request is not valid."
+    default_message = _("The request is not valid.")
 
 
 class NotPermitted(DomainError):
     code = "not_permitted"
     status = 403
-    default_message = "You are not permitted to do this here."
+    default_message = _("You are not permitted to do this here.")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409
-    default_message = "This idempotency key was already used for a different request."
+    default_message = _("This idempotency key was already used for a different request.")
 
 
 # Cards and reader input -------------------------------------------------------
@@ -54,7 +60,7 @@ class IdempotencyConflict(DomainError):
 class InvalidCardNumber(DomainError):
     code = "invalid_card_number"
     status = 422
-    default_message = "That is not a valid card number."
+    default_message = _("That is not a valid card number.")
 
 
 class PaymentCardRefused(DomainError):
@@ -62,55 +68,55 @@ class PaymentCardRefused(DomainError):
 
     code = "payment_card_refused"
     status = 422
-    default_message = "This looks like a bank card, not one of our cards. Nothing was stored."
+    default_message = _("This looks like a bank card, not one of our cards. Nothing was stored.")
 
 
 class UnreadableInput(DomainError):
     code = "unreadable_input"
     status = 422
-    default_message = "The reader input could not be understood."
+    default_message = _("The reader input could not be understood.")
 
 
 class CardNotFound(DomainError):
     code = "card_not_found"
     status = 404
-    default_message = "No card with that number."
+    default_message = _("No card with that number.")
 
 
 class CardNotActive(DomainError):
     code = "card_not_active"
     status = 422
-    default_message = "The card is not active."
+    default_message = _("The card is not active.")
 
 
 class CardExpired(DomainError):
     code = "card_expired"
     status = 422
-    default_message = "The card has expired."
+    default_message = _("The card has expired.")
 
 
 class CardNotInStock(DomainError):
     code = "card_not_in_stock"
     status = 422
-    default_message = "The card is not in stock at this location."
+    default_message = _("The card is not in stock at this location.")
 
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 422
-    default_message = "The card cannot change to that state."
+    default_message = _("The card cannot change to that state.")
 
 
 class WrongPin(DomainError):
     code = "wrong_pin"
     status = 422
-    default_message = "The PIN is wrong."
+    default_message = _("The PIN is wrong.")
 
 
 class PinLocked(DomainError):
     code = "pin_locked"
     status = 422
-    default_message = "Too many wrong PINs: the card's PIN is locked for now."
+    default_message = _("Too many wrong PINs: the card's PIN is locked for now.")
 
 
 class ProductPolicyViolation(DomainError):
@@ -118,7 +124,7 @@ class ProductPolicyViolation(DomainError):
 
     code = "product_policy"
     status = 422
-    default_message = "The card product does not allow this."
+    default_message = _("The card product does not allow this.")
 
 
 # Money ------------------------------------------------------------------------
@@ -127,34 +133,34 @@ class ProductPolicyViolation(DomainError):
 class InvalidAmount(DomainError):
     code = "invalid_amount"
     status = 422
-    default_message = "The amount is not valid."
+    default_message = _("The amount is not valid.")
 
 
 class InsufficientBalance(DomainError):
     code = "insufficient_balance"
     status = 422
-    default_message = "The card balance is too low."
+    default_message = _("The card balance is too low.")
 
 
 class InsufficientPoints(DomainError):
     code = "insufficient_points"
     status = 422
-    default_message = "The card does not have enough points."
+    default_message = _("The card does not have enough points.")
 
 
 class RefundExceedsPurchase(DomainError):
     code = "refund_exceeds_purchase"
     status = 422
-    default_message = "The refund is more than what is left to refund on that purchase."
+    default_message = _("The refund is more than what is left to refund on that purchase.")
 
 
 class NotReversible(DomainError):
     code = "not_reversible"
     status = 422
-    default_message = "This operation cannot be reversed."
+    default_message = _("This operation cannot be reversed.")
 
 
 class DayClosed(DomainError):
     code = "day_closed"
     status = 409
-    default_message = "The business day is closed."
+    default_message = _("The business day is closed.")

@@ -77,11 +77,11 @@ def role_location_problem(role: str, location: Location | None) -> str | None:
     if not role:
         return None
     if location is None:
-        return "A staff member with a role works at a location."
+        return _("A staff member with a role works at a location.")
     if role in HQ_ROLES and not location.is_hq:
-        return "HQ roles work at headquarters."
+        return _("HQ roles work at headquarters.")
     if role in STORE_ROLES and location.is_hq:
-        return "Store roles work at a store."
+        return _("Store roles work at a store.")
     return None
 
 

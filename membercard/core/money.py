@@ -21,8 +21,20 @@ here, so the rule is stated and tested in one place:
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from membercard.core.errors import InvalidAmount
+
+# How a refusal names the amount fields of the services; any other name (a tender code) is
+# shown as given.
+_FIELD_NAMES = {
+    "amount": pgettext_lazy("amount field", "amount"),
+    "initial value": pgettext_lazy("amount field", "initial value"),
+    "anonymous limit": pgettext_lazy("amount field", "anonymous limit"),
+    "registered limit": pgettext_lazy("amount field", "registered limit"),
+    "adjustment": pgettext_lazy("amount field", "adjustment"),
+}
 
 # One business operation may move at most 10 million major units (1e9 minor);
 # anything larger is a typo or an attack, and keeps far from 64-bit limits.
@@ -41,12 +53,17 @@ def minor_digits() -> int:
 
 def check_amount(amount_minor: object, *, allow_zero: bool = False, field: str = "amount") -> int:
     """Return the amount if it is a sane positive integer of minor units, else refuse."""
+    name = {"field": _FIELD_NAMES.get(field, field)}
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
-        raise InvalidAmount(f"The {field} must be a whole number of minor units.", field=field)
+        raise InvalidAmount(
+            _("The %(field)s must be a whole number of minor units.") % name, field=field
+        )
     if amount_minor < 0 or (amount_minor == 0 and not allow_zero):
-        raise InvalidAmount(f"The {field} must be more than zero.", field=field)
+        raise InvalidAmount(_("The %(field)s must be more than zero.") % name, field=field)
     if amount_minor > MAX_AMOUNT_MINOR:
-        raise InvalidAmount(f"The {field} is larger than any single operation may be.", field=field)
+        raise InvalidAmount(
+            _("The %(field)s is larger than any single operation may be.") % name, field=field
+        )
     return amount_minor
 
 

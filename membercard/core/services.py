@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
@@ -46,10 +47,12 @@ def _checked_save(instance, *, exclude: list[str] | None = None) -> None:
 @transaction.atomic(durable=True)
 def create_store(*, actor: Actor, code: str, name: str, address: str = "") -> Location:
     """A new store (HQ exists from installation: there is exactly one)."""
-    _require_admin(actor, "open stores")
+    _require_admin(actor, _("open stores"))
     code = (code or "").strip().upper()
     if Location.objects.filter(code__iexact=code).exists():
-        raise ValidationFailed(f"A location with the code {code} exists.", field="code")
+        raise ValidationFailed(
+            _("A location with the code %(code)s exists.") % {"code": code}, field="code"
+        )
     store = Location(code=code, name=(name or "").strip(), address=(address or "").strip())
     store.kind = LocationKind.STORE
     _checked_save(store)
@@ -61,14 +64,16 @@ def update_store(
     *, actor: Actor, location_id: int, name: str, address: str = "", is_active: bool = True
 ) -> Location:
     """Rename a location or close (reopen) a store. Codes never change: they are on sheets."""
-    _require_admin(actor, "change stores")
+    _require_admin(actor, _("change stores"))
     store = Location.objects.select_for_update().filter(pk=location_id).first()
     if store is None:
-        raise ValidationFailed("No such location.", field="location")
+        raise ValidationFailed(_("No such location."), field="location")
     if store.is_hq and not is_active:
-        raise ValidationFailed("Headquarters cannot be closed.", field="is_active")
+        raise ValidationFailed(_("Headquarters cannot be closed."), field="is_active")
     if not is_active and store.staff.filter(is_active=True).exists():
-        raise ValidationFailed("Deactivate the store's staff before closing it.", field="is_active")
+        raise ValidationFailed(
+            _("Deactivate the store's staff before closing it."), field="is_active"
+        )
     store.name, store.address, store.is_active = (name or "").strip(), address.strip(), is_active
     _checked_save(store)
     return store
@@ -79,17 +84,19 @@ def update_store(
 
 def _check_role_and_place(role: str, location: Location | None) -> None:
     if role not in Role.values:
-        raise ValidationFailed("Choose a role.", field="role")
+        raise ValidationFailed(_("Choose a role."), field="role")
     problem = role_location_problem(role, location)
     if problem:
         raise ValidationFailed(problem, field="location")
     if location is not None and not location.is_active:
-        raise ValidationFailed(f"{location} is closed.", field="location")
+        raise ValidationFailed(
+            _("%(location)s is closed.") % {"location": location}, field="location"
+        )
 
 
 def _check_language(language: str) -> str:
     if language and language not in _LANGUAGES:
-        raise ValidationFailed("Choose one of the offered languages.", field="language")
+        raise ValidationFailed(_("Choose one of the offered languages."), field="language")
     return language
 
 
@@ -114,10 +121,10 @@ def create_staff(
 ) -> Staff:
     """A new staff member with one role at one location and an initial password (checked by
     the installation's password validators)."""
-    _require_admin(actor, "add staff")
+    _require_admin(actor, _("add staff"))
     username = (username or "").strip()
     if Staff.objects.filter(username__iexact=username).exists():
-        raise ValidationFailed("That username is taken.", field="username")
+        raise ValidationFailed(_("That username is taken."), field="username")
     _check_role_and_place(role, location)
     staff = Staff(
         username=username,
@@ -149,15 +156,15 @@ def update_staff(
     """Change a staff member's name, role, place, language, or (de)activate them; with
     ``password``, set a new one (checked like an initial one). An admin cannot lock
     themselves out."""
-    _require_admin(actor, "change staff")
+    _require_admin(actor, _("change staff"))
     staff = Staff.objects.select_for_update().filter(pk=staff_id).first()
     if staff is None:
-        raise ValidationFailed("No such staff member.", field="staff")
+        raise ValidationFailed(_("No such staff member."), field="staff")
     if actor.staff is not None and staff.pk == actor.staff.pk:
         if not is_active:
-            raise ValidationFailed("You cannot deactivate yourself.", field="is_active")
+            raise ValidationFailed(_("You cannot deactivate yourself."), field="is_active")
         if role != staff.role:
-            raise ValidationFailed("You cannot change your own role.", field="role")
+            raise ValidationFailed(_("You cannot change your own role."), field="role")
     _check_role_and_place(role, location)
     staff.first_name, staff.last_name = (first_name or "").strip(), (last_name or "").strip()
     staff.role, staff.location = role, location
@@ -173,12 +180,12 @@ def update_staff(
 @transaction.atomic(durable=True)
 def deactivate_staff(*, actor: Actor, staff_id: int) -> Staff:
     """The staff member can no longer sign in; their name stays on every document."""
-    _require_admin(actor, "deactivate staff")
+    _require_admin(actor, _("deactivate staff"))
     staff = Staff.objects.select_for_update().filter(pk=staff_id).first()
     if staff is None:
-        raise ValidationFailed("No such staff member.", field="staff")
+        raise ValidationFailed(_("No such staff member."), field="staff")
     if actor.staff is not None and staff.pk == actor.staff.pk:
-        raise NotPermitted("You cannot deactivate yourself.")
+        raise NotPermitted(_("You cannot deactivate yourself."))
     staff.is_active = False
     staff.save(update_fields=["is_active"])
     return staff

@@ -19,6 +19,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.core.errors import NotFound, NotPermitted, ValidationFailed
 from membercard.core.models import Location, LocationKind, Role, Staff, Terminal
@@ -46,7 +47,7 @@ def _check_issuer(by: Staff | None) -> None:
     if by is None:
         return
     if not by.is_active or by.role != Role.HQ_ADMIN:
-        raise NotPermitted("Only an HQ admin may create or revoke terminal keys.")
+        raise NotPermitted(_("Only an HQ admin may create or revoke terminal keys."))
 
 
 @transaction.atomic(durable=True)
@@ -58,19 +59,22 @@ def create_terminal_key(
     name = (name or "").strip()
     if not _NAME.fullmatch(name):
         raise ValidationFailed(
-            "A terminal name is 1-80 letters, digits, spaces, dots, dashes or underscores.",
+            _("A terminal name is 1-80 letters, digits, spaces, dots, dashes or underscores."),
             field="name",
         )
     store = Location.objects.filter(code=store_code).first()
     if store is None or store.kind != LocationKind.STORE or not store.is_active:
-        raise NotFound("No open store with that code.", field="store")
+        raise NotFound(_("No open store with that code."), field="store")
     if Terminal.objects.filter(location=store, name=name).exists():
         raise ValidationFailed(
-            f"Store {store.code} already has a terminal called {name!r}; "
-            "revoke it and give the new one another name.",
+            _(
+                "Store %(store)s already has a terminal called %(name)s; "
+                "revoke it and give the new one another name."
+            )
+            % {"store": store.code, "name": repr(name)},
             field="name",
         )
-    for _ in range(5):  # a prefix collision is astronomically rare; try again if it happens
+    for _attempt in range(5):  # a prefix collision is astronomically rare; try again if it happens
         prefix, key = _new_key()
         try:
             with transaction.atomic():
@@ -83,7 +87,9 @@ def create_terminal_key(
                 )
         except IntegrityError:
             if Terminal.objects.filter(location=store, name=name).exists():
-                raise ValidationFailed("That terminal name was just taken.", field="name") from None
+                raise ValidationFailed(
+                    _("That terminal name was just taken."), field="name"
+                ) from None
             continue
         return terminal, key
     raise RuntimeError("Could not find a free terminal key prefix.")
@@ -97,7 +103,7 @@ def find_terminal(prefix_or_name: str, *, store_code: str | None = None) -> Term
     else:
         found = terminals.filter(key_prefix=prefix_or_name).first()
     if found is None:
-        raise NotFound("No terminal like that.")
+        raise NotFound(_("No terminal like that."))
     return found
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from membercard.core.errors import DomainError
 
 # A refusal's message names this many entries; its extra data always lists them all.
@@ -27,13 +29,13 @@ def first_entries(entries: Sequence[object], sep: str = "; ", more: str = "; and
 class StocktakeAlreadyOpen(DomainError):
     code = "stocktake_already_open"
     status = 409
-    default_message = "A stocktake is already open at this location: finish or cancel it first."
+    default_message = _("A stocktake is already open at this location: finish or cancel it first.")
 
 
 class StocktakeNotOpen(DomainError):
     code = "stocktake_not_open"
     status = 409
-    default_message = "This stocktake is no longer open."
+    default_message = _("This stocktake is no longer open.")
 
 
 # Handovers ----------------------------------------------------------------------
@@ -44,37 +46,37 @@ class HandoverNotFound(DomainError):
 
     code = "handover_not_found"
     status = 404
-    default_message = "No such handover."
+    default_message = _("No such handover.")
 
 
 class HandoverLineNotFound(DomainError):
     code = "handover_line_not_found"
     status = 404
-    default_message = "No such handover line."
+    default_message = _("No such handover line.")
 
 
 class HandoverRouteRefused(DomainError):
     code = "handover_route_refused"
     status = 422
-    default_message = "Cards are handed over between headquarters and a store only."
+    default_message = _("Cards are handed over between headquarters and a store only.")
 
 
 class HandoverWrongState(DomainError):
     code = "handover_wrong_state"
     status = 409
-    default_message = "The handover is not at the step this needs."
+    default_message = _("The handover is not at the step this needs.")
 
 
 class HandoverAlreadyReceived(DomainError):
     code = "handover_already_received"
     status = 409
-    default_message = "This handover was already received."
+    default_message = _("This handover was already received.")
 
 
 class HandoverEmpty(DomainError):
     code = "handover_empty"
     status = 422
-    default_message = "List at least one card before dispatching."
+    default_message = _("List at least one card before dispatching.")
 
 
 class HandoverCardsRefused(DomainError):
@@ -82,13 +84,13 @@ class HandoverCardsRefused(DomainError):
 
     code = "handover_cards_refused"
     status = 422
-    default_message = "Some of the cards given cannot be used; nothing was changed."
+    default_message = _("Some of the cards given cannot be used; nothing was changed.")
 
 
 class HandoverLineNotOpen(DomainError):
     code = "handover_line_not_open"
     status = 409
-    default_message = "This line has no open discrepancy."
+    default_message = _("This line has no open discrepancy.")
 
 
 # Batches (production) -----------------------------------------------------------
@@ -97,7 +99,7 @@ class HandoverLineNotOpen(DomainError):
 class BatchNotFound(DomainError):
     code = "batch_not_found"
     status = 404
-    default_message = "No such batch."
+    default_message = _("No such batch.")
 
 
 class BatchImportRefused(DomainError):
@@ -106,7 +108,7 @@ class BatchImportRefused(DomainError):
 
     code = "batch_import_refused"
     status = 422
-    default_message = "The file has bad rows; nothing was imported."
+    default_message = _("The file has bad rows; nothing was imported.")
 
 
 class BatchNotOrdered(DomainError):
@@ -114,7 +116,7 @@ class BatchNotOrdered(DomainError):
 
     code = "batch_not_ordered"
     status = 409
-    default_message = "This batch is no longer on order."
+    default_message = _("This batch is no longer on order.")
 
 
 class CardsNotVoidable(DomainError):
@@ -123,4 +125,4 @@ class CardsNotVoidable(DomainError):
 
     code = "cards_not_voidable"
     status = 422
-    default_message = "Some of the cards are not in stock at headquarters; nothing was voided."
+    default_message = _("Some of the cards are not in stock at headquarters; nothing was voided.")

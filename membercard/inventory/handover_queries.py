@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Length
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, parse_reader_input
@@ -79,7 +80,11 @@ class Problem:
 
 
 def _label(reference: CardReference) -> str:
-    return reference.value if reference.kind == "number" else f"UID {reference.value}"
+    return (
+        reference.value
+        if reference.kind == "number"
+        else _("UID %(uid)s") % {"uid": reference.value}
+    )
 
 
 def _read(raw: str, entry: str) -> CardReference | Problem:
@@ -94,7 +99,7 @@ def cards_from_input(entries: Sequence[str], problems: list[Problem]) -> list[tu
 
     An entry that cannot be read, or names no card, adds a problem instead (in input order).
     """
-    read = [_read(raw, f"entry {i}") for i, raw in enumerate(entries, start=1)]
+    read = [_read(raw, _("entry %(n)d") % {"n": i}) for i, raw in enumerate(entries, start=1)]
     references = [r for r in read if isinstance(r, CardReference)]
     by_number = {r.value for r in references if r.kind == "number"}
     by_uid = {r.value for r in references if r.kind == "uid"}
@@ -113,7 +118,7 @@ def cards_from_input(entries: Sequence[str], problems: list[Problem]) -> list[tu
             found.append((card.number, card))
         else:
             problems.append(
-                Problem(_label(reference), "card_not_found", "no card with that number")
+                Problem(_label(reference), "card_not_found", _("no card with that number"))
             )
     return found
 
@@ -124,23 +129,27 @@ def range_ends(
     """Both ends of a range as card numbers (read like any input), or None and a problem."""
     ends = []
     for raw in (first, last):
-        reference = _read(raw, f"range {position}")
+        reference = _read(raw, _("range %(n)d") % {"n": position})
         if isinstance(reference, Problem):
             problems.append(reference)
             return None
         if reference.kind != "number":
             problems.append(
-                Problem(f"range {position}", "invalid_range", "a range runs between card numbers")
+                Problem(
+                    _("range %(n)d") % {"n": position},
+                    "invalid_range",
+                    _("a range runs between card numbers"),
+                )
             )
             return None
         ends.append(reference.value)
     low, high = ends
-    label = f"range {low} - {high}"
+    label = _("range %(first)s - %(last)s") % {"first": low, "last": high}
     if len(low) != len(high):
-        problems.append(Problem(label, "invalid_range", "both ends must have the same length"))
+        problems.append(Problem(label, "invalid_range", _("both ends must have the same length")))
         return None
     if not in_range(low, low, high):
-        problems.append(Problem(label, "invalid_range", "the first number is after the last"))
+        problems.append(Problem(label, "invalid_range", _("the first number is after the last")))
         return None
     return low, high
 
@@ -181,7 +190,8 @@ def cards_in_ranges(
             continue
         in_it = cards_in_range(cards, *ends)
         if not in_it:
-            problems.append(Problem(f"range {ends[0]} - {ends[1]}", "empty_range", none_there))
+            label = _("range %(first)s - %(last)s") % {"first": ends[0], "last": ends[1]}
+            problems.append(Problem(label, "empty_range", none_there))
         found += in_it
     return found
 

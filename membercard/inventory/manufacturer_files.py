@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 from membercard.cards import numbers
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.reader import normalize_uid
@@ -21,7 +24,8 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+", re.ASCII)
 _NUMBER_NAMES = {"number", "card_number", "card_no", "cardno", "card", "no", "卡号"}
 _UID_NAMES = {"rfid_uid", "uid", "rfid", "chip_uid", "rfid_id"}
-BANK_CARD = "looks like a bank card: refused, and not repeated here"
+# English here (tests and the CLI compare it); translated when a problem is reported.
+BANK_CARD = gettext_noop("looks like a bank card: refused, and not repeated here")
 
 
 @dataclass(frozen=True)
@@ -49,19 +53,25 @@ def number_problem(value: str, product: CardProduct) -> str | None:
     """Why ``value`` cannot be one of ``product``'s card numbers, or None."""
     compact = value.replace(" ", "").replace("-", "")
     if _DIGITS.fullmatch(compact) and numbers.looks_like_payment_card(compact):
-        return BANK_CARD
+        return _(BANK_CARD)
     if not value:
-        return "no card number"
+        return _("no card number")
     if _SCIENTIFIC.fullmatch(value):
-        return "a spreadsheet turned the number into 1.2E+15 form: export it as text"
+        return _("a spreadsheet turned the number into 1.2E+15 form: export it as text")
     if not _DIGITS.fullmatch(value):
-        return "a card number has digits only"
+        return _("a card number has digits only")
     if len(value) != product.number_length:
-        return f"{len(value)} digits, but {product.code} numbers have {product.number_length}"
+        return _("%(digits)d digits, but %(product)s numbers have %(length)d") % {
+            "digits": len(value),
+            "product": product.code,
+            "length": product.number_length,
+        }
     if not value.startswith(product.number_prefix):
-        return f"does not start with the product prefix {product.number_prefix}"
+        return _("does not start with the product prefix %(prefix)s") % {
+            "prefix": product.number_prefix
+        }
     if not numbers.is_luhn_valid(value):
-        return "the check digit is wrong"
+        return _("the check digit is wrong")
     return None
 
 
@@ -73,7 +83,7 @@ def _uid(value: str) -> tuple[str | None, str | None]:
     try:
         return normalize_uid(value), None
     except DomainError:
-        problem = "the RFID UID is neither 8 hex characters nor 10 decimal digits"
+        problem = _("the RFID UID is neither 8 hex characters nor 10 decimal digits")
     return None, problem
 
 
@@ -98,15 +108,15 @@ def parse_manufacturer_csv(
         if not rows and not problems and columns is None and not re.search(r"[0-9]", fields[0]):
             number_at, uid_at = _header_columns(fields)
             if number_at is None:
-                problems.append({"line": line, "problem": "the header names no number column"})
+                problems.append({"line": line, "problem": _("the header names no number column")})
                 return [], problems
             columns = (number_at, uid_at)
             continue
         found, number, uid = _read_row(fields, columns, product)
         if not found and number in first_numbers:
-            found.append(f"the same number as line {first_numbers[number]}")
+            found.append(_("the same number as line %(line)d") % {"line": first_numbers[number]})
         if not found and uid and uid in first_uids:
-            found.append(f"the same RFID UID as line {first_uids[uid]}")
+            found.append(_("the same RFID UID as line %(line)d") % {"line": first_uids[uid]})
         problems += [{"line": line, "problem": problem} for problem in found]
         if not found:
             first_numbers[number] = line
@@ -121,7 +131,7 @@ def _read_row(
 ) -> tuple[list[str], str, str | None]:
     """(problems, number, normalised UID) of one line's fields."""
     if columns is None and len(fields) > 2:
-        return ["too many columns: expected number and an optional rfid_uid"], "", None
+        return [_("too many columns: expected number and an optional rfid_uid")], "", None
     number_at, uid_at = columns or (0, 1)
     number = fields[number_at] if number_at < len(fields) else ""
     found = [problem] if (problem := number_problem(number, product)) else []
@@ -144,16 +154,23 @@ def read_manufacturer_csv(
         bad_lines = len({problem["line"] for problem in problems})
         first = problems[0]
         raise BatchImportRefused(
-            f"Line {first['line']}: {first['problem']}. Nothing was imported "
-            f"({bad_lines} bad line{'s' if bad_lines > 1 else ''}).",
+            ngettext(
+                "Line %(line)s: %(problem)s. Nothing was imported (%(count)d bad line).",
+                "Line %(line)s: %(problem)s. Nothing was imported (%(count)d bad lines).",
+                bad_lines,
+            )
+            % {"line": first["line"], "problem": first["problem"], "count": bad_lines},
             problems=problems,
         )
     if not rows:
-        raise BatchImportRefused("The file holds no card numbers: nothing was imported.")
+        raise BatchImportRefused(_("The file holds no card numbers: nothing was imported."))
     if len(rows) > max_rows:
         raise BatchImportRefused(
-            f"The file holds {len(rows):,} card numbers; a batch holds at most {max_rows:,}. "
-            "Split it into several files."
+            _(
+                "The file holds %(rows)s card numbers; a batch holds at most %(most)s. "
+                "Split it into several files."
+            )
+            % {"rows": f"{len(rows):,}", "most": f"{max_rows:,}"}
         )
     return rows
 
@@ -169,7 +186,9 @@ def _taken(rows: list[ImportRow], chunk: int) -> list[dict[str, object]]:
         taken_uids = set(uids.values_list("uid", flat=True))
         for row in part:
             if row.number in taken_numbers:
-                problems.append({"line": row.line, "problem": "a card with this number exists"})
+                problems.append({"line": row.line, "problem": _("a card with this number exists")})
             if row.uid in taken_uids:
-                problems.append({"line": row.line, "problem": "a card with this RFID UID exists"})
+                problems.append(
+                    {"line": row.line, "problem": _("a card with this RFID UID exists")}
+                )
     return problems

@@ -11,11 +11,40 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from membercard.cards.models import Batch, Card
 from membercard.cards.states import CardState
 from membercard.core.models import Location, Staff, Terminal
 from membercard.ledger.models import Operation
+
+# What each ``StockMovement.event`` code means, for people. The code stays in the data (and
+# in the API); a code not listed here is shown as it is.
+EVENT_LABELS = {
+    "batch.produced": pgettext_lazy("stock movement", "Numbers made for a batch"),
+    "batch.received": pgettext_lazy("stock movement", "Batch received"),
+    "batch.cancelled": pgettext_lazy("stock movement", "Batch cancelled"),
+    "card.voided": pgettext_lazy("stock movement", "Voided"),
+    "card.sold": pgettext_lazy("stock movement", "Sold"),
+    "card.sale_reversed": pgettext_lazy("stock movement", "Sale reversed"),
+    "card.frozen": pgettext_lazy("stock movement", "Frozen"),
+    "card.unfrozen": pgettext_lazy("stock movement", "Unfrozen"),
+    "card.replaced": pgettext_lazy("stock movement", "Replaced"),
+    "card.issued_as_replacement": pgettext_lazy("stock movement", "Issued as a replacement"),
+    "card.recovered": pgettext_lazy("stock movement", "Taken back"),
+    "card.restocked": pgettext_lazy("stock movement", "Back in stock"),
+    "handover.dispatched": pgettext_lazy("stock movement", "Handover dispatched"),
+    "handover.received": pgettext_lazy("stock movement", "Handover received"),
+    "handover.found": pgettext_lazy("stock movement", "Handover: missing card found"),
+    "handover.lost": pgettext_lazy("stock movement", "Handover: missing card lost"),
+    "handover.returned": pgettext_lazy("stock movement", "Handover: card returned to sender"),
+}
+
+
+def event_label(event: str) -> str:
+    """The label of a stock movement's event code, in the active language (else the code)."""
+    label = EVENT_LABELS.get(event)
+    return str(label) if label is not None else event
 
 
 class StockMovement(models.Model):
@@ -53,6 +82,10 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.event} {self.from_state}->{self.to_state}"
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event)
 
 
 class HandoverState(models.TextChoices):

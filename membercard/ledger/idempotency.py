@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from membercard.core.actors import Actor
 from membercard.core.errors import IdempotencyConflict, ValidationFailed
 from membercard.ledger.models import IdempotencyRecord, Operation
@@ -28,10 +30,10 @@ def fingerprint(service: str, request: dict[str, Any]) -> str:
 
 def check_key(key: object) -> str:
     if not isinstance(key, str) or not key.strip():
-        raise ValidationFailed("An idempotency key is required.", field="idempotency_key")
+        raise ValidationFailed(_("An idempotency key is required."), field="idempotency_key")
     if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         raise ValidationFailed(
-            "The idempotency key must be at most 255 printable ASCII characters.",
+            _("The idempotency key must be at most 255 printable ASCII characters."),
             field="idempotency_key",
         )
     return key

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
@@ -80,7 +82,7 @@ def quote_purchase(
     """The purchase of ``amount_minor`` gross on the card, priced as ``purchase`` would
     (with the rest paid otherwise when the balance is short). Refuses what ``purchase``
     refuses before pricing: the role, the amount, a card not usable."""
-    actor.require(COUNTER_ROLES, "take payments")
+    actor.require(COUNTER_ROLES, _("take payments"))
     check_amount(amount_minor)
     card = Card.objects.select_related("product").filter(number=card_number).first()
     if card is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
@@ -54,8 +55,8 @@ def card_history(card: Card) -> CardHistory:
 
 def members_for_hq(actor: Actor) -> QuerySet[Member]:
     """Every member, for HQ's member list (HQ staff who may look members up)."""
-    actor.require_hq("list members")
-    actor.require(MEMBER_ROLES, "look members up")
+    actor.require_hq(_("list members"))
+    actor.require(MEMBER_ROLES, _("look members up"))
     return Member.objects.select_related("registered_at")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from membercard.core.errors import DomainError
 
 
@@ -14,25 +16,25 @@ class PrepaidLimitExceeded(DomainError):
 
     code = "prepaid_limit_exceeded"
     status = 422
-    default_message = "The card would carry more than its prepaid limit."
+    default_message = _("The card would carry more than its prepaid limit.")
 
 
 class MemberRequired(DomainError):
     code = "member_required"
     status = 422
-    default_message = "This card is sold only to a registered member."
+    default_message = _("This card is sold only to a registered member.")
 
 
 class MemberExists(DomainError):
     code = "member_exists"
     status = 409
-    default_message = "A member with this mobile number is already registered."
+    default_message = _("A member with this mobile number is already registered.")
 
 
 class PointsNotConvertible(DomainError):
     code = "points_not_convertible"
     status = 422
-    default_message = "Points cannot pay for purchases with this card."
+    default_message = _("Points cannot pay for purchases with this card.")
 
 
 class PointsOwed(DomainError):
@@ -40,13 +42,13 @@ class PointsOwed(DomainError):
 
     code = "points_owed"
     status = 422
-    default_message = "The card owes points from a refund: none can be spent until repaid."
+    default_message = _("The card owes points from a refund: none can be spent until repaid.")
 
 
 class GiftNotFound(DomainError):
     code = "gift_not_found"
     status = 404
-    default_message = "No gift with that code."
+    default_message = _("No gift with that code.")
 
 
 class GiftNotAvailable(DomainError):
@@ -54,7 +56,7 @@ class GiftNotAvailable(DomainError):
 
     code = "gift_not_available"
     status = 422
-    default_message = "This gift is not offered today."
+    default_message = _("This gift is not offered today.")
 
 
 class GiftOutOfStock(DomainError):
@@ -63,4 +65,4 @@ class GiftOutOfStock(DomainError):
 
     code = "gift_out_of_stock"
     status = 422
-    default_message = "Not enough of this gift in stock here."
+    default_message = _("Not enough of this gift in stock here.")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.core.errors import NotFound
 from membercard.core.models import Location
@@ -130,7 +131,7 @@ class RedemptionReceipt:
 def redemption_receipt(operation: Operation) -> RedemptionReceipt:
     """What the receipt of a gift redemption prints."""
     if operation.kind != OperationKind.GIFT_REDEMPTION:
-        raise NotFound("That operation is not a gift redemption.")
+        raise NotFound(_("That operation is not a gift redemption."))
     op = Operation.objects.select_related("location", "staff", "terminal", "card").get(
         pk=operation.pk
     )

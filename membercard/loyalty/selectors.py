@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Min, Sum
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.selectors import look_up
@@ -92,10 +93,10 @@ def search_members(
 ) -> list[MemberView]:
     """Members found by one of: what a card reader typed, a mobile number (whole, or its
     last four or more digits), part of a name. A result of several members is audited."""
-    actor.require(MEMBER_ROLES, "look members up")
+    actor.require(MEMBER_ROLES, _("look members up"))
     given = [c for c in (card_input, mobile, name) if c]
     if len(given) != 1:
-        raise ValidationFailed("Search by one of card, mobile or name.")
+        raise ValidationFailed(_("Search by one of card, mobile or name."))
     members = Member.objects.select_related("registered_at")
     if card_input:
         card = look_up(card_input).card
@@ -108,7 +109,7 @@ def search_members(
         elif len(digits) >= 4:
             found = list(members.filter(mobile__endswith=digits).order_by("name", "pk")[:limit])
         else:
-            raise ValidationFailed("Give at least the last four digits.", field="mobile")
+            raise ValidationFailed(_("Give at least the last four digits."), field="mobile")
         criteria = {"by": "mobile", "digits": len(digits)}
     else:
         term = (name or "").strip()
@@ -120,17 +121,17 @@ def search_members(
 
 
 def member_detail(*, actor: Actor, member_id: int) -> MemberView:
-    actor.require(MEMBER_ROLES, "look members up")
+    actor.require(MEMBER_ROLES, _("look members up"))
     member = Member.objects.select_related("registered_at").filter(pk=member_id).first()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     return _view(actor, member)
 
 
 def export_members(*, actor: Actor, address: str = "") -> list[dict[str, object]]:
     """Every member with contact data and consents, for HQ admin or finance; audited."""
-    actor.require_hq("export members")
-    actor.require(EXPORT_ROLES, "export members")
+    actor.require_hq(_("export members"))
+    actor.require(EXPORT_ROLES, _("export members"))
     rows = list(
         Member.objects.order_by("pk").values(
             "id",
@@ -232,7 +233,7 @@ def points_expiring_cards(
 ) -> list[ExpiringCard]:
     """Cards with points expiring in the ``days`` days from ``on``, with their members (for
     reminders); a store sees the cards it sold. Names members in bulk: audited."""
-    actor.require(MEMBER_ROLES, "list members' expiring points")
+    actor.require(MEMBER_ROLES, _("list members' expiring points"))
     lots = _expiring(on or today(), days)
     if not actor.at_hq:
         location = actor.location

@@ -38,12 +38,16 @@ RECONCILIATION_MONEY = frozenset(RECONCILIATION_COLUMNS) - {
 
 
 def _period(date_from: dt.date, date_to: dt.date, location: Location | None) -> str:
-    where = location.code if location else str(_("all locations"))
-    return f"{date_from.isoformat()} to {date_to.isoformat()}, {where}"
+    where = location.code if location else _("all locations")
+    return _("%(from)s to %(to)s, %(where)s") % {
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "where": where,
+    }
 
 
 def _check_mark(check: si.Check) -> str:
-    return "✓" if check.ok else f"✗ {_('difference')} {check.difference}"
+    return "✓" if check.ok else _("✗ difference %(amount)s") % {"amount": check.difference}
 
 
 def sales_inventory_table(date_from, date_to, location) -> Table:
@@ -54,7 +58,8 @@ def sales_inventory_table(date_from, date_to, location) -> Table:
         *(f"{c.label}: {c.found} {_check_mark(c)}" for c in report.checks),
     ]
     return Table(
-        f"{_('Card sales and inventory')} {_period(date_from, date_to, location)}",
+        _("Card sales and inventory %(period)s")
+        % {"period": _period(date_from, date_to, location)},
         si.COLUMNS,
         [[getattr(r, c) for c in si.COLUMNS] for r in rows],
         notes,
@@ -67,10 +72,11 @@ def liability_table(date_from, date_to, location) -> Table:
     rows = [[getattr(i, c) for c in columns] for i in items]
     total = sum(i.liability_closing for i in items)
     return Table(
-        f"{_('Outstanding liability by store of sale')} {_period(date_from, date_to, location)}",
+        _("Outstanding liability by store of sale %(period)s")
+        % {"period": _period(date_from, date_to, location)},
         columns,
         rows,
-        [f"{_('Total at period end')}: {total}"],
+        [_("Total at period end: %(total)s") % {"total": total}],
     )
 
 
@@ -79,10 +85,11 @@ def dormant_table(date_from, date_to, location) -> Table:
     columns = [f.name for f in dataclasses.fields(selectors.DormantRow)]
     total = sum(i.principal + i.bonus for i in items)
     return Table(
-        f"{_('Dormant cards (no use in the period)')} {_period(date_from, date_to, location)}",
+        _("Dormant cards (no use in the period) %(period)s")
+        % {"period": _period(date_from, date_to, location)},
         columns,
         [[getattr(i, c) for c in columns] for i in items],
-        [f"{_('Cards')}: {len(items)}, {_('value on them')}: {total}"],
+        [_("Cards: %(cards)d, value on them: %(total)s") % {"cards": len(items), "total": total}],
     )
 
 
@@ -91,12 +98,13 @@ def points_expiring_table(date_from, date_to, location) -> Table:
     columns = [f.name for f in dataclasses.fields(selectors.PointsExpiringRow)]
     outstanding = selectors.points_liability(location)
     return Table(
-        f"{_('Points expiring')} {_period(date_from, date_to, location)}",
+        _("Points expiring %(period)s") % {"period": _period(date_from, date_to, location)},
         columns,
         [[getattr(i, c) for c in columns] for i in items],
         [
-            f"{_('Points expiring in the period')}: {sum(i.points for i in items)}",
-            f"{_('Points outstanding now')}: {sum(outstanding.values())}",
+            _("Points expiring in the period: %(points)d")
+            % {"points": sum(i.points for i in items)},
+            _("Points outstanding now: %(points)d") % {"points": sum(outstanding.values())},
         ],
     )
 
@@ -105,7 +113,8 @@ def reconciliation_table(date_from, date_to, location) -> Table:
     items = reconciliation_rows(date_from, date_to, location.code if location else None)
     columns = RECONCILIATION_COLUMNS
     rows = [[getattr(item, c) for c in columns] for item in items]
-    return Table(f"{_('Reconciliation')} {_period(date_from, date_to, location)}", columns, rows)
+    title = _("Reconciliation %(period)s") % {"period": _period(date_from, date_to, location)}
+    return Table(title, columns, rows)
 
 
 REPORTS: dict[str, Callable[[dt.date, dt.date, Location | None], Table]] = {
@@ -137,7 +146,8 @@ def top_members_table(date_from, date_to, location, *, actor, address: str = "")
     )
     columns = [f.name for f in dataclasses.fields(selectors.TopMemberRow)]
     return Table(
-        f"{_('Top members by card spending')} {_period(date_from, date_to, location)}",
+        _("Top members by card spending %(period)s")
+        % {"period": _period(date_from, date_to, location)},
         columns,
         [[getattr(i, c) for c in columns] for i in items],
     )

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.errors import DomainError, NotPermitted
@@ -73,7 +74,8 @@ def staff_page(roles: Iterable[Role]) -> Callable[[View], View]:
                 actor = Actor.for_staff(request.user)
                 if actor.role not in allowed:
                     raise NotPermitted(
-                        f"{actor.role.label} may not open this page.", role=str(actor.role)
+                        _("%(role)s may not open this page.") % {"role": actor.role.label},
+                        role=str(actor.role),
                     )
                 request.actor = actor  # type: ignore[attr-defined]
                 return view(request, *args, **kwargs)

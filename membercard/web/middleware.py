@@ -21,10 +21,11 @@ class StaffLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user and user.is_authenticated else ""
-        if language in _LANGUAGES:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        if language in _LANGUAGES:
-            response.headers.setdefault("Content-Language", language)
+        if language not in _LANGUAGES:
+            return self.get_response(request)
+        request.LANGUAGE_CODE = language
+        # Only for this request: the thread serves other staff members next.
+        with translation.override(language):
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

@@ -370,3 +370,117 @@ def test_login_page_in_english_by_default():
 
     assert "Sign in" in text
     assert "登录" not in text
+
+
+# (f) domain errors and stored codes in the staff member's language -------------------------
+
+
+def test_domain_error_message_is_in_the_language_active_when_raised():
+    from django.utils import translation
+
+    from membercard.core.errors import CardNotFound
+
+    with translation.override("zh-hans"):
+        error = CardNotFound()
+        assert error.message == "没有该卡号的卡。"
+        assert str(error) == "没有该卡号的卡。"
+    assert type(error.message) is str  # plain text: it stays Chinese once raised
+    assert error.message == "没有该卡号的卡。"
+    with translation.override("en"):
+        assert CardNotFound().message == "No card with that number."
+    with translation.override(None):  # LANGUAGE_CODE
+        assert CardNotFound().message == "No card with that number."
+        assert CardNotFound("Given text.").message == "Given text."
+
+
+@pytest.mark.django_db
+def test_unknown_card_refused_in_chinese_at_the_counter(card):
+    from membercard.cards.numbers import generate_number
+
+    cashier = signed_in(Role.STORE_CASHIER, "zh-hans")
+    unknown = generate_number(card.product.number_prefix, card.product.number_length)
+
+    response = cashier.get(
+        "/counter/card/", {"card": unknown}, headers={**HTMX, "X-Error-Target": "#card-error"}
+    )
+
+    assert response.status_code == 404
+    assert b'data-code="card_not_found"' in response.content
+    text = visible_text(response)
+    assert "没有该卡号的卡。" in text
+    assert "No card with that number" not in text
+
+
+@pytest.mark.django_db
+def test_domain_error_placeholders_filled_in_chinese(card):
+    cashier = signed_in(Role.STORE_CASHIER, "zh-hans")
+
+    response = cashier.get(
+        "/counter/card/", {"card": "12345"}, headers={**HTMX, "X-Error-Target": "#card-error"}
+    )
+
+    assert response.status_code == 422
+    assert b'data-code="invalid_card_number"' in response.content
+    text = visible_text(response)
+    assert "读取到 5 位" in text
+    assert "were read" not in text and "%(" not in text
+
+
+@pytest.mark.django_db
+def test_english_staff_still_get_english_domain_errors(card):
+    from membercard.cards.numbers import generate_number
+
+    cashier = signed_in(Role.STORE_CASHIER, "")
+    unknown = generate_number(card.product.number_prefix, card.product.number_length)
+
+    response = cashier.get(
+        "/counter/card/", {"card": unknown}, headers={**HTMX, "X-Error-Target": "#card-error"}
+    )
+
+    assert response.status_code == 404
+    text = visible_text(response)
+    assert "No card with that number." in text
+    assert "没有该卡号的卡" not in text
+
+
+def test_stock_movement_event_labels():
+    from django.utils import translation
+
+    from membercard.inventory.models import EVENT_LABELS, event_label
+    from membercard.web.templatetags.labels import tender_label
+
+    with translation.override("zh-hans"):
+        assert event_label("card.sold") == "售出"
+        assert event_label("handover.dispatched") == "交接单发出"
+        assert event_label("batch.received") == "批次入库"
+        assert event_label("some.new_event") == "some.new_event"  # the code as a fallback
+        assert all(HAN.search(event_label(code)) for code in EVENT_LABELS)
+        assert tender_label("bank_card") == "银行卡"
+        assert tender_label("no_such_tender") == "no_such_tender"
+    with translation.override("en"):
+        assert event_label("card.sold") == "Sold"
+        assert tender_label("bank_card") == "Bank card"
+
+
+@pytest.mark.django_db
+def test_card_history_shows_stock_movement_events_in_chinese(card):
+    admin = signed_in(Role.HQ_ADMIN, "zh-hans")
+
+    response = admin.get(f"/hq/cards/{card.number}/")
+
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "售出" in text
+    assert "card.sold" not in text
+
+
+@pytest.mark.django_db
+def test_a_staff_language_does_not_outlive_the_request(card):
+    """The worker thread serves other staff members next: each gets their own language."""
+    from django.utils import translation
+
+    cashier = signed_in(Role.STORE_CASHIER, "zh-hans")
+    with translation.override("en"):
+        response = cashier.get("/counter/")
+        assert response.headers["Content-Language"] == "zh-hans"
+        assert translation.get_language() == "en"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
@@ -59,10 +60,16 @@ class Outcome(StrEnum):
 
 def _refuse(problems: list[q.Problem], what: str) -> None:
     """Refuse the whole call if there is any problem: the message names the first ones,
-    ``extra["problems"]`` has them all."""
+    ``extra["problems"]`` has them all. ``what`` follows their count ("entries cannot be
+    listed"), translated."""
     if problems:
         raise HandoverCardsRefused(
-            f"{len(problems)} {what}, nothing was changed: {first_entries(problems)}.",
+            _("%(count)d %(what)s, nothing was changed: %(entries)s.")
+            % {
+                "count": len(problems),
+                "what": what,
+                "entries": first_entries(problems, more=_("; and {} more")),
+            },
             problems=[p.as_dict() for p in problems],
         )
 
@@ -71,12 +78,15 @@ def _as_sender(actor: Actor, handover_id: int, what: str) -> Handover:
     """The locked draft handover, if the actor may edit it as its sender."""
     handover = q.get_handover(actor, handover_id, lock=True)
     if handover.from_location_id != actor.location.pk:
-        raise NotPermitted(f"Only the sending location may {what}.")
+        raise NotPermitted(_("Only the sending location may %(what)s.") % {"what": what})
     require_stock_staff(actor, what)
     if handover.state != HandoverState.DRAFT:
         raise HandoverWrongState(
-            f"{handover.document_number} is {handover.get_state_display().lower()}, "
-            "no longer a draft.",
+            _("%(handover)s is %(state)s, no longer a draft.")
+            % {
+                "handover": handover.document_number,
+                "state": handover.get_state_display().lower(),
+            },
             state=handover.state,
         )
     return handover
@@ -94,10 +104,10 @@ def _why_not_sendable(card: Card, handover: Handover) -> str | None:
         if card.state in _listable_states(handover):
             return None
         if card.state == CardState.RECOVERED:
-            return "recovered cards go back to headquarters only"
+            return _("recovered cards go back to headquarters only")
     if card.state in AT_A_LOCATION:
-        return "not in your stock (it is at another location)"
-    return f"not in your stock (it is {CardState(card.state).label.lower()})"
+        return _("not in your stock (it is at another location)")
+    return _("not in your stock (it is %(state)s)") % {"state": CardState(card.state).label.lower()}
 
 
 def _locked(card_ids: Sequence[int]) -> list[Card]:
@@ -123,17 +133,20 @@ def _stamp(handover: Handover, actor: Actor, step: str, state: HandoverState) ->
 @business_operation
 def create_handover(*, actor: Actor, to_location: Location, note: str = "") -> Handover:
     """A draft handover from the actor's location (the sender) to ``to_location``."""
-    require_stock_staff(actor, "hand cards over")
+    require_stock_staff(actor, _("hand cards over"))
     if actor.staff is None:
-        raise NotPermitted("A handover is signed by a person, not a terminal.")
+        raise NotPermitted(_("A handover is signed by a person, not a terminal."))
     if to_location.pk == actor.location.pk:
-        raise HandoverRouteRefused("A handover goes to another location.")
+        raise HandoverRouteRefused(_("A handover goes to another location."))
     if not actor.at_hq and not to_location.is_hq:
         raise HandoverRouteRefused(
-            "A store hands cards over to headquarters only; HQ passes them on to the other store."
+            _(
+                "A store hands cards over to headquarters only; "
+                "HQ passes them on to the other store."
+            )
         )
     if not to_location.is_active:
-        raise HandoverRouteRefused(f"{to_location} is closed.")
+        raise HandoverRouteRefused(_("%(location)s is closed.") % {"location": to_location})
     return Handover.objects.create(
         from_location=actor.location,
         to_location=to_location,
@@ -158,21 +171,23 @@ def add_cards(
     Cards of a range already on this draft are skipped (widening a range is normal).
     Returns how many cards were added.
     """
-    handover = _as_sender(actor, handover_id, "list cards")
+    handover = _as_sender(actor, handover_id, _("list cards"))
     if not numbers and not ranges:
-        raise ValidationFailed("Scan or type card numbers, or give a range.")
+        raise ValidationFailed(_("Scan or type card numbers, or give a range."))
     problems: list[q.Problem] = []
     here = set(handover.lines.values_list("card_id", flat=True))
     wanted: dict[int, str] = {}  # card id -> how it was named
     for label, card in q.cards_from_input(numbers, problems):
         if card.pk in here:
-            problems.append(q.Problem(label, "already_listed", "already listed on this handover"))
+            problems.append(
+                q.Problem(label, "already_listed", _("already listed on this handover"))
+            )
         else:
             wanted.setdefault(card.pk, label)
     stock = Card.objects.filter(
         location=handover.from_location, state__in=_listable_states(handover)
     )
-    for card in q.cards_in_ranges(stock, ranges, problems, none_there="no card of your stock"):
+    for card in q.cards_in_ranges(stock, ranges, problems, none_there=_("no card of your stock")):
         if card.pk not in here:
             wanted.setdefault(card.pk, card.number)
     cards = _locked(list(wanted))
@@ -181,10 +196,16 @@ def add_cards(
         label = wanted[card.pk]
         if card.pk in elsewhere:
             number = Handover(pk=elsewhere[card.pk]).document_number
-            problems.append(q.Problem(label, "on_open_handover", f"already listed on {number}"))
+            problems.append(
+                q.Problem(
+                    label,
+                    "on_open_handover",
+                    _("already listed on %(handover)s") % {"handover": number},
+                )
+            )
         elif why := _why_not_sendable(card, handover):
             problems.append(q.Problem(label, "not_in_stock", why))
-    _refuse(problems, "entries cannot be listed")
+    _refuse(problems, _("entries cannot be listed"))
     HandoverLine.objects.bulk_create(HandoverLine(handover=handover, card=c) for c in cards)
     return len(cards)
 
@@ -199,9 +220,9 @@ def remove_cards(
 ) -> int:
     """Take cards off a draft, by number or by range; refused (naming each) if a number is
     not on it or a range holds none of its cards. Returns how many were removed."""
-    handover = _as_sender(actor, handover_id, "change handovers")
+    handover = _as_sender(actor, handover_id, _("change handovers"))
     if not numbers and not ranges:
-        raise ValidationFailed("Scan or type card numbers, or give a range.")
+        raise ValidationFailed(_("Scan or type card numbers, or give a range."))
     problems: list[q.Problem] = []
     listed = {line.card_id: line for line in handover.lines.select_related("card")}
     drop: set[int] = set()
@@ -209,11 +230,11 @@ def remove_cards(
         if card.pk in listed:
             drop.add(card.pk)
         else:
-            problems.append(q.Problem(label, "not_listed", "not on this handover"))
+            problems.append(q.Problem(label, "not_listed", _("not on this handover")))
     on_it = Card.objects.filter(pk__in=listed)
-    found = q.cards_in_ranges(on_it, ranges, problems, none_there="no card on this handover")
+    found = q.cards_in_ranges(on_it, ranges, problems, none_there=_("no card on this handover"))
     drop.update(card.pk for card in found)
-    _refuse(problems, "entries cannot be removed")
+    _refuse(problems, _("entries cannot be removed"))
     HandoverLine.objects.filter(pk__in=[listed[card_id].pk for card_id in drop]).delete()
     return len(drop)
 
@@ -221,7 +242,7 @@ def remove_cards(
 @business_operation
 def cancel_handover(*, actor: Actor, handover_id: int) -> Handover:
     """Drop a draft: its cards may be listed elsewhere again. closed_by/at record who."""
-    handover = _as_sender(actor, handover_id, "cancel handovers")
+    handover = _as_sender(actor, handover_id, _("cancel handovers"))
     _stamp(handover, actor, "closed", HandoverState.CANCELLED)
     return handover
 
@@ -232,7 +253,7 @@ def cancel_handover(*, actor: Actor, handover_id: int) -> Handover:
 @business_operation
 def dispatch_handover(*, actor: Actor, handover_id: int) -> Handover:
     """The listed cards leave the sender: ``in_transit`` on this handover."""
-    handover = _as_sender(actor, handover_id, "dispatch handovers")
+    handover = _as_sender(actor, handover_id, _("dispatch handovers"))
     card_ids = list(handover.lines.values_list("card_id", flat=True))
     if not card_ids:
         raise HandoverEmpty()
@@ -243,7 +264,7 @@ def dispatch_handover(*, actor: Actor, handover_id: int) -> Handover:
         for card in cards
         if (why := _why_not_sendable(card, handover))
     ]
-    _refuse(problems, "listed cards can no longer be sent (take them off the draft)")
+    _refuse(problems, _("listed cards can no longer be sent (take them off the draft)"))
     for card in cards:
         transition(
             card,
@@ -267,15 +288,15 @@ def receive_handover(*, actor: Actor, handover_id: int, scanned: Sequence[str]) 
     """
     handover = q.get_handover(actor, handover_id, lock=True)
     if handover.to_location_id != actor.location.pk:
-        raise NotPermitted("Only the receiving location confirms a handover.")
-    require_stock_staff(actor, "receive handovers")
+        raise NotPermitted(_("Only the receiving location confirms a handover."))
+    require_stock_staff(actor, _("receive handovers"))
     if handover.state in RECEIVED_STATES:
         raise HandoverAlreadyReceived(state=handover.state)
     if handover.state != HandoverState.DISPATCHED:
-        raise HandoverWrongState("The handover has not been dispatched.", state=handover.state)
+        raise HandoverWrongState(_("The handover has not been dispatched."), state=handover.state)
     problems: list[q.Problem] = []
-    arrived = {card.pk for _, card in q.cards_from_input(scanned, problems)}
-    _refuse(problems, "scanned entries are not our cards")
+    arrived = {card.pk for _label, card in q.cards_from_input(scanned, problems)}
+    _refuse(problems, _("scanned entries are not our cards"))
 
     lines = list(handover.lines.all())
     listed = {line.card_id for line in lines}
@@ -325,7 +346,8 @@ def _check_outcome(line: HandoverLine, outcome: str) -> Outcome:
     if outcome not in allowed:
         choices = ", ".join(allowed)
         raise ValidationFailed(
-            f"A {line.get_status_display().lower()} line is resolved as: {choices}.",
+            _("A %(status)s line is resolved as: %(choices)s.")
+            % {"status": line.get_status_display().lower(), "choices": choices},
             field="outcome",
         )
     return Outcome(outcome)
@@ -339,12 +361,12 @@ def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> Hand
     (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
     left open the handover is closed.
     """
-    require_hq_stock(actor, "resolve handover discrepancies")
+    require_hq_stock(actor, _("resolve handover discrepancies"))
     handover, line = _open_line(actor, line_id)
     result = _check_outcome(line, outcome)
     note = note.strip()
     if not note:
-        raise ValidationFailed("Say how the discrepancy was settled.", field="note")
+        raise ValidationFailed(_("Say how the discrepancy was settled."), field="note")
     if result != Outcome.ACKNOWLEDGED:
         (card,) = _locked([line.card_id])
         target, place, changes = CardState.VOID, None, {}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.reader import parse_reader_input
@@ -48,7 +49,7 @@ def _expected(location: Location | int):
 def _staff(actor: Actor, what: str):
     # Counts and confirmations are signed by a person (a POS terminal has no signature).
     if actor.staff is None:
-        raise NotPermitted(f"Only a signed-in staff member may {what}.")
+        raise NotPermitted(_("Only a signed-in staff member may %(what)s.") % {"what": what})
     return actor.staff
 
 
@@ -66,10 +67,11 @@ def _locked_open(actor: Actor, stocktake_id: int) -> Stocktake:
     )
     # Another location's stocktakes answer like nonexistent ones.
     if stocktake is None:
-        raise NotFound("No stocktake with that number here.")
+        raise NotFound(_("No stocktake with that number here."))
     if stocktake.state != StocktakeState.OPEN:
         raise StocktakeNotOpen(
-            f"This stocktake is {stocktake.get_state_display().lower()}.", state=stocktake.state
+            _("This stocktake is %(state)s.") % {"state": stocktake.get_state_display().lower()},
+            state=stocktake.state,
         )
     return stocktake
 
@@ -77,8 +79,8 @@ def _locked_open(actor: Actor, stocktake_id: int) -> Stocktake:
 @business_operation
 def start_stocktake(*, actor: Actor, note: str = "") -> Stocktake:
     """Open a stocktake at the actor's location; only one may be open there at a time."""
-    actor.require(LEAD_ROLES, "start a stocktake")
-    staff = _staff(actor, "start a stocktake")
+    actor.require(LEAD_ROLES, _("start a stocktake"))
+    staff = _staff(actor, _("start a stocktake"))
     # Lock the location row: two managers starting at once cannot both see "none open".
     Location.objects.select_for_update().get(pk=actor.location.pk)
     current = Stocktake.objects.filter(location=actor.location, state=StocktakeState.OPEN).first()
@@ -110,13 +112,13 @@ def count_card(*, actor: Actor, stocktake_id: int, raw_input: str) -> CountResul
 
     Counting a card twice is harmless: the second scan records nothing and says so.
     """
-    actor.require(COUNT_ROLES, "count cards")
-    staff = _staff(actor, "count cards")
+    actor.require(COUNT_ROLES, _("count cards"))
+    staff = _staff(actor, _("count cards"))
     # Parse first: a bank card or mistyped number is refused before any lookup.
     reference = parse_reader_input(raw_input)
     stocktake = _locked_open(actor, stocktake_id)
     card = find_card(reference)
-    _, created = StocktakeCount.objects.get_or_create(
+    _count, created = StocktakeCount.objects.get_or_create(
         stocktake=stocktake, card=card, defaults={"counted_by": staff}
     )
     expected_here = card.location_id == stocktake.location_id and card.state in AT_A_LOCATION
@@ -219,8 +221,8 @@ def confirm_stocktake(*, actor: Actor, stocktake_id: int) -> StocktakeResult:
     Confirming moves no card. Deciding what a difference means (a lost card voided, a
     stray card sent back on a handover) is a separate step with its own document.
     """
-    actor.require(LEAD_ROLES, "confirm a stocktake")
-    staff = _staff(actor, "confirm a stocktake")
+    actor.require(LEAD_ROLES, _("confirm a stocktake"))
+    staff = _staff(actor, _("confirm a stocktake"))
     stocktake = _locked_open(actor, stocktake_id)
     result = _live_result(stocktake)
     StocktakeDifference.objects.bulk_create(
@@ -261,8 +263,8 @@ def confirm_stocktake(*, actor: Actor, stocktake_id: int) -> StocktakeResult:
 def cancel_stocktake(*, actor: Actor, stocktake_id: int, reason: str = "") -> Stocktake:
     """Abandon an open count (started by mistake, or to be redone). Nothing is recorded
     as a difference; the scans stay with the cancelled stocktake."""
-    actor.require(LEAD_ROLES, "cancel a stocktake")
-    staff = _staff(actor, "cancel a stocktake")
+    actor.require(LEAD_ROLES, _("cancel a stocktake"))
+    staff = _staff(actor, _("cancel a stocktake"))
     stocktake = _locked_open(actor, stocktake_id)
     stocktake.state = StocktakeState.CANCELLED
     stocktake.cancelled_by, stocktake.cancelled_at = staff, timezone.now()

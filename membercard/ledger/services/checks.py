@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed
@@ -18,7 +20,7 @@ MANAGER_ROLES = frozenset({Role.STORE_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
 def ensure_usable(card: Card) -> None:
     """The card is active and not past its expiry date."""
     if card.state == CardState.FROZEN:
-        raise CardNotActive("The card is frozen (reported lost?).", state=card.state)
+        raise CardNotActive(_("The card is frozen (reported lost?)."), state=card.state)
     if card.state != CardState.ACTIVE:
         raise CardNotActive(state=card.state)
     if card.expires_on is not None and card.expires_on < today():
@@ -33,7 +35,7 @@ def handed_back_since(card: Card, operation: Operation) -> bool:
 
 def check_new_pin(pin: str) -> str:
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 6):
-        raise ValidationFailed("A PIN is 4 to 6 digits.", field="pin")
+        raise ValidationFailed(_("A PIN is 4 to 6 digits."), field="pin")
     return pin
 
 
@@ -44,6 +46,8 @@ def check_tender(tender: str, *, needed: bool) -> str:
         return ""
     if tender not in Tender.values:
         raise ValidationFailed(
-            f"Say how the customer paid: one of {', '.join(Tender.values)}.", field="tender"
+            _("Say how the customer paid: one of %(tenders)s.")
+            % {"tenders": ", ".join(Tender.values)},
+            field="tender",
         )
     return tender

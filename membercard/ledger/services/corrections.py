@@ -4,6 +4,7 @@ a difference with a reason. Nothing already written is ever changed."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from membercard.cards.lifecycle import transition
 from membercard.cards.states import CardState
@@ -73,27 +74,29 @@ def reverse(
     original = Operation.objects.filter(pk=operation_id).select_related("card").first()
     # Another store's operations answer like nonexistent ones.
     if original is None or original.location_id != actor.location.pk:
-        raise NotFound("No operation with that number here.")
+        raise NotFound(_("No operation with that number here."))
     if not _may_reverse(actor, original):
-        raise NotPermitted("Only a manager may reverse another person's operation.")
+        raise NotPermitted(_("Only a manager may reverse another person's operation."))
     if original.kind not in REVERSIBLE:
-        raise NotReversible(f"A {original.get_kind_display().lower()} cannot be reversed.")
+        raise NotReversible(
+            _("A %(kind)s cannot be reversed.") % {"kind": original.get_kind_display().lower()}
+        )
     if original.business_date != today():
-        raise NotReversible("Only operations of the open business day can be reversed.")
+        raise NotReversible(_("Only operations of the open business day can be reversed."))
     (card,) = lock_cards(original.card.number)
     if hasattr(original, "reversed_by"):
-        raise NotReversible("This operation was already reversed.")
+        raise NotReversible(_("This operation was already reversed."))
     if (
         original.kind == OperationKind.PURCHASE
         and original.refunds.filter(reversed_by__isnull=True).exists()
     ):
-        raise NotReversible("This purchase has refunds: reverse them first.")
+        raise NotReversible(_("This purchase has refunds: reverse them first."))
     if original.kind == OperationKind.CARD_SALE and not _sale_is_untouched(original):
-        raise NotReversible("The card was used since it was sold.")
+        raise NotReversible(_("The card was used since it was sold."))
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
-        raise NotReversible("The card is no longer active.", state=card.state)
+        raise NotReversible(_("The card is no longer active."), state=card.state)
     if handed_back_since(card, original):
-        raise NotReversible("The card was handed back since.", state=card.state)
+        raise NotReversible(_("The card was handed back since."), state=card.state)
 
     entry = Entry(
         OperationKind.REVERSAL,
@@ -166,17 +169,19 @@ def adjust(
     if claim.replay:
         return claim.replay
     if actor.role != Role.HQ_FINANCE or not actor.at_hq:
-        raise NotPermitted("Only HQ finance may adjust a card.")
+        raise NotPermitted(_("Only HQ finance may adjust a card."))
     if not reason or not reason.strip():
-        raise ValidationFailed("An adjustment needs a reason.", field="reason")
+        raise ValidationFailed(_("An adjustment needs a reason."), field="reason")
     if bucket not in BUCKETS:
-        raise ValidationFailed("Adjust principal, bonus or points.", field="bucket")
+        raise ValidationFailed(_("Adjust principal, bonus or points."), field="bucket")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise ValidationFailed("The adjustment must be a whole number, not zero.", field="delta")
+        raise ValidationFailed(_("The adjustment must be a whole number, not zero."), field="delta")
     check_amount(abs(delta), field="adjustment")
     (card,) = lock_cards(card_number)
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
-        raise CardNotActive("Only a card in a customer's hands can be adjusted.", state=card.state)
+        raise CardNotActive(
+            _("Only a card in a customer's hands can be adjusted."), state=card.state
+        )
     card_kind, house_kind = BUCKETS[bucket]
     accounts = card_accounts(card)
     card_account = accounts.by_kind(card_kind)

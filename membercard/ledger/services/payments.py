@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, SpendOrder
 from membercard.cards.pins import check_pin
@@ -77,7 +78,7 @@ def purchase(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="purchase", request=request)
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, "take payments")
+    actor.require(COUNTER_ROLES, _("take payments"))
     check_amount(amount_minor)
     other_tender = check_tender(other_tender, needed=False)
     (card,) = lock_cards(card_number)
@@ -210,7 +211,7 @@ def refund(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="refund", request=request)
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, "refund purchases")
+    actor.require(COUNTER_ROLES, _("refund purchases"))
     check_amount(amount_minor)
     original = (
         Operation.objects.filter(pk=operation_id, kind=OperationKind.PURCHASE)
@@ -219,18 +220,18 @@ def refund(
     )
     # A store sees only its own purchases; another store's answer like nonexistent ones.
     if original is None or (not actor.at_hq and original.location_id != actor.location.pk):
-        raise NotFound("No purchase with that number here.")
+        raise NotFound(_("No purchase with that number here."))
     (card,) = lock_cards(_current_card(original.card).number)
     while card.replaced_by_id is not None:
         # Replaced while we waited for its lock: the value goes to the replacement. A replaced
         # card is final, so holding its lock while taking the next one cannot deadlock.
         (card,) = lock_cards(_current_card(card).number)
     if card.state not in (CardState.ACTIVE, CardState.FROZEN):
-        raise CardNotActive("Refunds go back to an active card.", state=card.state)
+        raise CardNotActive(_("Refunds go back to an active card."), state=card.state)
     if handed_back_since(card, original):
-        raise CardNotActive("The card was handed back since that purchase.", state=card.state)
+        raise CardNotActive(_("The card was handed back since that purchase."), state=card.state)
     if hasattr(original, "reversed_by"):
-        raise RefundExceedsPurchase("That purchase was reversed: nothing is left to refund.")
+        raise RefundExceedsPurchase(_("That purchase was reversed: nothing is left to refund."))
 
     earlier = _live_refunds(original)
     spent = _card_side_sums([original], credit=False)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards import policies
 from membercard.cards.lifecycle import transition
@@ -68,21 +69,23 @@ def sell_card(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, "sell cards")
+    actor.require(COUNTER_ROLES, _("sell cards"))
     (card,) = lock_cards(card_number)
     product = card.product
     if card.state != CardState.IN_STOCK or card.location_id != actor.location.pk:
         raise CardNotInStock()
     if not product.is_active:
-        raise ProductPolicyViolation(f"{product.name} is no longer sold.")
+        raise ProductPolicyViolation(
+            _("%(product)s is no longer sold.") % {"product": product.name}
+        )
     check_amount(initial_value_minor, allow_zero=True, field="initial value")
     if initial_value_minor == 0 and product.has_stored_value and not product.rechargeable:
-        raise ProductPolicyViolation("A one-time card is sold with its face value.")
+        raise ProductPolicyViolation(_("A one-time card is sold with its face value."))
     policies.check_initial_value(product, initial_value_minor)
     paid = initial_value_minor + product.card_fee_minor + product.deposit_minor
     tender = check_tender(tender, needed=paid > 0)
     if product.pin_required and not pin:
-        raise ValidationFailed("This card needs a PIN to pay: set one at sale.", field="pin")
+        raise ValidationFailed(_("This card needs a PIN to pay: set one at sale."), field="pin")
     bonus = policies.bonus_for(product, initial_value_minor)
     limits.check_sale(product=product, member=member, value_minor=initial_value_minor + bonus)
 
@@ -149,17 +152,21 @@ def top_up(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="top_up", request=request)
     if claim.replay:
         return claim.replay
-    actor.require(HQ_MONEY_ROLES | STORE_TOP_UP_ROLES, "top up cards")
+    actor.require(HQ_MONEY_ROLES | STORE_TOP_UP_ROLES, _("top up cards"))
     check_amount(amount_minor)
     tender = check_tender(tender, needed=True)
     (card,) = lock_cards(card_number)
     product = card.product
     if actor.role in STORE_TOP_UP_ROLES and not product.stores_may_top_up:
-        raise NotPermitted(f"Only headquarters may top up {product.name} cards.")
+        raise NotPermitted(
+            _("Only headquarters may top up %(product)s cards.") % {"product": product.name}
+        )
     ensure_usable(card)
-    policies.require_value_card(product, "top up")
+    policies.require_value_card(product, _("top up"))
     if not product.rechargeable:
-        raise ProductPolicyViolation(f"{product.name} is a one-time card: it cannot be topped up.")
+        raise ProductPolicyViolation(
+            _("%(product)s is a one-time card: it cannot be topped up.") % {"product": product.name}
+        )
     bonus = policies.bonus_for(product, amount_minor)
     accounts = card_accounts(card)
     limits.check_top_up(card=card, value_minor=accounts.value, adding_minor=amount_minor + bonus)

@@ -46,12 +46,14 @@ def validate_picture(value) -> None:
     if getattr(value, "_committed", True):
         return  # already stored: checked when it was uploaded
     if value.size > PICTURE_MAX_BYTES:
-        raise ValidationError("The picture is larger than 2 MiB.", code="picture_too_large")
+        raise ValidationError(_("The picture is larger than 2 MiB."), code="picture_too_large")
     value.seek(0)
     head = value.read(16)
     value.seek(0)
     if picture_type(head) is None:
-        raise ValidationError("The picture is not a PNG, JPEG, GIF or WebP image.", code="picture")
+        raise ValidationError(
+            _("The picture is not a PNG, JPEG, GIF or WebP image."), code="picture"
+        )
 
 
 class Gift(models.Model):
@@ -109,11 +111,13 @@ class Gift(models.Model):
         self.code = (self.code or "").strip().upper()
         self.name = (self.name or "").strip()
         if not self.name:
-            raise ValidationError({"name": "A gift has a name."})
+            raise ValidationError({"name": _("A gift has a name.")})
         if self.points_price is not None and self.points_price > MAX_POINTS_PRICE:
-            raise ValidationError({"points_price": f"At most {MAX_POINTS_PRICE:,} points."})
+            raise ValidationError(
+                {"points_price": _("At most %(most)s points.") % {"most": f"{MAX_POINTS_PRICE:,}"}}
+            )
         if self.active_from and self.active_until and self.active_until < self.active_from:
-            raise ValidationError({"active_until": "The last day is on or after the first."})
+            raise ValidationError({"active_until": _("The last day is on or after the first.")})
 
     def available_on(self, day: dt.date) -> bool:
         """Offered for redemption on ``day``: switched on and within its dates."""

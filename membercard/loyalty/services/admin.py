@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from membercard.cards.models import CardProduct
 from membercard.core.actors import Actor
 from membercard.core.errors import NotFound, ValidationFailed
@@ -20,7 +22,7 @@ from membercard.loyalty.services.programs import _full_clean, _require
 def _locked_campaign(campaign_id: int) -> Campaign:
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
     if campaign is None:
-        raise NotFound("No such campaign.")
+        raise NotFound(_("No such campaign."))
     return campaign
 
 
@@ -41,9 +43,9 @@ def update_campaign(
     _require(actor)
     campaign = _locked_campaign(campaign_id)
     if ends_on < starts_on:
-        raise ValidationFailed("A campaign ends on or after its first day.", field="ends_on")
+        raise ValidationFailed(_("A campaign ends on or after its first day."), field="ends_on")
     if not 100 <= multiplier_pct <= 10_000:
-        raise ValidationFailed("The multiplier is 100 % to 10 000 %.", field="multiplier_pct")
+        raise ValidationFailed(_("The multiplier is 100 % to 10 000 %."), field="multiplier_pct")
     campaign.name = (name or "").strip()
     campaign.multiplier_pct = multiplier_pct
     campaign.starts_on = starts_on
@@ -63,10 +65,10 @@ def end_campaign(*, actor: Actor, campaign_id: int) -> Campaign:
     _require(actor)
     campaign = _locked_campaign(campaign_id)
     if not campaign.is_active:
-        raise ValidationFailed("The campaign has ended already.")
+        raise ValidationFailed(_("The campaign has ended already."))
     on = today()
     if campaign.ends_on < on:
-        raise ValidationFailed("The campaign has ended already.")
+        raise ValidationFailed(_("The campaign has ended already."))
     campaign.is_active = False
     if campaign.starts_on < on:
         campaign.ends_on = on - dt.timedelta(days=1)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, CardProduct
 from membercard.core.models import Location
@@ -76,7 +77,8 @@ def purchase_terms(
     value = min(points_value_minor(redeem_points, *rule), gross_minor - discount)
     if value <= 0:
         raise PointsNotConvertible(
-            f"{redeem_points} points are worth less than the smallest coin here.",
+            _("%(points)d points are worth less than the smallest coin here.")
+            % {"points": redeem_points},
             conversion_points=rule[0],
             conversion_value_minor=rule[1],
         )

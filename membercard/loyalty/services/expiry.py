@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.core.models import Location, LocationKind, Role
@@ -55,7 +57,7 @@ def expire_card_points(*, actor: Actor, card_id: int, on: dt.date) -> Operation 
 
 def expire_points(*, actor: Actor, on: dt.date) -> ExpiryRun:
     """Expire every lot due before ``on`` on every card (see the module docstring)."""
-    actor.require_hq("expire points")
+    actor.require_hq(_("expire points"))
     card_ids = (
         PointsLot.objects.filter(remaining__gt=0, expires_on__lt=on)
         .order_by("card_id")

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
@@ -93,10 +94,10 @@ def create_gift(
     picture: File | None = None,
 ) -> Gift:
     """A new gift in the catalog (HQ admin)."""
-    actor.require_hq("manage the gift catalog")
-    actor.require(CATALOG_ROLES, "manage the gift catalog")
+    actor.require_hq(_("manage the gift catalog"))
+    actor.require(CATALOG_ROLES, _("manage the gift catalog"))
     if Gift.objects.filter(code=normalize_code(code)).exists():
-        raise ValidationFailed("A gift with this code exists already.", field="code")
+        raise ValidationFailed(_("A gift with this code exists already."), field="code")
     gift = Gift(
         code=normalize_code(code),
         name=name.strip() if isinstance(name, str) else name,
@@ -120,11 +121,13 @@ def create_gift(
 def update_gift(*, actor: Actor, code: str, **changes: Any) -> Gift:
     """Change a gift (HQ admin): any of name, description, points_price, active_from,
     active_until, is_active, picture (a file, or None to remove it). The code stays."""
-    actor.require_hq("manage the gift catalog")
-    actor.require(CATALOG_ROLES, "manage the gift catalog")
+    actor.require_hq(_("manage the gift catalog"))
+    actor.require(CATALOG_ROLES, _("manage the gift catalog"))
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise ValidationFailed(f"Cannot change: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            _("Cannot change: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     gift = Gift.objects.select_for_update().filter(code=normalize_code(code)).first()
     if gift is None:
         raise GiftNotFound(gift=str(code)[:32])
@@ -144,7 +147,7 @@ def update_gift(*, actor: Actor, code: str, **changes: Any) -> Gift:
 def _check_price(points_price: object) -> None:
     if isinstance(points_price, bool) or not isinstance(points_price, int) or points_price <= 0:
         raise ValidationFailed(
-            "The price is a whole number of points above zero.", field="points_price"
+            _("The price is a whole number of points above zero."), field="points_price"
         )
 
 
@@ -153,7 +156,10 @@ def _check_price(points_price: object) -> None:
 
 def _check_quantity(quantity: object, *, most: int, field: str = "quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= most:
-        raise ValidationFailed(f"The quantity is a whole number from 1 to {most:,}.", field=field)
+        raise ValidationFailed(
+            _("The quantity is a whole number from 1 to %(most)s.") % {"most": f"{most:,}"},
+            field=field,
+        )
     return quantity
 
 
@@ -220,7 +226,7 @@ def receive_gift_stock(
     *, actor: Actor, gift_code: str, quantity: int, reason: str = ""
 ) -> GiftStockMovement:
     """Pieces of a gift arrive at HQ (from the supplier); ``reason``: delivery note etc."""
-    _require_hq_stock(actor, "receive gift stock")
+    _require_hq_stock(actor, _("receive gift stock"))
     _check_quantity(quantity, most=MAX_STOCK_QUANTITY)
     gift = find_gift(gift_code)
     stock = _lock_stock(gift, actor.location)[actor.location.pk]
@@ -232,10 +238,10 @@ def send_gift_stock(
     *, actor: Actor, gift_code: str, to_location: Location, quantity: int, note: str = ""
 ) -> tuple[GiftStockMovement, GiftStockMovement]:
     """HQ sends pieces to a store: out of HQ's stock and into the store's, together."""
-    _require_hq_stock(actor, "send gift stock")
+    _require_hq_stock(actor, _("send gift stock"))
     _check_quantity(quantity, most=MAX_STOCK_QUANTITY)
     if to_location.is_hq or not to_location.is_active:
-        raise ValidationFailed("Gift stock goes to an open store.", field="to_location")
+        raise ValidationFailed(_("Gift stock goes to an open store."), field="to_location")
     gift = find_gift(gift_code)
     here = actor.location
     rows = _lock_stock(gift, here, to_location)
@@ -258,15 +264,15 @@ def adjust_gift_stock(
     """Correct a location's count by a signed ``delta`` with a reason (counted, damaged,
     lost): HQ for any location, a store manager for their own store."""
     if actor.at_hq:
-        _require_hq_stock(actor, "adjust gift stock")
+        _require_hq_stock(actor, _("adjust gift stock"))
     elif location.pk != actor.location.pk:
-        raise NotPermitted("A store adjusts only its own gift stock.")
+        raise NotPermitted(_("A store adjusts only its own gift stock."))
     else:
-        actor.require(STORE_STOCK_ROLES, "adjust gift stock")
+        actor.require(STORE_STOCK_ROLES, _("adjust gift stock"))
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationFailed("A stock adjustment needs a reason.", field="reason")
+        raise ValidationFailed(_("A stock adjustment needs a reason."), field="reason")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise ValidationFailed("The adjustment is a whole number, not zero.", field="delta")
+        raise ValidationFailed(_("The adjustment is a whole number, not zero."), field="delta")
     _check_quantity(abs(delta), most=MAX_STOCK_QUANTITY, field="delta")
     gift = find_gift(gift_code)
     stock = _lock_stock(gift, location)[location.pk]
@@ -296,7 +302,7 @@ def redeem_gift(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, "redeem gifts")
+    actor.require(COUNTER_ROLES, _("redeem gifts"))
     _check_quantity(quantity, most=MAX_REDEEM_QUANTITY)
     gift, on = find_gift(gift_code), today()
     if not gift.available_on(on):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from membercard.cards.models import Card, CardProduct
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
@@ -25,18 +27,18 @@ def set_prepaid_limits(
     *, actor: Actor, anonymous_limit_minor: int, registered_limit_minor: int, reason: str
 ) -> PrepaidLimits:
     """HQ admin or finance sets both limits; the change is kept as a new row (who, why)."""
-    actor.require_hq("change prepaid limits")
-    actor.require(LIMIT_ROLES, "change prepaid limits")
+    actor.require_hq(_("change prepaid limits"))
+    actor.require(LIMIT_ROLES, _("change prepaid limits"))
     check_amount(anonymous_limit_minor, allow_zero=True, field="anonymous limit")
     check_amount(registered_limit_minor, allow_zero=True, field="registered limit")
     if anonymous_limit_minor > registered_limit_minor:
         raise ValidationFailed(
-            "An anonymous card may not carry more than a registered one.",
+            _("An anonymous card may not carry more than a registered one."),
             field="anonymous_limit_minor",
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Say why the limits change.", field="reason")
+        raise ValidationFailed(_("Say why the limits change."), field="reason")
     return PrepaidLimits.objects.create(
         anonymous_limit_minor=anonymous_limit_minor,
         registered_limit_minor=registered_limit_minor,
@@ -53,10 +55,18 @@ def check_prepaid_limit(*, registered: bool, value_minor: int, adding_minor: int
     if value_minor + adding_minor <= limit:
         return
     headroom = max(limit - value_minor, 0)
-    who = "a registered" if registered else "an anonymous"
+    if registered:
+        message = _(
+            "A registered card may carry at most %(limit)s; "
+            "this one can take %(headroom)s more (bonus included)."
+        )
+    else:
+        message = _(
+            "An anonymous card may carry at most %(limit)s; "
+            "this one can take %(headroom)s more (bonus included)."
+        )
     raise PrepaidLimitExceeded(
-        f"{who.capitalize()} card may carry at most {format_minor(limit)}; "
-        f"this one can take {format_minor(headroom)} more (bonus included).",
+        message % {"limit": format_minor(limit), "headroom": format_minor(headroom)},
         limit_minor=limit,
         headroom_minor=headroom,
         registered=registered,
@@ -66,7 +76,9 @@ def check_prepaid_limit(*, registered: bool, value_minor: int, adding_minor: int
 def check_sale(*, product: CardProduct, member: Member | None, value_minor: int) -> None:
     """A sale: the product may need a member; the first value (bonus included) fits."""
     if member is None and policy_for(product).requires_member:
-        raise MemberRequired(f"{product.name} is sold only to a registered member.")
+        raise MemberRequired(
+            _("%(product)s is sold only to a registered member.") % {"product": product.name}
+        )
     if product.has_stored_value:
         check_prepaid_limit(registered=member is not None, value_minor=0, adding_minor=value_minor)
 

@@ -7,6 +7,7 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.states import ISSUED
@@ -30,7 +31,7 @@ def normalize_mobile(raw: str) -> str:
     if digits.startswith("+"):
         digits = digits[1:]
     if not digits.isascii() or not digits.isdigit() or not 6 <= len(digits) <= 15:
-        raise ValidationFailed("The mobile number is not valid.", field="mobile")
+        raise ValidationFailed(_("The mobile number is not valid."), field="mobile")
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
@@ -41,9 +42,9 @@ def normalize_mobile(raw: str) -> str:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("The member needs a name.", field="name")
+        raise ValidationFailed(_("The member needs a name."), field="name")
     if len(name) > 120:
-        raise ValidationFailed("The name is longer than 120 characters.", field="name")
+        raise ValidationFailed(_("The name is longer than 120 characters."), field="name")
     return name
 
 
@@ -51,7 +52,7 @@ def _check_birthday(birthday: dt.date | None) -> dt.date | None:
     if birthday is not None and (
         not isinstance(birthday, dt.date) or birthday > timezone.localdate()
     ):
-        raise ValidationFailed("The birthday is not a past date.", field="birthday")
+        raise ValidationFailed(_("The birthday is not a past date."), field="birthday")
     return birthday
 
 
@@ -84,7 +85,7 @@ def register_member(
     address: str = "",
 ) -> Member:
     """A new member, registered at the actor's location. A mobile number is one member."""
-    actor.require(MEMBER_ROLES, "register members")
+    actor.require(MEMBER_ROLES, _("register members"))
     mobile = normalize_mobile(mobile)
     if Member.objects.filter(mobile=mobile).exists():
         raise MemberExists()
@@ -118,10 +119,10 @@ def update_member(
 ) -> Member:
     """Change what is given (``None``/``KEEP``: unchanged). The audit row names the fields
     changed, never their values."""
-    actor.require(MEMBER_ROLES, "change members")
+    actor.require(MEMBER_ROLES, _("change members"))
     member = Member.objects.select_for_update().filter(pk=member_id).first()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     changes: dict[str, object] = {}
     if name is not None:
         changes["name"] = _clean_name(name)
@@ -156,17 +157,17 @@ def update_member(
 def link_card(*, actor: Actor, card_number: str, member_id: int, address: str = "") -> None:
     """Register an anonymous card in a customer's hands to a member (its prepaid limit
     becomes the registered one). Moving a card from one member to another is for HQ."""
-    actor.require(MEMBER_ROLES, "register cards to members")
+    actor.require(MEMBER_ROLES, _("register cards to members"))
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     (card,) = lock_cards(card_number)
     if card.state not in ISSUED:
-        raise CardNotActive("Only a card in a customer's hands is registered.", state=card.state)
+        raise CardNotActive(_("Only a card in a customer's hands is registered."), state=card.state)
     if card.member_id == member.pk:
         return
     if card.member_id is not None and not actor.at_hq:
-        raise NotPermitted("The card belongs to another member: only HQ may move it.")
+        raise NotPermitted(_("The card belongs to another member: only HQ may move it."))
     previous = card.member_id
     Card.objects.filter(pk=card.pk).update(member=member)
     log_access(

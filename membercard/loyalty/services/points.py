@@ -28,6 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
@@ -52,7 +53,7 @@ def usable_on(lot: PointsLot, on: dt.date) -> bool:
 
 def check_points(points: object, *, field: str = "points") -> int:
     if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
-        raise ValidationFailed("Points are a whole number above zero.", field=field)
+        raise ValidationFailed(_("Points are a whole number above zero."), field=field)
     return points
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import CardProduct
 from membercard.core.actors import Actor
@@ -27,15 +28,15 @@ def _full_clean(item: Any) -> None:
 
 
 def _require(actor: Actor) -> None:
-    actor.require_hq("configure loyalty programs")
-    actor.require(PROGRAM_ROLES, "configure loyalty programs")
+    actor.require_hq(_("configure loyalty programs"))
+    actor.require(PROGRAM_ROLES, _("configure loyalty programs"))
 
 
 @business_operation
 def set_loyalty_policy(*, actor: Actor, product: CardProduct, **options: Any) -> LoyaltyPolicy:
     """Set options of the product's loyalty policy (fields of ``LoyaltyPolicy``)."""
     _require(actor)
-    policy, _ = LoyaltyPolicy.objects.get_or_create(product=product)
+    policy, _created = LoyaltyPolicy.objects.get_or_create(product=product)
     allowed = {f.name for f in LoyaltyPolicy._meta.concrete_fields} - {
         "id",
         "product",
@@ -43,12 +44,14 @@ def set_loyalty_policy(*, actor: Actor, product: CardProduct, **options: Any) ->
     }
     unknown = set(options) - allowed
     if unknown:
-        raise ValidationFailed(f"Unknown policy options: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            _("Unknown policy options: %(options)s.") % {"options": ", ".join(sorted(unknown))}
+        )
     for name, value in options.items():
         setattr(policy, name, value)
     _full_clean(policy)
     if (policy.conversion_points > 0) != (policy.conversion_value_minor > 0):
-        raise ValidationFailed("A conversion names both its points and their value.")
+        raise ValidationFailed(_("A conversion names both its points and their value."))
     policy.save()
     return policy
 
@@ -70,7 +73,9 @@ def save_tier(
     """Create or change the product's tier ``code``."""
     _require(actor)
     if not product.has_tiers:
-        raise ValidationFailed(f"{product.name} has tiers switched off.", field="product")
+        raise ValidationFailed(
+            _("%(product)s has tiers switched off.") % {"product": product.name}, field="product"
+        )
     tier = Tier.objects.filter(product=product, code=code).first() or Tier(product=product)
     values = {
         "code": code,
@@ -85,7 +90,7 @@ def save_tier(
     for field, value in values.items():
         setattr(tier, field, value)
     if discount_rate_bp >= 10_000:
-        raise ValidationFailed("A discount must be below 100 %.", field="discount_rate_bp")
+        raise ValidationFailed(_("A discount must be below 100 %."), field="discount_rate_bp")
     _full_clean(tier)
     tier.save()
     return tier
@@ -105,9 +110,9 @@ def save_campaign(
     """A points campaign (no stores or products listed: all of them)."""
     _require(actor)
     if ends_on < starts_on:
-        raise ValidationFailed("A campaign ends on or after its first day.", field="ends_on")
+        raise ValidationFailed(_("A campaign ends on or after its first day."), field="ends_on")
     if not 100 <= multiplier_pct <= 10_000:
-        raise ValidationFailed("The multiplier is 100 % to 10 000 %.", field="multiplier_pct")
+        raise ValidationFailed(_("The multiplier is 100 % to 10 000 %."), field="multiplier_pct")
     campaign = Campaign(
         name=name.strip(),
         multiplier_pct=multiplier_pct,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max, Q, Sum
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import ISSUED
@@ -261,24 +262,29 @@ def set_tier(
 ) -> TierChange:
     """HQ sets a card's tier by hand (``tier_code`` None: no tier), with a reason; with
     ``hold_until`` the period review leaves it alone until after that date."""
-    actor.require_hq("set a card's tier")
-    actor.require(OVERRIDE_ROLES, "set a card's tier")
+    actor.require_hq(_("set a card's tier"))
+    actor.require(OVERRIDE_ROLES, _("set a card's tier"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("A tier override needs a reason.", field="reason")
+        raise ValidationFailed(_("A tier override needs a reason."), field="reason")
     (card,) = lock_cards(card_number)
     if card.state not in ISSUED:
-        raise CardNotActive("Only a card in a customer's hands has a tier.", state=card.state)
+        raise CardNotActive(_("Only a card in a customer's hands has a tier."), state=card.state)
     if not card.product.has_tiers:
-        raise ProductPolicyViolation(f"{card.product.name} has no tiers.")
+        raise ProductPolicyViolation(
+            _("%(product)s has no tiers.") % {"product": card.product.name}
+        )
     tier = None
     if tier_code is not None:
         tier = Tier.objects.filter(product=card.product, code=tier_code).first()
         if tier is None:
-            raise NotFound(f"{card.product.name} has no tier {tier_code!r}.")
+            raise NotFound(
+                _("%(product)s has no tier %(tier)s.")
+                % {"product": card.product.name, "tier": repr(tier_code)}
+            )
     standing = standing_of(card)
     if standing.tier_id == (tier.pk if tier else None) and standing.held_until == hold_until:
-        raise ValidationFailed("The card already has that tier.", field="tier_code")
+        raise ValidationFailed(_("The card already has that tier."), field="tier_code")
     return _record(
         card,
         standing,
@@ -326,7 +332,7 @@ def review_tiers(*, actor: Actor, on: dt.date) -> list[TierReview]:
     """The period-end review for every product whose review period ends the day before
     ``on``. Each card is its own transaction; the product's ``TierReview`` row, written
     last, makes a second run for the same date do nothing."""
-    actor.require_hq("review tiers")
+    actor.require_hq(_("review tiers"))
     done = []
     policies = LoyaltyPolicy.objects.select_related("product").exclude(
         tier_review=TierReviewPeriod.NONE
@@ -349,7 +355,7 @@ def review_tiers(*, actor: Actor, on: dt.date) -> list[TierReview]:
             _review_card(actor=actor, card_id=card_id, on=on, policy=policy) for card_id in card_ids
         )
         with transaction.atomic():
-            review, _ = TierReview.objects.get_or_create(
+            review, _created = TierReview.objects.get_or_create(
                 product=product,
                 review_date=on,
                 defaults={"cards_reviewed": len(card_ids), "cards_downgraded": downgraded},

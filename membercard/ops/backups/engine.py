@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import dj_database_url
 import psycopg
+from django.utils.translation import gettext as _
 from psycopg import sql
 
 from membercard.ops.backups.errors import BackupError, TargetNotEmpty
@@ -53,7 +54,9 @@ class Target:
                 host=settings_dict.get("HOST") or "",
                 port=str(settings_dict.get("PORT") or ""),
             )
-        raise BackupError(f"Backups support SQLite and PostgreSQL, not {engine}.")
+        raise BackupError(
+            _("Backups support SQLite and PostgreSQL, not %(engine)s.") % {"engine": engine}
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Target:
@@ -119,14 +122,19 @@ def _pg_tool(name: str) -> str:
     bindir = os.environ.get("MEMBERCARD_PG_BINDIR")
     found = str(Path(bindir) / name) if bindir else shutil.which(name)
     if not found:
-        raise BackupError(f"{name} was not found; install the PostgreSQL client tools.")
+        raise BackupError(
+            _("%(tool)s was not found; install the PostgreSQL client tools.") % {"tool": name}
+        )
     return found
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackupError(f"{what} failed: {result.stderr.strip()[-2000:]}")
+        raise BackupError(
+            _("%(tool)s failed: %(output)s")
+            % {"tool": what, "output": result.stderr.strip()[-2000:]}
+        )
 
 
 # Dump -----------------------------------------------------------------------------------
@@ -138,7 +146,7 @@ def dump(django_connection, target: Target, into: Path) -> None:
         django_connection.ensure_connection()
         if django_connection.connection.in_transaction:
             # SQLite refuses to copy a database its own connection is writing to.
-            raise BackupError("A SQLite backup cannot run inside a database transaction.")
+            raise BackupError(_("A SQLite backup cannot run inside a database transaction."))
         copy = sqlite3.connect(into)
         try:
             # One step (pages=-1): the whole database under one read snapshot.
@@ -193,8 +201,11 @@ def require_empty(target: Target) -> None:
         count = _pg_relations(target) if _pg_exists(target) else 0
     if count:
         raise TargetNotEmpty(
-            f"The target database {target.label} is not empty ({count} tables). "
-            "Restore into a new, empty database. Nothing was restored.",
+            _(
+                "The target database %(database)s is not empty (%(count)d tables). "
+                "Restore into a new, empty database. Nothing was restored."
+            )
+            % {"database": target.label, "count": count},
             tables=count,
         )
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.models import Role
@@ -137,24 +138,30 @@ def run_backup(
 def check_backup(backup: Path) -> str:
     """Refuse a missing or damaged backup before anything is touched; answers its vendor."""
     if not backup.is_file():
-        raise BackupNotFound(f"No backup file at {backup}.")
+        raise BackupNotFound(_("No backup file at %(path)s.") % {"path": backup})
     expected = manifests.read_checksum(backup)
     if expected is None:
         raise ChecksumMismatch(
-            f"{backup.name} has no readable checksum file "
-            f"({manifests.checksum_path(backup).name}). Nothing was restored."
+            _("%(backup)s has no readable checksum file (%(checksum)s). Nothing was restored.")
+            % {"backup": backup.name, "checksum": manifests.checksum_path(backup).name}
         )
     actual = manifests.sha256_of(backup)
     if actual != expected:
         raise ChecksumMismatch(
-            f"{backup.name} does not match its checksum (expected {expected[:12]}…, "
-            f"found {actual[:12]}…): the file is damaged. Nothing was restored.",
+            _(
+                "%(backup)s does not match its checksum (expected %(expected)s…, "
+                "found %(actual)s…): the file is damaged. Nothing was restored."
+            )
+            % {"backup": backup.name, "expected": expected[:12], "actual": actual[:12]},
             expected=expected,
             actual=actual,
         )
     vendor = engine.vendor_of_file(backup)
     if vendor is None:
-        raise BackupError(f"{backup.name} is neither a SQLite database nor a pg_dump archive.")
+        raise BackupError(
+            _("%(backup)s is neither a SQLite database nor a pg_dump archive.")
+            % {"backup": backup.name}
+        )
     return vendor
 
 
@@ -163,8 +170,11 @@ def restore_backup(backup: Path, *, target: engine.Target) -> Manifest | None:
     vendor = check_backup(backup)
     if vendor != target.vendor:
         raise WrongDatabaseVendor(
-            f"{backup.name} is a {vendor} backup; the target database is {target.vendor}. "
-            "Nothing was restored."
+            _(
+                "%(backup)s is a %(vendor)s backup; the target database is %(target)s. "
+                "Nothing was restored."
+            )
+            % {"backup": backup.name, "vendor": vendor, "target": target.vendor}
         )
     engine.require_empty(target)
     engine.load(backup, target)
@@ -180,7 +190,7 @@ def verify_backup(
     base = base or engine.Target.from_settings(connection.settings_dict)
     record = manifests.load(backup)
     if record is None:
-        raise BackupNotFound(f"{backup.name} has no manifest.")
+        raise BackupNotFound(_("%(backup)s has no manifest.") % {"backup": backup.name})
     with tempfile.TemporaryDirectory(prefix="membercard-verify-") as folder:
         scratch = engine.scratch_like(base, Path(folder))
         try:
@@ -220,6 +230,6 @@ def apply_retention(*, config: BackupConfig | None = None) -> list[Manifest]:
 
 def back_up_now(*, actor: Actor) -> Manifest:
     """The back office's "Back up now" (HQ admin only): the same backup the scheduler makes."""
-    actor.require({Role.HQ_ADMIN}, "make backups")
+    actor.require({Role.HQ_ADMIN}, _("make backups"))
     who = actor.staff.get_username() if actor.staff is not None else actor.label
     return run_backup(trigger=f"staff:{who}")

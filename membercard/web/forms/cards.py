@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -38,6 +40,23 @@ class KeyedForm(forms.Form):
         """A fresh key for the next submit (the old one already carried another request)."""
         self.data = self.data.copy()
         self.data[self.add_prefix("idempotency_key")] = new_key()
+
+
+def call_service(form: forms.Form, service: Callable[..., Any], /, **kwargs) -> tuple[bool, Any]:
+    """Call ``service``: ``(True, its result)``, or ``(False, None)`` with the refusal put on
+    the form. A refusal for lack of permission (403) goes on to the error page."""
+    try:
+        return True, service(**kwargs)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        add_service_error(form, error)
+        return False, None
+
+
+def service_succeeded(form: forms.Form, service: Callable[..., Any], /, **kwargs) -> bool:
+    """``call_service`` for pages that only need to know whether it went through."""
+    return call_service(form, service, **kwargs)[0]
 
 
 def add_service_error(form: forms.Form, error: DomainError) -> None:

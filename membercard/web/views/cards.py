@@ -33,7 +33,8 @@ from membercard.web.forms.cards import (
     FreezeForm,
     TierOverrideForm,
     TopUpForm,
-    add_service_error,
+    call_service,
+    service_succeeded,
 )
 from membercard.web.lists import list_page
 
@@ -142,20 +143,17 @@ def card_adjust(request: HttpRequest, number: str) -> HttpResponse:
     form = AdjustmentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            operation = adjust(
-                actor=actor_of(request),
-                card_number=card.number,
-                bucket=data["bucket"],
-                delta=data["delta"],
-                reason=data["reason"],
-                idempotency_key=data["idempotency_key"],
-            )
-        except DomainError as error:
-            if error.status == 403:
-                raise
-            add_service_error(form, error)
-        else:
+        posted, operation = call_service(
+            form,
+            adjust,
+            actor=actor_of(request),
+            card_number=card.number,
+            bucket=data["bucket"],
+            delta=data["delta"],
+            reason=data["reason"],
+            idempotency_key=data["idempotency_key"],
+        )
+        if posted:
             messages.success(request, _("Adjustment %(receipt)s posted.") % {
                 "receipt": operation.receipt_number
             })  # fmt: skip
@@ -170,19 +168,16 @@ def card_top_up(request: HttpRequest, number: str) -> HttpResponse:
     form = TopUpForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            operation = top_up(
-                actor=actor_of(request),
-                card_number=card.number,
-                amount_minor=data["amount"],
-                tender=data["tender"],
-                idempotency_key=data["idempotency_key"],
-            )
-        except DomainError as error:
-            if error.status == 403:
-                raise
-            add_service_error(form, error)
-        else:
+        posted, operation = call_service(
+            form,
+            top_up,
+            actor=actor_of(request),
+            card_number=card.number,
+            amount_minor=data["amount"],
+            tender=data["tender"],
+            idempotency_key=data["idempotency_key"],
+        )
+        if posted:
             messages.success(request, _("Top-up %(receipt)s posted.") % {
                 "receipt": operation.receipt_number
             })  # fmt: skip
@@ -197,15 +192,10 @@ def card_freeze(request: HttpRequest, number: str) -> HttpResponse:
     form = FreezeForm(request.POST)
     if form.is_valid():
         service = unfreeze_card if request.POST.get("action") == "unfreeze" else freeze_card
-        try:
-            service(
-                actor=actor_of(request), card_number=card.number, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            if error.status == 403:
-                raise
-            add_service_error(form, error)
-        else:
+        reason = form.cleaned_data["reason"]
+        if service_succeeded(
+            form, service, actor=actor_of(request), card_number=card.number, reason=reason
+        ):
             messages.success(request, _("The card is now %(state)s.") % {
                 "state": _card(number).get_state_display()
             })  # fmt: skip
@@ -221,19 +211,15 @@ def card_tier(request: HttpRequest, number: str) -> HttpResponse:
     form = TierOverrideForm(request.POST, tiers=tiers)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            set_tier(
-                actor=actor_of(request),
-                card_number=card.number,
-                tier_code=data["tier"] or None,
-                reason=data["reason"],
-                hold_until=data["hold_until"],
-            )
-        except DomainError as error:
-            if error.status == 403:
-                raise
-            add_service_error(form, error)
-        else:
+        if service_succeeded(
+            form,
+            set_tier,
+            actor=actor_of(request),
+            card_number=card.number,
+            tier_code=data["tier"] or None,
+            reason=data["reason"],
+            hold_until=data["hold_until"],
+        ):
             messages.success(request, _("The card's tier was changed."))
             return _back(card)
     return _detail(request, card, 422, tier_form=form)

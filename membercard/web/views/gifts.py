@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from membercard.core.errors import DomainError
 from membercard.core.models import Location, LocationKind
 from membercard.loyalty.gift_selectors import gift_movements, gift_stock, picture_url
 from membercard.loyalty.models import Gift
@@ -26,7 +25,7 @@ from membercard.loyalty.services.gifts import (
 )
 from membercard.web import access
 from membercard.web.access import actor_of
-from membercard.web.forms.cards import add_service_error
+from membercard.web.forms.cards import service_succeeded
 from membercard.web.forms.loyalty import (
     GiftAdjustForm,
     GiftForm,
@@ -37,17 +36,6 @@ from membercard.web.forms.loyalty import (
 from membercard.web.lists import list_page
 
 STOCK_MOVERS = access.STOCK_KEEPING | access.ADMIN
-
-
-def _call(form, service, **kwargs) -> bool:
-    try:
-        service(**kwargs)
-    except DomainError as error:
-        if error.status == 403:
-            raise
-        add_service_error(form, error)
-        return False
-    return True
 
 
 # Catalog --------------------------------------------------------------------------------
@@ -84,7 +72,7 @@ def gift_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             picture = data["picture"] or None
-            if _call(
+            if service_succeeded(
                 form,
                 create_gift,
                 actor=actor_of(request),
@@ -112,7 +100,9 @@ def gift_edit(request: HttpRequest, code: str) -> HttpResponse:
                 changes["picture"] = None
             elif data["picture"]:
                 changes["picture"] = data["picture"]
-            if _call(form, update_gift, actor=actor_of(request), code=gift.code, **changes):
+            if service_succeeded(
+                form, update_gift, actor=actor_of(request), code=gift.code, **changes
+            ):
                 messages.success(request, _("The gift was saved."))
                 return redirect(reverse("web:gift-detail", args=[gift.code]))
         status = 422
@@ -191,17 +181,17 @@ def stock_move(request: HttpRequest, action: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if action == "receive":
-            done = _call(
+            done = service_succeeded(
                 form, receive_gift_stock, actor=actor, gift_code=data["gift"],
                 quantity=data["quantity"], reason=data["reason"],
             )  # fmt: skip
         elif action == "send":
-            done = _call(
+            done = service_succeeded(
                 form, send_gift_stock, actor=actor, gift_code=data["gift"],
                 to_location=data["to_location"], quantity=data["quantity"], note=data["note"],
             )  # fmt: skip
         else:
-            done = _call(
+            done = service_succeeded(
                 form, adjust_gift_stock, actor=actor, gift_code=data["gift"],
                 location=data["location"], delta=data["delta"], reason=data["reason"],
             )  # fmt: skip

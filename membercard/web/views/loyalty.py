@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercard.cards.models import CardProduct
-from membercard.core.errors import DomainError, NotFound
+from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
 from membercard.ledger.days import today
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
@@ -25,21 +25,9 @@ from membercard.loyalty.services.programs import save_campaign, save_tier, set_l
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import format_for_input as _major
-from membercard.web.forms.cards import add_service_error
+from membercard.web.forms.cards import service_succeeded
 from membercard.web.forms.loyalty import CampaignForm, LimitsForm, PolicyForm, TierForm
 from membercard.web.lists import list_page
-
-
-def _call(form, service, **kwargs) -> bool:
-    """Call ``service``; a refusal lands on the form (a 403 goes on to the error page)."""
-    try:
-        service(**kwargs)
-    except DomainError as error:
-        if error.status == 403:
-            raise
-        add_service_error(form, error)
-        return False
-    return True
 
 
 def _product(code: str) -> CardProduct:
@@ -92,7 +80,7 @@ def limits_save(request: HttpRequest) -> HttpResponse:
     form = LimitsForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        if _call(
+        if service_succeeded(
             form,
             set_prepaid_limits,
             actor=actor_of(request),
@@ -154,7 +142,7 @@ def loyalty_product(request: HttpRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         options = {name: data[name] for name in POLICY_FIELDS}
         options["conversion_value_minor"] = data["conversion_value"] or 0
-        if _call(form, set_loyalty_policy, actor=actor, product=product, **options):
+        if service_succeeded(form, set_loyalty_policy, actor=actor, product=product, **options):
             messages.success(request, _("The points rules were saved."))
             return redirect(reverse("web:loyalty-product", args=[product.code]))
     return _product_page(request, product, policy_form=form, status=422)
@@ -189,7 +177,7 @@ def tier_edit(request: HttpRequest, code: str, tier_code: str | None = None) -> 
         if tier is not None:
             form.fields["code"].disabled = True
             form.fields["code"].initial = tier.code
-        if form.is_valid() and _call(
+        if form.is_valid() and service_succeeded(
             form, save_tier, actor=actor, product=product, **_tier_values(form.cleaned_data)
         ):
             messages.success(request, _("The tier was saved."))
@@ -249,7 +237,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_new(request: HttpRequest) -> HttpResponse:
     form = _campaign_form(request.POST or None)
     if request.method == "POST":
-        if form.is_valid() and _call(
+        if form.is_valid() and service_succeeded(
             form, save_campaign, actor=actor_of(request), **form.cleaned_data
         ):
             messages.success(request, _("The campaign was created."))
@@ -273,7 +261,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
     if request.method == "POST":
         form = _campaign_form(request.POST)
-        if form.is_valid() and _call(
+        if form.is_valid() and service_succeeded(
             form,
             update_campaign,
             actor=actor_of(request),

@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.cards.states import CardState
-from membercard.core.errors import DomainError, NotFound
+from membercard.core.errors import NotFound
 from membercard.loyalty.admin_selectors import members_for_hq, record_member_listing
 from membercard.loyalty.models import Member
 from membercard.loyalty.selectors import export_members, member_detail
 from membercard.loyalty.services.members import update_member
 from membercard.web import access
 from membercard.web.access import actor_of
-from membercard.web.forms.cards import add_service_error
+from membercard.web.forms.cards import service_succeeded
 from membercard.web.forms.loyalty import MemberForm
 from membercard.web.lists import list_page
 
@@ -67,17 +67,16 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
         raise NotFound(_("No such member."))
     if request.method == "POST":
         form = MemberForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                update_member(actor=actor, member_id=member.pk, address=_address(request), **data)
-            except DomainError as error:
-                if error.status == 403:
-                    raise
-                add_service_error(form, error)
-            else:
-                messages.success(request, _("The member was saved."))
-                return redirect(reverse("web:member-detail", args=[member.pk]))
+        if form.is_valid() and service_succeeded(
+            form,
+            update_member,
+            actor=actor,
+            member_id=member.pk,
+            address=_address(request),
+            **form.cleaned_data,
+        ):
+            messages.success(request, _("The member was saved."))
+            return redirect(reverse("web:member-detail", args=[member.pk]))
         status = 422
     else:
         fields = ("name", "mobile", "birthday", "notes", "marketing_sms", "marketing_email")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from membercard.cards import numbers as card_numbers
 from membercard.cards.models import Batch, BatchSource, Card, CardProduct
@@ -37,13 +38,15 @@ def _whole(value: object, low: int, high: int | None = None) -> bool:
 
 def _check_order(product: CardProduct, unit_cost_minor: int, supplier: str) -> None:
     if not product.is_active:
-        raise ProductPolicyViolation(f"{product.name} is not active: no new cards can be made.")
+        raise ProductPolicyViolation(
+            _("%(product)s is not active: no new cards can be made.") % {"product": product.name}
+        )
     if not _whole(unit_cost_minor, 0):
         raise ValidationFailed(
-            "The unit cost is a whole amount in minor units, 0 or more.", field="unit_cost_minor"
+            _("The unit cost is a whole amount in minor units, 0 or more."), field="unit_cost_minor"
         )
     if len(supplier.strip()) > Batch._meta.get_field("supplier").max_length:
-        raise ValidationFailed("The supplier name is too long.", field="supplier")
+        raise ValidationFailed(_("The supplier name is too long."), field="supplier")
 
 
 def _new_batch(actor: Actor, product: CardProduct, source: str, **order) -> Batch:
@@ -89,10 +92,13 @@ def create_batch(
     """Order ``quantity`` cards with fresh random numbers (product prefix, Luhn digit),
     unique among all cards ever made. The cards exist as numbers (``produced``) until the
     batch is received."""
-    require_hq_stock(actor, "order card batches")
+    require_hq_stock(actor, _("order card batches"))
     _check_order(product, unit_cost_minor, supplier)
     if not _whole(quantity, 1, MAX_QUANTITY):
-        raise ValidationFailed(f"A batch holds 1 to {MAX_QUANTITY:,} cards.", field="quantity")
+        raise ValidationFailed(
+            _("A batch holds 1 to %(most)s cards.") % {"most": f"{MAX_QUANTITY:,}"},
+            field="quantity",
+        )
     order = {"unit_cost_minor": unit_cost_minor, "supplier": supplier, "notes": notes}
     batch = _new_batch(actor, product, BatchSource.GENERATED, quantity=quantity, **order)
     done = 0
@@ -124,7 +130,7 @@ def _unused_numbers(product: CardProduct, count: int) -> list[str]:
     """``count`` distinct new numbers that no card has, checked against the database in one
     query per round; collisions (in the draw or with existing cards) are drawn again."""
     fresh: set[str] = set()
-    for _ in range(MAX_DRAW_ROUNDS):
+    for _round in range(MAX_DRAW_ROUNDS):
         wanted = count - len(fresh)
         if wanted == 0:
             return sorted(fresh)
@@ -138,8 +144,11 @@ def _unused_numbers(product: CardProduct, count: int) -> list[str]:
     if len(fresh) == count:
         return sorted(fresh)
     raise ProductPolicyViolation(
-        f"Not enough unused numbers could be drawn for {product.name}: "
-        "its number range is nearly full."
+        _(
+            "Not enough unused numbers could be drawn for %(product)s: "
+            "its number range is nearly full."
+        )
+        % {"product": product.name}
     )
 
 
@@ -159,7 +168,7 @@ def import_batch(
 ) -> Batch:
     """A batch from the manufacturer's file (number, optional RFID UID). Every row is
     checked; if any is bad nothing is imported and every bad line is listed."""
-    require_hq_stock(actor, "import card batches")
+    require_hq_stock(actor, _("import card batches"))
     _check_order(product, unit_cost_minor, supplier)
     rows = read_manufacturer_csv(rows_text, product, max_rows=MAX_QUANTITY, chunk=CHUNK)
     order = {"unit_cost_minor": unit_cost_minor, "supplier": supplier, "notes": notes}
@@ -179,6 +188,8 @@ def _store_imported(batch: Batch, rows: list[ImportRow]) -> list[Card]:
     except IntegrityError:
         pass  # refused below, outside the handler: nothing is chained onto the error
     raise BatchImportRefused(
-        "Some numbers or RFID UIDs in the file were registered by someone else during the "
-        "import; nothing was imported. Import the file again to see which."
+        _(
+            "Some numbers or RFID UIDs in the file were registered by someone else during the "
+            "import; nothing was imported. Import the file again to see which."
+        )
     )

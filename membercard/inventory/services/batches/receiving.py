@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from membercard.cards.lifecycle import transition
 from membercard.cards.models import Batch, BatchStatus, Card
@@ -45,7 +47,7 @@ def _required_reason(reason: str, message: str) -> str:
 def receive_batch(*, actor: Actor, batch_id: int, progress: Progress | None = None) -> Batch:
     """The manufacturer delivered: the batch's cards (those not voided meanwhile) go into
     stock at headquarters."""
-    require_hq_stock(actor, "receive card batches")
+    require_hq_stock(actor, _("receive card batches"))
     batch = _locked_ordered(batch_id, "received")
     where = {"location": actor.location, "progress": progress}
     _move_produced(batch, CardState.IN_STOCK, event=RECEIVED_EVENT, by=actor, **where)
@@ -60,8 +62,8 @@ def receive_batch(*, actor: Actor, batch_id: int, progress: Progress | None = No
 def cancel_batch(*, actor: Actor, batch_id: int, reason: str) -> Batch:
     """The order will never be delivered: its cards become void (their numbers are never
     used again). The reason is kept on every card's movement and in the batch notes."""
-    require_hq_stock(actor, "cancel card batches")
-    reason = _required_reason(reason, "Say why the batch is cancelled.")
+    require_hq_stock(actor, _("cancel card batches"))
+    reason = _required_reason(reason, _("Say why the batch is cancelled."))
     batch = _locked_ordered(batch_id, "cancelled")
     _move_produced(batch, CardState.VOID, event=CANCELLED_EVENT, by=actor, reason=reason)
     stamp = f"Cancelled {timezone.localdate():%Y-%m-%d} by {actor.label}: {reason}"
@@ -80,17 +82,30 @@ def _locked_ordered(batch_id: int, verb: str) -> Batch:
         .first()
     )
     if batch is None:
-        raise BatchNotFound(f"No batch {batch_id}.", batch=batch_id)
+        raise BatchNotFound(_("No batch %(batch)s.") % {"batch": batch_id}, batch=batch_id)
+    done = {
+        "received": pgettext("batch", "received"),
+        "cancelled": pgettext("batch", "cancelled"),
+    }.get(verb, verb)
     if batch.status == BatchStatus.RECEIVED:
         when = timezone.localtime(batch.received_at).strftime("%Y-%m-%d %H:%M")
         raise BatchNotOrdered(
-            f"Batch {batch.document_number} was already received ({when}, by "
-            f"{batch.received_by}); it cannot be {verb} again.",
+            _(
+                "Batch %(batch)s was already received (%(when)s, by %(by)s); "
+                "it cannot be %(verb)s again."
+            )
+            % {
+                "batch": batch.document_number,
+                "when": when,
+                "by": batch.received_by,
+                "verb": done,
+            },
             status=batch.status,
         )
     if batch.status == BatchStatus.CANCELLED:
         raise BatchNotOrdered(
-            f"Batch {batch.document_number} was cancelled; it cannot be {verb}.",
+            _("Batch %(batch)s was cancelled; it cannot be %(verb)s.")
+            % {"batch": batch.document_number, "verb": done},
             status=batch.status,
         )
     return batch
@@ -146,8 +161,8 @@ def _move_produced(
 def void_cards(*, actor: Actor, numbers: list[str], reason: str) -> int:
     """Void misprinted or damaged cards in stock at headquarters (or still on order).
     All or nothing: any card that is elsewhere, or unknown, refuses the whole list."""
-    require_hq_stock(actor, "void cards")
-    reason = _required_reason(reason, "Say why the cards are void (misprinted, damaged...).")
+    require_hq_stock(actor, _("void cards"))
+    reason = _required_reason(reason, _("Say why the cards are void (misprinted, damaged...)."))
     references = _references(numbers)
     cards, unknown = _locked_cards(references)
     here = (CardState.IN_STOCK, actor.location.pk)
@@ -157,9 +172,9 @@ def void_cards(*, actor: Actor, numbers: list[str], reason: str) -> int:
         if card.state != CardState.PRODUCED and (card.state, card.location_id) != here
     ]
     if elsewhere or unknown:
-        listed = first_entries([*elsewhere, *unknown], sep=", ", more=" and {} more")
+        listed = first_entries([*elsewhere, *unknown], sep=", ", more=_(" and {} more"))
         raise CardsNotVoidable(
-            f"Not in stock at headquarters: {listed}. Nothing was voided.",
+            _("Not in stock at headquarters: %(cards)s. Nothing was voided.") % {"cards": listed},
             numbers=elsewhere,
             unknown=unknown,
         )
@@ -182,10 +197,13 @@ def _references(entries: list[str]) -> list[tuple[str, str]]:
         except DomainError as exc:
             problem = exc
         if problem is not None:  # raised outside the handler: the input is never chained
-            raise type(problem)(f"Card {position} of {len(entries)}: {problem.message}")
+            raise type(problem)(
+                _("Card %(position)d of %(count)d: %(problem)s")
+                % {"position": position, "count": len(entries), "problem": problem.message}
+            )
         references[(reference.kind, reference.value)] = None
     if not references:
-        raise ValidationFailed("List at least one card to void.", field="numbers")
+        raise ValidationFailed(_("List at least one card to void."), field="numbers")
     return list(references)
 
 
@@ -204,7 +222,7 @@ def _locked_cards(references: list[tuple[str, str]]) -> tuple[list[Card], list[s
             number_of[number] = number
             if uid:
                 number_of[uid] = number
-        for _, value in chunk:
+        for _kind, value in chunk:
             if value in number_of:
                 numbers[number_of[value]] = None
             else:

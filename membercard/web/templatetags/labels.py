@@ -1,0 +1,27 @@
+"""Labels for codes stored in the data: ``{{ m.event|event_label }}`` (a stock movement's
+event), ``{{ t.tender|tender_label }}`` (a tender), in the active language; a code without
+a label is shown as it is."""
+
+from __future__ import annotations
+
+from django import template
+
+from membercard.inventory.models import event_label as _event_label
+from membercard.ledger.models import Tender
+
+register = template.Library()
+
+
+@register.filter
+def event_label(code: str | None) -> str:
+    return _event_label(code) if code else ""
+
+
+@register.filter
+def tender_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return str(Tender(code).label)
+    except ValueError:
+        return code
