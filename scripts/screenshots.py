@@ -166,11 +166,11 @@ def pick_demo_cards() -> DemoCards:
     return DemoCards(to_swipe=active.number, to_sell=stock.number)
 
 
-def url_of(name: str, **kwargs) -> str | None:
+def url_of(url_name: str, **kwargs) -> str | None:
     from django.urls import NoReverseMatch, reverse
 
     try:
-        return reverse(name, kwargs=kwargs or None)
+        return reverse(url_name, kwargs=kwargs or None)
     except NoReverseMatch:
         return None
 
@@ -205,9 +205,9 @@ class Camera:
         warn(f"{name}: skipped ({why})")
         self.skipped.append(name)
 
-    def open(self, page, name: str, url_name: str, **kwargs) -> bool:
+    def open(self, page, name: str, url_name: str, url_kwargs: dict | None = None) -> bool:
         """Go to ``url_name``; False (and a warning) if the page is missing or fails."""
-        url = url_of(url_name, **kwargs)
+        url = url_of(url_name, **(url_kwargs or {}))
         if url is None:
             self.skip(name, f"no page {url_name} yet")
             return False
@@ -393,7 +393,7 @@ def control_screens(camera: Camera) -> None:
     )
     for login, name, url_name, kwargs in screens:
         with camera.session(login) as page:
-            if camera.open(page, name, url_name, **kwargs):
+            if camera.open(page, name, url_name, kwargs):
                 camera.attempt(name, lambda page=page, name=name: camera.snap(page, name))
 
 
