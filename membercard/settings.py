@@ -164,6 +164,11 @@ X_FRAME_OPTIONS = "DENY"
 MEMBERCARD_CURRENCY = os.environ.get("MEMBERCARD_CURRENCY", "CNY").upper()
 MEMBERCARD_CURRENCY_DIGITS = int(os.environ.get("MEMBERCARD_CURRENCY_DIGITS", "2"))
 MEMBERCARD_DAY_CUTOFF_HOUR = int(os.environ.get("MEMBERCARD_DAY_CUTOFF_HOUR", "4"))
+# Idempotency keys are kept this many days (the API promises at least 7), then purged by the
+# daily scheduler after its backup.
+MEMBERCARD_IDEMPOTENCY_KEEP_DAYS = max(
+    7, int(os.environ.get("MEMBERCARD_IDEMPOTENCY_KEEP_DAYS", "30"))
+)
 # POS API throttle (card-number guessing): requests per minute to look-ups and card reads,
 # per terminal key and per client address; counted in the database, so exact across workers.
 MEMBERCARD_API_THROTTLE_PER_KEY = int(os.environ.get("MEMBERCARD_API_THROTTLE_PER_KEY", "120"))

@@ -9,11 +9,13 @@ key waits on the unique index until the first commits, fails, and is retried by
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
@@ -21,6 +23,16 @@ from membercard.core.errors import IdempotencyConflict, ValidationFailed
 from membercard.ledger.models import IdempotencyRecord, Operation
 
 MAX_KEY_LENGTH = 255
+
+
+def purge_old_keys(now: dt.datetime, keep_days: int | None = None) -> int:
+    """Forget keys claimed more than ``keep_days`` ago (the API promises at least 7): a
+    replay that late is treated as a new request. Their operations stay, of course; only
+    the key rows go. Answers how many were deleted."""
+    keep_days = max(7, keep_days or settings.MEMBERCARD_IDEMPOTENCY_KEEP_DAYS)
+    cutoff = now - dt.timedelta(days=keep_days)
+    deleted, _per_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def fingerprint(service: str, request: dict[str, Any]) -> str:

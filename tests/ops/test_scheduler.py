@@ -57,7 +57,8 @@ def config(tmp_path) -> BackupConfig:
 
 
 @pytest.fixture
-def scheduler(config) -> Scheduler:
+def scheduler(config, db) -> Scheduler:
+    # db: after its backup a due run purges old idempotency keys.
     return Scheduler(config, backup=recorded_backup)
 
 
@@ -150,6 +151,7 @@ def test_only_one_scheduler_per_backup_folder(scheduler):
         pass
 
 
+@pytest.mark.django_db(transaction=True)  # the loop closes stale connections between naps
 def test_the_loop_runs_what_is_due_then_sleeps_with_an_injected_clock(scheduler):
     naps = []
 
@@ -173,3 +175,35 @@ def test_the_loop_runs_what_is_due_then_sleeps_with_an_injected_clock(scheduler)
 def test_the_loop_ends_when_its_parent_is_gone(scheduler):
     scheduler.run_forever(sleep=pytest.fail, clock=lambda: local(23, 3), parent_pid=-1)
     assert backups(scheduler) == []
+
+
+def test_after_its_backup_a_due_run_purges_idempotency_keys_past_their_retention(
+    scheduler, settings
+):
+    from membercard.ledger.models import IdempotencyRecord
+
+    settings.MEMBERCARD_IDEMPOTENCY_KEEP_DAYS = 30
+    now = local(20, 3, 5)
+    for scope, age in (("staff:1", 31), ("staff:2", 29), ("staff:3", 1)):
+        IdempotencyRecord.objects.create(
+            scope=scope, key="k", fingerprint="f" * 64, created_at=now - dt.timedelta(days=age)
+        )
+
+    assert scheduler.run_due(now) is not None
+
+    assert sorted(IdempotencyRecord.objects.values_list("scope", flat=True)) == [
+        "staff:2",
+        "staff:3",
+    ]
+
+
+def test_idempotency_keys_are_kept_at_least_seven_days(db):
+    from membercard.ledger.idempotency import purge_old_keys
+    from membercard.ledger.models import IdempotencyRecord
+
+    now = local(20, 3)
+    IdempotencyRecord.objects.create(
+        scope="staff:1", key="k", fingerprint="f" * 64, created_at=now - dt.timedelta(days=6)
+    )
+    assert purge_old_keys(now, keep_days=1) == 0
+    assert IdempotencyRecord.objects.count() == 1

@@ -23,6 +23,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from membercard.ledger.idempotency import purge_old_keys
 from membercard.ops.backups import manifest as manifests
 from membercard.ops.backups.config import BackupConfig
 from membercard.ops.backups.errors import BackupError, BackupInProgress
@@ -106,6 +107,11 @@ class Scheduler:
             return None
         self.failed_at = None
         log.info("scheduled backup %s made, verify: %s", record.file, record.verify)
+        # The day's housekeeping rides on the daily backup: old idempotency keys go once
+        # they are safely in a backup.
+        purged = purge_old_keys(now)
+        if purged:
+            log.info("%d idempotency keys older than the retention purged", purged)
         return record
 
     def wake_at(self, now: dt.datetime) -> dt.datetime:
