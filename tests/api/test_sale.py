@@ -44,6 +44,23 @@ def test_sell_a_card_from_this_stores_stock(till, shop, bonus_product):
     assert f.balances(card) == (10_000, 1_000, 0)
 
 
+def test_a_refused_sale_leaves_no_member_behind(till, shop, bonus_product):
+    card = f.stock_card(bonus_product, shop)
+    with unchanged(card):
+        response = till.post(
+            f"/cards/{card.number}/sale",
+            {
+                "initial_value": 500_000,  # + 1 000 bonus: over the registered limit
+                "tender": "cash",
+                "member": {"name": "Li Lei", "mobile": "138-0013-8000"},
+            },
+            key=f.key(),
+        )
+    assert response.status_code == 422
+    assert problem(response)["code"] == "prepaid_limit_exceeded"
+    assert not Member.objects.exists()
+
+
 def test_another_stores_stock_answers_like_no_card(till, other_shop, bonus_product):
     there = f.stock_card(bonus_product, other_shop)
     payload = {"initial_value": 10_000, "tender": "cash"}

@@ -18,6 +18,7 @@ from membercard.core.errors import (
     CardNotActive,
     CardNotFound,
     CardNotInStock,
+    DomainError,
     InvalidAmount,
     NotPermitted,
     ProductPolicyViolation,
@@ -123,6 +124,24 @@ def test_a_card_without_validity_never_expires(cashier):
 def test_a_card_sold_without_member_or_pin(cashier):
     card = f.sold_card(cashier, f.product())
     assert card.member is None and card.pin_hash == ""
+
+
+def test_a_new_member_is_registered_inside_the_sale(cashier):
+    card = f.stock_card(f.product(), cashier.location)
+    sell(cashier, card, member_name="Han Mei", member_mobile="13800000077")
+    card.refresh_from_db()
+    assert card.member.mobile == "13800000077"
+    assert card.member.name == "Han Mei"
+    assert card.member.registered_at == cashier.location
+
+
+def test_a_refused_sale_registers_nobody(cashier):
+    # Refused after the member is known: over the registered prepaid limit (5 000.00)
+    card = f.stock_card(f.product(), cashier.location)
+    with pytest.raises(DomainError) as refusal:
+        sell(cashier, card, 500_001, member_name="Han Mei", member_mobile="13800000077")
+    assert refusal.value.code == "prepaid_limit_exceeded"
+    assert not Member.objects.filter(mobile="13800000077").exists()
 
 
 def test_a_card_sold_for_nothing_needs_no_tender(cashier):

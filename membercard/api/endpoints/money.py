@@ -22,7 +22,6 @@ from membercard.api.endpoints._money import (
 )
 from membercard.api.endpoints.cards import CardNumber
 from membercard.ledger.services import purchase, sell_card, top_up
-from membercard.loyalty.services import find_or_register_member
 
 router = Router(tags=["money"])
 
@@ -44,11 +43,6 @@ def sell(
 ) -> HttpResponse:
     actor = actor_of(request)
     card = scope.card_for_operation(request, actor, number)
-    member = None
-    if body.member is not None:
-        member = find_or_register_member(
-            actor=actor, name=body.member.name, mobile=body.member.mobile
-        )
     return money_response(
         request,
         idempotency_key,
@@ -56,7 +50,8 @@ def sell(
         card_number=card.number,
         initial_value_minor=body.initial_value,
         tender=body.tender,
-        member=member,
+        member_name=body.member.name if body.member else "",
+        member_mobile=body.member.mobile if body.member else "",
         pin=body.pin,
     )
 

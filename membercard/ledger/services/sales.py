@@ -35,6 +35,7 @@ from membercard.ledger.services.checks import (
 from membercard.ledger.transactions import business_operation
 from membercard.loyalty.models import Member
 from membercard.loyalty.services import limits
+from membercard.loyalty.services.members import find_or_register_member
 
 STORE_TOP_UP_ROLES = frozenset({Role.STORE_MANAGER, Role.STORE_CASHIER})
 
@@ -48,6 +49,8 @@ def sell_card(
     tender: str,
     idempotency_key: str,
     member: Member | None = None,
+    member_name: str = "",
+    member_mobile: str = "",
     pin: str | None = None,
     read_as: str = "",
     occurred_at: dt.datetime | None = None,
@@ -57,6 +60,8 @@ def sell_card(
     The customer pays initial value + card fee + deposit by ``tender``; a bonus
     by the product's rule is granted from HQ's promotions. The product may require a
     member; value + bonus must fit the prepaid limit (anonymous or registered).
+    ``member_mobile`` (with ``member_name``) gives the card to the member with that mobile,
+    registered here if new: inside this sale, so a refused sale registers nobody.
     """
     request = {
         "card": card_number,
@@ -64,6 +69,8 @@ def sell_card(
         "tender": tender,
         "member": member.pk if member else None,
     }
+    if member_mobile:
+        request["member_mobile"] = member_mobile
     claim = idempotency.claim(
         actor=actor, key=idempotency_key, service="sell_card", request=request
     )
@@ -86,6 +93,8 @@ def sell_card(
     tender = check_tender(tender, needed=paid > 0)
     if product.pin_required and not pin:
         raise ValidationFailed(_("This card needs a PIN to pay: set one at sale."), field="pin")
+    if member is None and member_mobile:
+        member = find_or_register_member(actor=actor, name=member_name, mobile=member_mobile)
     bonus = policies.bonus_for(product, initial_value_minor)
     limits.check_sale(product=product, member=member, value_minor=initial_value_minor + bonus)
 

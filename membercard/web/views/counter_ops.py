@@ -27,7 +27,6 @@ from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.services import refund, reverse, sell_card, top_up
 from membercard.loyalty.gift_selectors import gifts_at
 from membercard.loyalty.services import (
-    find_or_register_member,
     link_card,
     register_member,
     update_member,
@@ -146,18 +145,14 @@ def sell(request: HttpRequest) -> HttpResponse:
     def sell_it(data: dict) -> Operation:
         reference = parse_reader_input(data["card"])
         card = visible_card(actor, find_card(reference))
-        member = None
-        if data["member_mobile"]:
-            member = find_or_register_member(
-                actor=actor, name=data["member_name"], mobile=data["member_mobile"]
-            )
         return sell_card(
             actor=actor,
             card_number=card.number,
             initial_value_minor=data["initial_value"],
             tender=data["tender"],
             idempotency_key=data["key"],
-            member=member,
+            member_name=data["member_name"],
+            member_mobile=data["member_mobile"],
             pin=data["pin"] or None,
             read_as=reference.read_as,
         )
