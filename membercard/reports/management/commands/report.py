@@ -40,8 +40,6 @@ class Command(BaseCommand):
             table = REPORTS[name](start, end, location_by_code(location))
         except DomainError as error:
             raise CommandError(error.message) from None
-        except ImportError as error:
-            raise CommandError(f"The {name} report is not available here: {error}") from None
         data = exports.render(table, format)
         if output:
             with open(output, "wb") as fh:
