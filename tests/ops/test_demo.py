@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from io import StringIO
 
@@ -14,7 +15,10 @@ from membercard.cards.models import Batch, BatchStatus, Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.models import Location, LocationKind, Role, Staff
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.ledger.business_days import BusinessDay, DayState
+from membercard.ledger.days import today
 from membercard.ledger.models import Account, Operation, OperationKind, Transfer
+from membercard.ledger.reconciliation import reconciliation_rows
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import Campaign, GiftStock, Member
 from membercard.ops import demo
@@ -152,6 +156,21 @@ def test_demo_loads_once_and_its_ledger_verifies():
         assert GiftStock.objects.filter(location__code=store, quantity__gt=0).count() == 3
     assert Operation.objects.filter(kind=OperationKind.GIFT_REDEMPTION).count() == 1
     assert Campaign.objects.get().stores.get().code == "S01"
+    # A week of business days: past days closed and sealed by the managers, today open,
+    # and the reconciliation board shows every status for finance to look into.
+    this_day = today()
+    past = BusinessDay.objects.filter(business_date__lt=this_day)
+    assert past.count() >= 10
+    assert set(past.values_list("state", flat=True)) == {DayState.CLOSED}
+    assert all(day.seal_digest for day in past)
+    assert set(
+        BusinessDay.objects.filter(business_date=this_day).values_list("state", flat=True)
+    ) == {DayState.OPEN}
+    assert Operation.objects.filter(kind=OperationKind.PURCHASE, business_date=this_day).exists()
+    board = reconciliation_rows(this_day - dt.timedelta(days=7), this_day)
+    assert {row.status for row in board} == {"open", "closed", "matched", "difference"}
+    assert any(row.variance < 0 for row in board)  # a till short at close
+    assert any(row.deposit_difference < 0 and row.deposit_received for row in board)
     assert all(summary.problems == [] for summary in run_all_checks())
 
     # Running it again changes nothing.

@@ -1,5 +1,5 @@
 """Demonstration data: a Shanghai chain with HQ and two stores, staff of every role,
-four card products, a few hundred cards and a genuine ledger history.
+four card products, a few hundred cards and a genuine ledger history over the past week.
 
 Everything that moves money, points or a card's state goes through the real
 services (``sell_card``, ``top_up``, ``purchase``, ``refund``, ``reverse``,
@@ -24,7 +24,9 @@ summary it prints. The rest lives in sub-modules:
   members);
 - :mod:`.history`: the ledger history (sales, top-ups, purchases, refunds);
 - :mod:`.stories`: the special cases (reversals, adjustments, frozen, replaced and
-  recovered cards).
+  recovered cards);
+- :mod:`.days`: the week the history runs over (a travelled clock), the past days closed
+  by the managers and the deposits HQ recorded.
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ from membercard.ops.demo.catalog import (
     HQ_CODE,
     HQ_NAME,
     LOGINS,
+)
+from membercard.ops.demo.days import (
+    SALES_DAY,
+    SHOPPING_DAYS,
+    STOCK_DAY,
+    TOP_UP_DAY,
+    close_past_days,
+    on_day,
 )
 from membercard.ops.demo.history import partial_refunds, purchases, sell_cards, top_ups
 from membercard.ops.demo.rewards import set_up_rewards
@@ -143,21 +153,28 @@ def load_demo(*, say: Say = print, seed: int = DEFAULT_SEED) -> DemoRun:
 
     step("Setting up locations, staff and products")
     set_up(run)
-    step("Ordering cards, receiving them at HQ, handing them over to the stores")
-    stock_up(run)
+    # The history runs over the past week (days.py), then today goes on from there.
+    step("Ordering cards, receiving them at HQ, handing them over to the stores (a week ago)")
+    with on_day(STOCK_DAY, hour=9):
+        stock_up(run)
     step("Selling cards")
-    sell_cards(run)
+    with on_day(SALES_DAY, hour=10):
+        sell_cards(run)
     story_cards = pick_story_cards(run)
     step("Topping up")
-    top_ups(run)
-    step("Shopping at both stores")
-    done = purchases(run, reserved={card.pk for card in story_cards.values()})
+    with on_day(TOP_UP_DAY, hour=12):
+        top_ups(run)
+    step("Shopping at both stores over four days, and today")
+    reserved = {card.pk for card in story_cards.values()}
+    done = purchases(run, reserved=reserved, days_ago=SHOPPING_DAYS)
     step("Refunding")
     partial_refunds(run, done)
     step("Reversals, adjustments, frozen, replaced and recovered cards")
     tell_stories(run, story_cards)
     step("Gifts, gift stock and a points campaign")
     set_up_rewards(run)
+    step("Closing the past days at both stores; HQ records the deposits")
+    close_past_days(run)
     step("Creating the admin login")
     create_login(run, next(login for login in LOGINS if login.username == COMPLETION_LOGIN))
     say(f"Demo loaded in {time.monotonic() - started:.1f} s.")

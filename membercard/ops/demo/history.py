@@ -4,6 +4,8 @@ top-ups, purchases at both stores and partial refunds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from membercard.cards.models import Card
@@ -24,6 +26,7 @@ from membercard.ops.demo.catalog import (
     STORE_VALUE_TOP_UPS,
     VALUE,
 )
+from membercard.ops.demo.days import on_day
 from membercard.ops.demo.setup import DemoRun, in_stock, next_member, sold_cards, value_of
 
 
@@ -117,8 +120,11 @@ def buy(
     return operation
 
 
-def purchases(run: DemoRun, reserved: set[int]) -> dict[str, list[Operation]]:
-    """Shoppers at both stores: mostly their own store's cards, some from elsewhere."""
+def purchases(
+    run: DemoRun, reserved: set[int], days_ago: Sequence[int] = (0,)
+) -> dict[str, list[Operation]]:
+    """Shoppers at both stores: mostly their own store's cards, some from elsewhere, spread
+    evenly over the business days ``days_ago``."""
     done: dict[str, list[Operation]] = {}
     for code, cashier, manager in (
         ("S01", "cashier1", "manager1"),
@@ -130,13 +136,14 @@ def purchases(run: DemoRun, reserved: set[int]) -> dict[str, list[Operation]]:
         elsewhere = [c for c in elsewhere if c.pk not in reserved]
         done[code] = []
         splits = 0
-        for _ in range(PURCHASES_PER_STORE):
+        for number in range(PURCHASES_PER_STORE):
             card = run.rng.choice(local if run.rng.random() < 0.8 else elsewhere)
             gross = run.rng.randrange(800, 26_000, 10)
             split = ""
             if card.product.code == VALUE and splits < 2 and gross > value_of(card) >= 500:
                 split, splits = run.tender(), splits + 1  # the rest paid by another tender
-            operation = buy(run, run.rng.choice(tills), card, gross, split_tender=split)
+            with on_day(days_ago[number * len(days_ago) // PURCHASES_PER_STORE], hour=14):
+                operation = buy(run, run.rng.choice(tills), card, gross, split_tender=split)
             if operation is not None:
                 done[code].append(operation)
         run.say(f"  {code}: {len(done[code])} purchases ({splits} paid partly otherwise)")
