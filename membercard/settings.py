@@ -52,6 +52,9 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = _secret_key(DATA_DIR)
 DEBUG = _flag("MEMBERCARD_DEBUG")
+# Behind a reverse proxy: take the client's address from its X-Forwarded-For (audit log,
+# API throttle). Only when every request comes through that proxy.
+MEMBERCARD_TRUSTED_PROXY = _flag("MEMBERCARD_TRUSTED_PROXY")
 ALLOWED_HOSTS = os.environ.get("MEMBERCARD_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
 INSTALLED_APPS = [

@@ -12,8 +12,8 @@ go in the same statement, always in the same (sorted) order, so two requests nev
 on each other's rows in a cycle. Misses (a number that is mistyped or names no card) are
 counted per key and day in ``api_lookup_miss``, for HQ (admin list, ``selectors``).
 
-The client address is ``REMOTE_ADDR``: the server faces the tills directly. Behind a
-reverse proxy every till would share the proxy's address.
+The client address is ``REMOTE_ADDR`` (the server faces the tills directly), or behind a
+trusted reverse proxy the address it forwards (``core/http.client_address``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from membercard.api.models import LookupMiss, ThrottleCounter
 from membercard.core.actors import Actor
+from membercard.core.http import client_address
 
 # Old windows are deleted when a new one starts (once a window per client address).
 KEEP_SECONDS = 3600
@@ -60,8 +61,8 @@ def current_window() -> Window:
     return Window(start=start, retry_after=max(1, math.ceil(start + size - now)))
 
 
-def client_address(request: HttpRequest) -> str:
-    return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+def _address(request: HttpRequest) -> str:
+    return client_address(request) or "unknown"
 
 
 def _upsert(buckets: list[str], window_start: int) -> dict[str, int]:
@@ -84,7 +85,7 @@ def _upsert(buckets: list[str], window_start: int) -> dict[str, int]:
 def hit(actor: Actor, request: HttpRequest) -> None:
     """Count this card read; raise :class:`Throttled` once a bucket is past its limit."""
     window = current_window()
-    address = f"addr:{client_address(request)}"
+    address = f"addr:{_address(request)}"
     limits = {
         address: settings.MEMBERCARD_API_THROTTLE_PER_ADDRESS,
         f"key:{actor.terminal.pk}": settings.MEMBERCARD_API_THROTTLE_PER_KEY,
@@ -115,7 +116,7 @@ def record_miss(actor: Actor, request: HttpRequest) -> None:
         ops.adapt_datefield_value(timezone.localdate(now)),
         stamp,
         stamp,
-        client_address(request),
+        _address(request),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

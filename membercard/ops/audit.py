@@ -21,11 +21,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from membercard.core.http import client_address
 from membercard.ops.models import AuditEvent, AuditKind
 
 logger = logging.getLogger(__name__)
@@ -91,19 +91,6 @@ def clean_fields(data: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[st
         cleaned = [clean_value(str(v)) if isinstance(v, str) else v for v in cleaned]
         out[name] = cleaned[0] if len(cleaned) == 1 else cleaned[:10]
     return out
-
-
-def client_address(request: HttpRequest | None) -> str:
-    """REMOTE_ADDR; the last X-Forwarded-For hop only behind a proxy the settings trust
-    (``MEMBERCARD_TRUSTED_PROXY = True``): that hop is what the proxy itself saw."""
-    if request is None:
-        return ""
-    if getattr(settings, "MEMBERCARD_TRUSTED_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1][:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 def _who(staff) -> dict[str, Any]:

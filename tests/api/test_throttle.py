@@ -67,6 +67,26 @@ def test_the_address_limit_covers_every_key_behind_it(till, card, clock, limits,
     assert elsewhere.status_code == 200
 
 
+def test_behind_a_trusted_proxy_each_till_is_counted_by_its_forwarded_address(card, clock, limits):
+    # Every request arrives from the proxy's address; the proxy names the till.
+    limits.MEMBERCARD_TRUSTED_PROXY = True
+    tills = [make_till("S01", f"till-{n}") for n in range(1, 4)]
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    def read(index: int, till_address: str) -> int:
+        forwarded = {"HTTP_X_FORWARDED_FOR": f"203.0.113.9, {till_address}"}
+        url = f"{API}/cards/{card.number}"
+        return tills[index].client.get(url, **proxy, **forwarded).status_code
+
+    # Five reads from one till address, over two keys: the address limit (5) is reached.
+    assert [read(0, "192.168.1.21") for _ in range(3)] + [
+        read(1, "192.168.1.21") for _ in range(2)
+    ] == [200] * 5
+    assert read(1, "192.168.1.21") == 429
+    # Another till behind the same proxy still has its own room.
+    assert read(2, "192.168.1.22") == 200
+
+
 def test_money_requests_are_not_throttled_while_they_hit(till, card, clock, limits):
     for _ in range(6):
         response = till.post(f"/cards/{card.number}/purchases", {"amount": 10}, key=f.key())

@@ -23,6 +23,7 @@ from membercard.cards.reader import parse_reader_input
 from membercard.cards.selectors import CardSummary, find_card, visible_card
 from membercard.cards.services import freeze_card, replace_card, unfreeze_card
 from membercard.core.errors import DomainError, NotFound
+from membercard.core.http import client_address
 from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.services import refund, reverse, sell_card, top_up
 from membercard.loyalty.gift_selectors import gifts_at
@@ -263,7 +264,7 @@ def member(request: HttpRequest) -> HttpResponse:
     """Register the card's customer as a member, or change the member's details."""
     summary = _card_param(request)
     existing = summary.card.member
-    actor, address = actor_of(request), request.META.get("REMOTE_ADDR", "")
+    actor, address = actor_of(request), client_address(request)
     page = {
         "title": _("Edit the member") if existing else _("Register a member"),
         "submit": _("Save"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.states import CardState
 from membercard.core.errors import NotFound
+from membercard.core.http import client_address
 from membercard.loyalty.admin_selectors import members_for_hq, record_member_listing
 from membercard.loyalty.models import Member
 from membercard.loyalty.selectors import export_members, member_detail
@@ -30,7 +31,7 @@ SEARCH = ("name__icontains", "mobile__endswith", "cards__number")
 
 
 def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 @access.staff_page(access.FINANCE)

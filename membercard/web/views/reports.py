@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from membercard.core.errors import NotPermitted
+from membercard.core.http import client_address
 from membercard.core.models import Location
 from membercard.reports import charts, exports, selectors, tables
 from membercard.reports.rollups import today
@@ -116,7 +117,7 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
     location = form.chosen_location
     if name == "top-members":
         table = tables.top_members_table(
-            start, end, location, actor=actor, address=request.META.get("REMOTE_ADDR", "")
+            start, end, location, actor=actor, address=client_address(request)
         )
     else:
         table = tables.REPORTS[name](start, end, location)
