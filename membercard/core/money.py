@@ -117,10 +117,11 @@ def pro_rata(total: int, part_of: int, whole: int) -> int:
     return total * part_of // whole
 
 
-def format_minor(amount_minor: int) -> str:
-    """Format for people: ``12345`` -> ``'123.45 CNY'``."""
+def format_minor(amount_minor: int, *, with_currency: bool = True) -> str:
+    """Format for people: ``12345`` -> ``'123.45 CNY'`` (``'123.45'`` without the currency,
+    for columns of a table that names it once)."""
     digits = minor_digits()
     sign = "-" if amount_minor < 0 else ""
     major, minor = divmod(abs(amount_minor), 10**digits)
-    body = f"{major:,}" + (f".{minor:0{digits}d}" if digits else "")
-    return f"{sign}{body} {currency()}"
+    body = f"{sign}{major:,}" + (f".{minor:0{digits}d}" if digits else "")
+    return f"{body} {currency()}" if with_currency else body

@@ -20,7 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from membercard.core.money import format_minor
+from membercard.core.money import currency, format_minor
 from membercard.inventory.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font
 from membercard.ledger.business_days import BusinessDay
 from membercard.ledger.models import OperationKind, Tender
@@ -61,7 +61,7 @@ def _table(rows: list[list], widths: list[float]) -> Table:
 
 
 def _money(amount: int | None) -> Paragraph:
-    return _p(format_minor(amount or 0), RIGHT)
+    return _p(format_minor(amount or 0, with_currency=False), RIGHT)
 
 
 def _tender_table(day: BusinessDay, figures: DayFigures) -> Table:
@@ -134,6 +134,7 @@ def z_report_pdf(day: BusinessDay) -> bytes:
             % {"who": str(day.closed_by) if day.closed_by else "", "when": closed_at}
         ),
         Spacer(1, 4 * mm),
+        _p(_("Amounts in %(currency)s.") % {"currency": currency()}),
         _p(_("Takings per tender"), HEADING),
         _tender_table(day, figures),
         _p(_("Operations"), HEADING),
