@@ -121,3 +121,21 @@ def test_points_expiring_page_looks_ahead(shop):
     html = page.content.decode()
     assert page.status_code == 200
     assert "Points outstanding now" in html
+
+
+def test_reconciliation_page_shows_headings_and_statuses_in_words(clock, shop):
+    first, _a, _b = three_days(clock, shop)
+    finance = signed_in(Role.HQ_FINANCE)
+    finance.staff.language = "zh-hans"
+    finance.staff.save()
+
+    page = finance.get(_url("reconciliation", date_from=first, date_to=clock.day))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<th>结算净额</th>" in html  # "Net settlement"
+    assert "net settlement" not in html
+    assert "<td>open</td>" not in html  # the status code is shown in words
+    assert "<td>营业中</td>" in html  # "open": the three days are not closed
+
+    csv = finance.get(_url("reconciliation", date_from=first, date_to=clock.day, format="csv"))
+    assert b"net_settlement" in b"".join(csv.streaming_content if csv.streaming else [csv.content])

@@ -20,6 +20,7 @@ from membercard.reports import charts, exports, selectors, tables
 from membercard.reports.rollups import today
 from membercard.web import access
 from membercard.web.access import actor_of, staff_page
+from membercard.web.views.reconciliation import LABELS as STATUS_LABELS
 
 REPORT_ROLES = access.HQ | access.MANAGER
 MEMBER_REPORT_ROLES = access.FINANCE | access.MANAGER
@@ -92,6 +93,18 @@ def reports_index(request: HttpRequest) -> HttpResponse:
     return render(request, "web/reports/index.html", {"reports": items})
 
 
+def _shown(column: str, value: object) -> object:
+    """A cell as people read it: the reconciliation's status codes in words (files keep
+    the codes)."""
+    if column == "status":
+        return STATUS_LABELS.get(value, value)
+    return value
+
+
+def _shown_row(columns: list[str], row: list[object]) -> list[tuple[str, object]]:
+    return [(column, _shown(column, value)) for column, value in zip(columns, row, strict=True)]
+
+
 def _defaults(name: str) -> dict[str, str]:
     """This month so far; for points expiring, the coming 30 days."""
     end = today()
@@ -131,7 +144,7 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         table=table,
         money_columns=tables.MONEY_COLUMNS,
         headings=[tables.COLUMN_LABELS.get(c, c.replace("_", " ")) for c in table.columns],
-        rows=[list(zip(table.columns, row, strict=True)) for row in table.rows],
+        rows=[_shown_row(table.columns, row) for row in table.rows],
         query=request.GET.urlencode() if "date_from" in request.GET else "",
         chart=_chart(name, start, end, location),
         ties_out=(not table.notes or "✗" not in " ".join(table.notes)),
