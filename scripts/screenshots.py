@@ -21,17 +21,24 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from screenshot_demo import (
+    ROOT,
+    DemoCards,
+    free_port,
+    membercard,
+    pick_demo_cards,
+    say,
+    server,
+    warn,
+)
+
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM = os.environ.get("MEMBERCARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking"]
@@ -73,97 +80,6 @@ SHOTS = (
     Shot("backups", "Backups: the last backup, its size and verify result (HQ admin)"),
     Shot("audit", "Audit log search (HQ admin)"),
 )
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def warn(message: str) -> None:
-    print(f"WARNING: {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def membercard(*args: str) -> list[str]:
-    return [sys.executable, "-m", "membercard", *args]
-
-
-@contextlib.contextmanager
-def server(port: int, log: Path) -> Iterator[str]:
-    """``membercard serve`` on ``port`` until the block ends."""
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            membercard("serve", "--port", str(port), "--workers", "1"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"membercard serve stopped: see {log}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"membercard serve did not answer: see {log}") from None
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@dataclass(frozen=True)
-class DemoCards:
-    """Demo cards to show: one to swipe at S01 (active, no PIN, money on it), one in S01's
-    stock to sell."""
-
-    to_swipe: str
-    to_sell: str
-
-
-def pick_demo_cards() -> DemoCards:
-    """Read from the scratch database (this process points Django at it)."""
-    import django
-
-    django.setup()
-    from membercard.cards.models import Card
-    from membercard.cards.states import CardState
-    from membercard.ledger.models import AccountKind
-
-    active = (
-        Card.objects.filter(
-            state=CardState.ACTIVE,
-            sold_at__code="S01",
-            product__pin_required=False,
-            product__has_stored_value=True,
-            accounts__kind=AccountKind.CARD_PRINCIPAL,
-            accounts__balance__gte=20_000,
-        )
-        .order_by("-product__has_points", "-product__has_discount", "number")
-        .first()
-    )
-    stock = (
-        Card.objects.filter(state=CardState.IN_STOCK, location__code="S01")
-        .order_by("number")
-        .first()
-    )
-    if active is None or stock is None:
-        raise SystemExit("the demo has no active card or no stock card at S01")
-    return DemoCards(to_swipe=active.number, to_sell=stock.number)
 
 
 def url_of(url_name: str, **kwargs) -> str | None:

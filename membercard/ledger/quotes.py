@@ -1,10 +1,9 @@
 """What a purchase would cost and earn, before the customer says yes (the counter's preview).
 
 Read-only: nothing is locked or written. The figures come from the very code the
-``purchase`` service posts with (``earning.purchase_terms``, ``payments._split_spend``,
-``earning.points_to_earn``), so a quote shown at the counter is what the confirm then
-posts, as long as nothing happened on the card in between (the service checks again
-under the card's lock and refuses what no longer fits).
+``purchase`` service posts with (``pricing.price_purchase``), so a quote shown at the
+counter is what the confirm then posts, as long as nothing happened on the card in between
+(the service checks again under the card's lock and refuses what no longer fits).
 """
 
 from __future__ import annotations
@@ -18,12 +17,9 @@ from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
 from membercard.core.money import check_amount
 from membercard.ledger.accounts import CardAccounts
-from membercard.ledger.days import today
 from membercard.ledger.models import CARD_ACCOUNT_KINDS, Account, AccountKind, unit_of
+from membercard.ledger.pricing import price_purchase
 from membercard.ledger.services.checks import COUNTER_ROLES, ensure_usable
-from membercard.ledger.services.payments import _split_spend
-from membercard.loyalty.policies import policy_for
-from membercard.loyalty.services import earning
 from membercard.loyalty.services.standing import points_owed
 
 
@@ -90,25 +86,17 @@ def quote_purchase(
     ensure_usable(card)
     product = card.product
     accounts = _read_accounts(card)
-    policy, on = policy_for(product), today()
-
-    terms = earning.purchase_terms(
-        card=card, policy=policy, gross_minor=amount_minor, redeem_points=redeem_points
-    )
-    net = amount_minor - terms.total_discount_minor
-    available = accounts.value if (pay_with_balance and product.has_stored_value) else 0
-    from_balance = min(available, net)
-    from_principal, from_bonus = _split_spend(accounts, from_balance, product.spend_order)
-    earned = earning.points_to_earn(
+    pricing = price_purchase(
         card=card,
-        policy=policy,
-        tier=terms.tier,
-        net_minor=net,
-        from_bonus_minor=from_bonus,
-        paid_other_minor=net - from_balance,
+        accounts=accounts,
         location=actor.location,
-        on=on,
+        amount_minor=amount_minor,
+        pay_with_balance=pay_with_balance,
+        redeem_points=redeem_points,
     )
+    terms, earned = pricing.terms, pricing.earned
+    net, from_balance = pricing.net_minor, pricing.from_balance_minor
+    from_principal, from_bonus = pricing.from_principal_minor, pricing.from_bonus_minor
     repaid = min(points_owed(card), earned.points)
     points_before = accounts.points.balance
     return PurchaseQuote(

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from membercard.cards.models import Card, SpendOrder
+from membercard.cards.models import Card
 from membercard.cards.pins import check_pin
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
@@ -19,10 +19,10 @@ from membercard.core.errors import (
 )
 from membercard.core.money import check_amount
 from membercard.ledger import idempotency
-from membercard.ledger.accounts import CardAccounts, card_accounts, house_account
-from membercard.ledger.days import today
+from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
 from membercard.ledger.posting import Entry, lock_cards
+from membercard.ledger.pricing import price_purchase
 from membercard.ledger.services.checks import (
     COUNTER_ROLES,
     check_tender,
@@ -32,17 +32,8 @@ from membercard.ledger.services.checks import (
 from membercard.ledger.transactions import business_operation
 from membercard.loyalty.models import LotEvent
 from membercard.loyalty.policies import lot_expiry, policy_for
-from membercard.loyalty.services import earning, standing, tiers
+from membercard.loyalty.services import standing, tiers
 from membercard.loyalty.services.points import PointsBook, lot_created_by
-
-
-def _split_spend(accounts: CardAccounts, amount: int, order: str) -> tuple[int, int]:
-    """How much of ``amount`` comes from principal and from bonus, by the product's order."""
-    if order == SpendOrder.BONUS_FIRST:
-        from_bonus = min(accounts.bonus.balance, amount)
-        return amount - from_bonus, from_bonus
-    from_principal = min(accounts.principal.balance, amount)
-    return from_principal, amount - from_principal
 
 
 @business_operation
@@ -85,29 +76,21 @@ def purchase(
     ensure_usable(card)
     product = card.product
     accounts = card_accounts(card)
-    policy, on = policy_for(product), today()
-
-    terms = earning.purchase_terms(
-        card=card, policy=policy, gross_minor=amount_minor, redeem_points=redeem_points
+    pricing = price_purchase(
+        card=card,
+        accounts=accounts,
+        location=actor.location,
+        amount_minor=amount_minor,
+        pay_with_balance=pay_with_balance,
+        redeem_points=redeem_points,
     )
-    net = amount_minor - terms.total_discount_minor
-    available = accounts.value if (pay_with_balance and product.has_stored_value) else 0
-    from_balance = min(available, net)
+    terms, earned, policy, on = pricing.terms, pricing.earned, pricing.policy, pricing.on
+    net, from_balance = pricing.net_minor, pricing.from_balance_minor
+    from_principal, from_bonus = pricing.from_principal_minor, pricing.from_bonus_minor
     if from_balance < net and pay_with_balance and product.has_stored_value and not allow_split:
-        raise InsufficientBalance(available_minor=available, needed_minor=net)
+        raise InsufficientBalance(available_minor=pricing.available_minor, needed_minor=net)
     if from_balance or terms.points_redeemed:
         check_pin(card, pin)
-    from_principal, from_bonus = _split_spend(accounts, from_balance, product.spend_order)
-    earned = earning.points_to_earn(
-        card=card,
-        policy=policy,
-        tier=terms.tier,
-        net_minor=net,
-        from_bonus_minor=from_bonus,
-        paid_other_minor=net - from_balance,
-        location=actor.location,
-        on=on,
-    )
     details = {"points_earned": earned.points, **terms.details(), **earned.details()}
 
     entry = Entry(
