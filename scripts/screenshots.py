@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from screenshot_demo import (
@@ -38,6 +37,7 @@ from screenshot_demo import (
     server,
     warn,
 )
+from screenshot_index import SHOTS, Shot, write_index
 
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM = os.environ.get("MEMBERCARD_CHROMIUM", "/usr/bin/chromium")
@@ -50,36 +50,6 @@ MANAGER = ("manager1", "manager123")
 STOCK_KEEPER = ("stock", "stock123")
 ADMIN = ("admin", "admin123")
 FINANCE = ("finance", "finance123")
-
-
-@dataclass(frozen=True)
-class Shot:
-    name: str
-    title: str
-
-
-# In the order of the README list.
-SHOTS = (
-    Shot("counter", "Counter, waiting for a card (cashier, 10-inch tablet)"),
-    Shot("card-panel", "Counter after a swipe: balance, points, tier, the amount field"),
-    Shot("purchase-preview", "Purchase preview: discount, from balance, points, balance after"),
-    Shot("receipt", "Receipt of the purchase"),
-    Shot("sell", "Selling a card from store stock"),
-    Shot("counter-zh", "Counter in Chinese (简体中文), a card swiped"),
-    Shot("handovers", "Handovers list (store manager)"),
-    Shot("handover-sheet", "Handover sheet (the PDF's first page; without pdftoppm the page)"),
-    Shot("stock", "HQ card stock"),
-    Shot("batches", "Card batches"),
-    Shot("cards", "Cards list"),
-    Shot("card-detail", "One card: balance, history, actions"),
-    Shot("members", "Members list"),
-    Shot("gifts", "Gifts list"),
-    Shot("business-day", "Business day: totals per tender and kind, closing (store manager)"),
-    Shot("reconciliation", "Reconciliation board: stores by day (HQ finance)"),
-    Shot("sales-inventory", "Card sales-and-inventory report with its tie-out and chart"),
-    Shot("backups", "Backups: the last backup, its size and verify result (HQ admin)"),
-    Shot("audit", "Audit log search (HQ admin)"),
-)
 
 
 def url_of(url_name: str, **kwargs) -> str | None:
@@ -311,28 +281,6 @@ def control_screens(camera: Camera) -> None:
         with camera.session(login) as page:
             if camera.open(page, name, url_name, kwargs):
                 camera.attempt(name, lambda page=page, name=name: camera.snap(page, name))
-
-
-def write_index(out: Path, taken: list[Shot]) -> None:
-    lines = [
-        "# Screenshots",
-        "",
-        "The main staff screens with the demo data, at 1280x800 (a 10-inch tablet in",
-        "landscape). `make screenshots` makes them again from a fresh demo.",
-        "",
-    ]
-    shown = [shot for shot in SHOTS if shot in taken]
-    lines += [f"- [{shot.title}](#{shot.name}) ({shot.name}.png)" for shot in shown] + [""]
-    for shot in shown:
-        lines += [
-            f'<a id="{shot.name}"></a>',
-            "",
-            f"### {shot.title}",
-            "",
-            f"![{shot.title}]({shot.name}.png)",
-            "",
-        ]
-    (out / "README.md").write_text("\n".join(lines).rstrip() + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
