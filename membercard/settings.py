@@ -7,7 +7,14 @@ MEMBERCARD_CURRENCY     default CNY; MEMBERCARD_CURRENCY_DIGITS default 2
 MEMBERCARD_TIME_ZONE    default Asia/Shanghai
 MEMBERCARD_DAY_CUTOFF_HOUR  default 4: operations before 04:00 belong to the previous day
 MEMBERCARD_DEBUG        default off
-MEMBERCARD_API_THROTTLE_PER_KEY / _PER_ADDRESS  default 120 / 300 card reads a minute
+MEMBERCARD_SIGNIN_FAILURE_LIMIT default 5 failed sign-ins per username / per address, then
+                        locked MEMBERCARD_SIGNIN_LOCKOUT_MINUTES (default 30; 0: until unlocked)
+MEMBERCARD_IDLE_MINUTES default 30 (back office); MEMBERCARD_COUNTER_IDLE_MINUTES default 480
+                        (store cashiers); MEMBERCARD_SESSION_HOURS default 12
+MEMBERCARD_OTP_ISSUER   default membercard: the name authenticator apps show
+MEMBERCARD_HTTPS        default off: served over HTTPS (Secure cookies, HSTS, redirect to https)
+MEMBERCARD_LOOKUP_THROTTLE_PER_KEY / _PER_STAFF / _PER_ADDRESS  default 120 / 60 / 300
+                        card look-ups a minute; MEMBERCARD_LOOKUP_MISS_ALERT default 20 a day
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+
+from membercard.core import files
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -35,6 +45,7 @@ def _secret_key(data_dir: Path) -> str:
     if os.environ.get("MEMBERCARD_SECRET_KEY"):
         return os.environ["MEMBERCARD_SECRET_KEY"]
     key_file = data_dir / "secret_key"
+    files.private_file(key_file)  # one left readable by an older version is tightened
     if not key_file.exists():
         key = secrets.token_urlsafe(50)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -48,7 +59,7 @@ def _flag(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = _data_dir()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+files.private_dir(DATA_DIR)  # 0700: the database, secret key and backups live here
 
 SECRET_KEY = _secret_key(DATA_DIR)
 DEBUG = _flag("MEMBERCARD_DEBUG")
@@ -75,20 +86,35 @@ INSTALLED_APPS = [
     "membercard.ops",
     "ninja",
     "membercard.api",
+    "csp",
+    # Staff sign-in: lockout (axes) and the second factor (django-otp: TOTP, recovery codes).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "membercard.web.cache.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "membercard.web.middleware_input.RejectNulMiddleware",  # NUL in any input: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "membercard.ops.audit.AuditMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "membercard.web.middleware_security.IdleTimeoutMiddleware",
+    "membercard.web.middleware_security.SecondFactorMiddleware",
+    # A bank card swiped into any field: refused before a view or a sign-in backend sees it.
+    "membercard.web.middleware_input.RefuseBankCardMiddleware",
     "membercard.web.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into its page
 ]
 
 ROOT_URLCONF = "membercard.urls"
@@ -137,9 +163,36 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+_VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "membercard.web.middleware_security.SignInLockBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (django-axes, counted in the database: exact across workers, no cache).
+# Failed sign-ins per username, and per client address, before that username/address is locked.
+AXES_FAILURE_LIMIT = int(os.environ.get("MEMBERCARD_SIGNIN_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Minutes a lock lasts by itself; 0: until an HQ admin unlocks it (/hq/sign-in/).
+_LOCK_MINUTES = int(os.environ.get("MEMBERCARD_SIGNIN_LOCKOUT_MINUTES", "30"))
+AXES_COOLOFF_TIME = _LOCK_MINUTES / 60 if _LOCK_MINUTES > 0 else None  # hours
+# Not reset by a success: an insider's own sign-ins from one address would wipe the count.
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "membercard.core.http.client_address"  # the one address rule
+# A swiped card typed into the username is masked before axes stores or compares it.
+AXES_USERNAME_CALLABLE = "membercard.web.middleware_security.signin_username"
+AXES_LOCKOUT_TEMPLATE = "web/account/locked.html"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
+AXES_VERBOSE = False
+# The second factor (TOTP): the issuer name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("MEMBERCARD_OTP_ISSUER", "membercard")
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -159,10 +212,63 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is miss
 # Uploaded files (gift pictures); served by the front web server in production.
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Like every file in the data folder, readable by the service user only (Django's default
+# would be 0644); the app's media view (membercard/urls.py) serves them.
+FILE_UPLOAD_PERMISSIONS = files.FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = files.DIR_MODE
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this many hours whatever happens, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("MEMBERCARD_SESSION_HOURS", "12")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Idle timeout: minutes without a request before the session ends (back office and HQ) ...
+MEMBERCARD_IDLE_MINUTES = int(os.environ.get("MEMBERCARD_IDLE_MINUTES", "30"))
+# ... and for store cashiers, whose counter stays open through a shift.
+MEMBERCARD_COUNTER_IDLE_MINUTES = int(os.environ.get("MEMBERCARD_COUNTER_IDLE_MINUTES", "480"))
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# Security headers. Always on: no MIME sniffing, no referrer to other sites, a window of
+# ours shares no browsing context with a page that opened it.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# MEMBERCARD_HTTPS: the site is served over HTTPS (TLS on gunicorn, or on a proxy in front
+# with MEMBERCARD_TRUSTED_PROXY on). Off by default so `make run` works on plain http://.
+MEMBERCARD_HTTPS = _flag("MEMBERCARD_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = MEMBERCARD_HTTPS
+SECURE_SSL_REDIRECT = MEMBERCARD_HTTPS
+# A load balancer's health probe talks plain HTTP to the server behind it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS for a year, subdomains included. Not preloaded: the browsers' preload list is a
+# one-way, domain-wide commitment the merchant's IT makes for its domain, not this app.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if MEMBERCARD_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = MEMBERCARD_HTTPS
+SECURE_HSTS_PRELOAD = False
+SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload: see above
+# Only a trusted proxy's X-Forwarded-Proto may say the request came over HTTPS (the proxy
+# must set it, overwriting what the client sent).
+if MEMBERCARD_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp) on every response: our own scripts, styles and
+# images only; no inline script or style, no eval, no plugins, no framing, forms post here.
+# Django's admin and the API docs (django-ninja's self-hosted Swagger UI) need no exception
+# (tests/browser/test_csp.py). htmx runs with allowEval and its inline styles off (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 MEMBERCARD_CURRENCY = os.environ.get("MEMBERCARD_CURRENCY", "CNY").upper()
 MEMBERCARD_CURRENCY_DIGITS = int(os.environ.get("MEMBERCARD_CURRENCY_DIGITS", "2"))
@@ -172,17 +278,60 @@ MEMBERCARD_DAY_CUTOFF_HOUR = int(os.environ.get("MEMBERCARD_DAY_CUTOFF_HOUR", "4
 MEMBERCARD_IDEMPOTENCY_KEEP_DAYS = max(
     7, int(os.environ.get("MEMBERCARD_IDEMPOTENCY_KEEP_DAYS", "30"))
 )
-# POS API throttle (card-number guessing): requests per minute to look-ups and card reads,
-# per terminal key and per client address; counted in the database, so exact across workers.
-MEMBERCARD_API_THROTTLE_PER_KEY = int(os.environ.get("MEMBERCARD_API_THROTTLE_PER_KEY", "120"))
-MEMBERCARD_API_THROTTLE_PER_ADDRESS = int(
-    os.environ.get("MEMBERCARD_API_THROTTLE_PER_ADDRESS", "300")
+# The one card look-up throttle (card-number guessing; API and counter pages alike, in
+# cards/lookups.py): look-ups a minute, counted in the database, so exact across workers.
+# Per POS terminal key (env MEMBERCARD_LOOKUP_THROTTLE_PER_KEY; the old API name works too).
+MEMBERCARD_API_THROTTLE_PER_KEY = int(
+    os.environ.get(
+        "MEMBERCARD_LOOKUP_THROTTLE_PER_KEY",
+        os.environ.get("MEMBERCARD_API_THROTTLE_PER_KEY", "120"),
+    )
 )
-MEMBERCARD_API_THROTTLE_WINDOW_SECONDS = 60
+# Per client address, tills and counter browsers together (env
+# MEMBERCARD_LOOKUP_THROTTLE_PER_ADDRESS; the old API name works too).
+MEMBERCARD_API_THROTTLE_PER_ADDRESS = int(
+    os.environ.get(
+        "MEMBERCARD_LOOKUP_THROTTLE_PER_ADDRESS",
+        os.environ.get("MEMBERCARD_API_THROTTLE_PER_ADDRESS", "300"),
+    )
+)
+# Per staff member at the counter (every session of that staff member together).
+MEMBERCARD_LOOKUP_THROTTLE_PER_STAFF = int(
+    os.environ.get("MEMBERCARD_LOOKUP_THROTTLE_PER_STAFF", "60")
+)
+MEMBERCARD_LOOKUP_THROTTLE_WINDOW_SECONDS = 60
+MEMBERCARD_API_THROTTLE_WINDOW_SECONDS = MEMBERCARD_LOOKUP_THROTTLE_WINDOW_SECONDS  # old name
+# Misses a day (no such card, not theirs, mistyped) after which a key or staff member is
+# flagged to HQ on the back office's home page.
+MEMBERCARD_LOOKUP_MISS_ALERT = int(os.environ.get("MEMBERCARD_LOOKUP_MISS_ALERT", "20"))
 
+# Every handler runs the card-data filter (membercard.core.redaction): track data and bank-card
+# numbers are removed, our card numbers masked to their last four, in every log line. Django's
+# own loggers are redefined here because its default handlers (console, mail_admins,
+# django.server) would otherwise stay attached and bypass the filter. ``membercard serve``
+# applies the same filter to gunicorn's access and error logs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"card_data": {"()": "membercard.core.redaction.CardDataFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["card_data"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["card_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MEMBERCARD_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["django.server"], "propagate": False},
+    },
 }

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from membercard.web.views import account, home
+from membercard.web.views import account, home, security
 
 urlpatterns = [
     path("", home.start, name="start"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("language/", account.set_language, name="language"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The signed-in staff member's own sign-in: password, second factor (any role).
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="password-change"),
+    path("account/second-factor/", security.verify, name="second-factor-verify"),
+    path("account/second-factor/enrol/", security.enrol, name="second-factor-enrol"),
     path("admin/", admin.site.urls),
     path("", include("membercard.web.urls")),
     path("api/v1/", ("membercard.api.urls", None, None)),  # include(): the POS API

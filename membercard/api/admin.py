@@ -1,4 +1,5 @@
-"""HQ sees in the admin which terminal keys ask for cards that do not exist."""
+"""HQ sees in the admin which terminal keys and staff members ask for cards that do not
+exist (the back office's "Look-up misses" page shows the same)."""
 
 from django.contrib import admin
 
@@ -7,15 +8,15 @@ from membercard.api.models import LookupMiss
 
 @admin.register(LookupMiss)
 class LookupMissAdmin(admin.ModelAdmin):
-    list_display = ["day", "terminal", "store", "misses", "first_miss_at", "last_miss_at"]
-    list_filter = ["day", "terminal__location"]
-    search_fields = ["terminal__name", "terminal__key_prefix", "terminal__location__code"]
-    list_select_related = ["terminal__location"]
+    list_display = ["day", "who", "store", "misses", "first_miss_at", "last_miss_at"]
+    list_filter = ["day", "location"]
+    search_fields = ["terminal__name", "terminal__key_prefix", "staff__username", "location__code"]
+    list_select_related = ["terminal", "staff", "location"]
     ordering = ["-day", "-misses"]
 
-    @admin.display(description="store", ordering="terminal__location__code")
+    @admin.display(description="store", ordering="location__code")
     def store(self, obj: LookupMiss) -> str:
-        return obj.terminal.location.code
+        return obj.location.code
 
     def has_add_permission(self, request) -> bool:
         return False

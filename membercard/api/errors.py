@@ -22,6 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from membercard.api.throttle import Throttled
 from membercard.core.errors import DomainError
 from membercard.core.money import currency
+from membercard.core.redaction import mask_card_data
 
 logger = logging.getLogger("membercard.api")
 
@@ -59,11 +60,25 @@ def problem(
         body.setdefault(name, value)
     if any(name.endswith("_minor") or name in ("available", "needed") for name in extra):
         body.setdefault("currency", currency())
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+    content = json.dumps(
+        _no_card_data(body), ensure_ascii=False, separators=(",", ":"), default=str
+    )
     response = HttpResponse(content, status=status, content_type=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def _no_card_data(value: Any) -> Any:
+    """An error answer never echoes card input: whatever part of the request a message or
+    member repeats (a field name, a validator's text) is masked like a log line."""
+    if isinstance(value, str):
+        return mask_card_data(value)
+    if isinstance(value, dict):
+        return {_no_card_data(key): _no_card_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_card_data(item) for item in value]
+    return value
 
 
 def _domain_extra(exc: DomainError) -> dict[str, Any]:
@@ -91,7 +106,8 @@ def _validation_problem(exc: NinjaValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ())]
-        errors.append({"loc": loc, "msg": str(error.get("msg", "")), "type": error.get("type")})
+        msg = "unknown field" if error.get("type") == "extra_forbidden" else error.get("msg", "")
+        errors.append({"loc": loc, "msg": str(msg), "type": error.get("type")})
     parts = []
     for error in errors[:3]:
         where = error["loc"]
@@ -101,6 +117,11 @@ def _validation_problem(exc: NinjaValidationError) -> HttpResponse:
             label = ".".join(where[1:]) or ".".join(where) or "request"
         parts.append(f"{label}: {error['msg']}")
     detail = "; ".join(parts) or "The request is not valid."
+    # A field the body may not carry is named on its own (``"field": "currency"``): the
+    # till's author sees at once which field the API refused rather than ignored.
+    unknown = [e["loc"][-1] for e in errors if e["type"] == "extra_forbidden" and e["loc"]]
+    if unknown:
+        return problem(422, "validation_error", detail, errors=errors, field=unknown[0])
     return problem(422, "validation_error", detail, errors=errors)
 
 

@@ -9,12 +9,12 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from membercard.api.schemas import _OPERATION_EXAMPLE, _examples
+from membercard.api.schemas import _OPERATION_EXAMPLE, RequestBody, _examples
 
 ReadAsName = Literal["keyed", "swiped", "scanned", "tapped"]
 
 
-class GiftRedemptionIn(Schema):
+class GiftRedemptionIn(RequestBody):
     model_config = _examples({"gift": "MUG-01", "quantity": 1})
     gift: str = Field(min_length=1, max_length=32, description="The gift's code.")
     quantity: int = Field(1, strict=True, ge=1, le=99, examples=[1])

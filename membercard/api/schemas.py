@@ -80,7 +80,15 @@ class Problem(Schema):
 # Requests -----------------------------------------------------------------------------
 
 
-class LookupIn(Schema):
+class RequestBody(Schema):
+    """The base of every request body: a field we do not know is refused (422 naming it),
+    never ignored. A till that sends ``"currency": "USD"`` must learn that the API takes
+    no currency and converts nothing, not be charged in CNY."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LookupIn(RequestBody):
     model_config = _examples({"input": ";8810000000000011=9912?"}, {"input": "MC8810000000000011"})
     input: str = Field(
         max_length=512,
@@ -88,12 +96,12 @@ class LookupIn(Schema):
     )
 
 
-class MemberIn(Schema):
+class MemberIn(RequestBody):
     name: MemberName
     mobile: Mobile
 
 
-class SaleIn(Schema):
+class SaleIn(RequestBody):
     model_config = _examples(
         {"initial_value": 10000, "tender": "cash"},
         {
@@ -110,13 +118,13 @@ class SaleIn(Schema):
     pin: Pin | None = Field(None, description="Set the card's PIN (products that need one).")
 
 
-class TopUpIn(Schema):
+class TopUpIn(RequestBody):
     model_config = _examples({"amount": 50000, "tender": "bank_card"})
     amount: Amount
     tender: TenderName
 
 
-class PurchaseIn(Schema):
+class PurchaseIn(RequestBody):
     model_config = _examples(
         {"amount": 4750, "pay_with_balance": True, "allow_split": False, "reference": "T1-0042"},
         {"amount": 30000, "allow_split": True, "other_tender": "cash"},
@@ -138,7 +146,7 @@ class PurchaseIn(Schema):
     pin: Pin | None = None
 
 
-class RefundIn(Schema):
+class RefundIn(RequestBody):
     model_config = _examples({"amount": 1500}, {"amount": 1500, "reason": "Damaged item"})
     amount: Amount
     reason: Reason = ""

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from membercard.api import throttle
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
-from membercard.cards.selectors import card_is_visible, find_card
+from membercard.cards.scope import cards_in_scope
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, DomainError, InvalidCardNumber, NotFound
 from membercard.ledger.models import Operation
@@ -37,8 +37,13 @@ def number_reference(number: str) -> CardReference:
 
 
 def _visible_card(actor: Actor, reference: CardReference) -> Card:
-    card = find_card(reference)
-    if not card_is_visible(actor, card):
+    """The card ``reference`` names, looked up within what the key may see at its counter
+    (``membercard.cards.scope``): one query, empty alike for no card and for a card out of
+    scope, so neither answer nor timing tells them apart."""
+    lookup = {"number": reference.value} if reference.kind == "number" else {"uid": reference.value}
+    scope = cards_in_scope(actor, at_counter=True).select_related("product", "member")
+    card = scope.filter(**lookup).first()
+    if card is None:
         raise CardNotFound()
     return card
 
@@ -93,8 +98,7 @@ def money_on_card(request: HttpRequest, actor: Actor, number: str) -> Iterator[s
         _miss(request, actor)
         raise
     except DomainError:
-        card = Card.objects.filter(number=reference.value).first()
-        if card is None or not card_is_visible(actor, card):
+        if not cards_in_scope(actor, at_counter=True).filter(number=reference.value).exists():
             _miss(request, actor)
             raise CardNotFound() from None
         raise

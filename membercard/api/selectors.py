@@ -1,13 +1,16 @@
-"""Reads for HQ about the API: which terminal keys miss card numbers, and how often."""
+"""Reads for HQ about the API: which terminal keys miss card numbers, and how often.
+
+The misses are the one look-up throttle's (``cards/lookups.py``), kept for keys and staff
+members alike; here only the keys'."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from membercard.api.models import LookupMiss
+from membercard.cards import lookups
+from membercard.cards.models import LookupMiss
 from membercard.core.models import Location
 
 
@@ -19,8 +22,5 @@ def lookup_misses(
 ) -> QuerySet[LookupMiss]:
     """Keys' misses per day (a mistyped number or no such card), most first; by default
     the last 7 days, every store."""
-    since = since or timezone.localdate() - dt.timedelta(days=6)
-    misses = LookupMiss.objects.filter(day__gte=since, misses__gte=at_least)
-    if location is not None:
-        misses = misses.filter(terminal__location=location)
-    return misses.select_related("terminal__location").order_by("-day", "-misses", "pk")
+    misses = lookups.lookup_misses(since=since, location=location, at_least=at_least)
+    return misses.filter(terminal__isnull=False)

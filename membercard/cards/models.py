@@ -195,3 +195,68 @@ class Card(models.Model):
     def check_number(self) -> None:
         if not numbers.is_luhn_valid(self.number):
             raise ValidationError({"number": _("The check digit is wrong.")})
+
+
+# Card look-ups: the one throttle and the misses HQ watches (card-number guessing,
+# OWASP OAT-002). Both tables are written by one atomic upsert per hit
+# (``cards/lookups.py``), so counts stay exact under concurrency and across processes.
+
+
+class LookupCounter(models.Model):
+    """Look-ups on one bucket (``key:<terminal id>``, ``staff:<staff id>`` or
+    ``addr:<client address>``) in one fixed window starting at ``window_start`` (Unix s)."""
+
+    bucket = models.CharField(max_length=80)
+    window_start = models.BigIntegerField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "cards_lookup_counter"
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "window_start"], name="lookup_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}@{self.window_start}: {self.hits}"
+
+
+class LookupMiss(models.Model):
+    """How often one terminal key or one staff member asked for a card that does not exist
+    (or is not theirs to see, or a mistyped number) on one day: someone who misses a lot is
+    guessing numbers, or their reader is broken."""
+
+    # ``terminal:<id>`` or ``staff:<id>`` (the actor's idempotency scope): one row per asker
+    # and day, whichever kind the asker is.
+    asker = models.CharField(max_length=40)
+    terminal = models.ForeignKey(
+        "core.Terminal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "core.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    misses = models.PositiveIntegerField(default=0)
+    first_miss_at = models.DateTimeField()
+    last_miss_at = models.DateTimeField()
+    last_address = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = "cards_lookup_miss"
+        ordering = ["-day", "-misses"]
+        constraints = [
+            models.UniqueConstraint(fields=["asker", "day"], name="lookup_miss_per_asker_day"),
+            models.CheckConstraint(
+                condition=Q(terminal__isnull=True) | Q(staff__isnull=True),
+                name="lookup_miss_one_asker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asker} {self.day}: {self.misses}"
+
+    @property
+    def who(self) -> str:
+        if self.terminal_id is not None:
+            return str(self.terminal)
+        return str(self.staff) if self.staff_id is not None else self.asker

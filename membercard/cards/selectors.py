@@ -7,29 +7,24 @@ from dataclasses import dataclass
 
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
-from membercard.cards.states import AT_A_LOCATION, CardState
+from membercard.cards.scope import IN_CUSTOMER_HANDS as IN_CUSTOMER_HANDS  # the rule's home
+from membercard.cards.scope import card_in_scope
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
 from membercard.core.money import currency
 from membercard.ledger.models import AccountKind
 
-# Cards a customer holds are seen from every store (a chain-wide card); a card on a shelf
-# only from the location whose shelf it is.
-IN_CUSTOMER_HANDS = frozenset(
-    {CardState.ACTIVE, CardState.FROZEN, CardState.EXPIRED, CardState.REPLACED}
-)
-
 
 def card_is_visible(actor: Actor, card: Card) -> bool:
-    """Whether a store's staff or till may see ``card`` (HQ callers do not ask)."""
-    if card.state in IN_CUSTOMER_HANDS:
-        return True
-    return card.state in AT_A_LOCATION and card.location_id == actor.location.pk
+    """Whether ``actor`` may see ``card`` presented at its counter: the counter's side of the
+    one scope rule (``membercard.cards.scope``): its own shelf, cards in customers' hands,
+    everything at HQ."""
+    return card_in_scope(actor, card, at_counter=True)
 
 
 def visible_card(actor: Actor, card: Card) -> Card:
     """``card`` if ``actor`` may see it; another store's shelf answers like no card."""
-    if not card_is_visible(actor, card):
+    if not card_in_scope(actor, card, at_counter=True):
         raise CardNotFound()
     return card
 
@@ -77,6 +72,9 @@ def card_summary(card: Card, read_as: ReadAs | None = None) -> CardSummary:
 
 
 def look_up(raw_input: str) -> CardSummary:
-    """Parse reader input (refusing mistyped and bank card numbers first), then find the card."""
+    """Parse reader input (refusing mistyped and bank card numbers first), then find the card.
+
+    Unthrottled and unscoped: for HQ's own searches. A number a store user or a till types,
+    swipes or sends goes through ``cards/lookups.py`` (one throttle, misses counted, scope)."""
     reference = parse_reader_input(raw_input)
     return card_summary(find_card(reference), reference.read_as)

@@ -48,6 +48,24 @@ class NotFound(DomainError):
     default_message = _("Not found.")
 
 
+class Throttled(DomainError):
+    """Too many card look-ups in this window (card-number guessing is only possible by
+    asking). ``retry_after``: whole seconds until the next window; ``bucket``: what ran out
+    (``key``, ``staff`` or ``address``)."""
+
+    code = "throttled"
+    status = 429
+    default_message = _("Too many card look-ups; wait a moment and try again.")
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.extra.get("retry_after", 1))
+
+    @property
+    def bucket(self) -> str:
+        return str(self.extra.get("bucket", ""))
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409

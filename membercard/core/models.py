@@ -47,6 +47,8 @@ class Role(models.TextChoices):
 
 HQ_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.HQ_STOCK})
 STORE_ROLES = frozenset({Role.STORE_MANAGER, Role.STORE_CASHIER})
+# Roles that must sign in with a second factor (DESIGN.md: "a second factor for HQ and managers").
+SECOND_FACTOR_ROLES = HQ_ROLES | {Role.STORE_MANAGER}
 
 
 class Staff(AbstractUser):
@@ -57,6 +59,13 @@ class Staff(AbstractUser):
         Location, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     language = models.CharField(max_length=8, blank=True, help_text="Preferred UI language.")
+    # Set by `membercard demo` only (no form or service sets it): the demo's documented logins
+    # work without an authenticator app. Shown on the staff list; never set in production.
+    demo_login = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Demo account: second factor not required.",
+    )
 
     class Meta:
         verbose_name = "staff member"
@@ -64,6 +73,14 @@ class Staff(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """HQ roles, store managers and Django superusers must sign in with a second factor;
+        cashiers may (once they enrol, they are asked every time)."""
+        if self.demo_login:
+            return False
+        return self.is_superuser or self.role in SECOND_FACTOR_ROLES
 
     def clean(self) -> None:
         super().clean()

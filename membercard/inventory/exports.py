@@ -5,7 +5,6 @@ manufacturer's own number file, which we read in, is ``manufacturer_files``.)
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from membercard.cards.models import Batch
 from membercard.cards.reader import barcode_value, track2
 from membercard.cards.states import CardState
+from membercard.core.exports import csv_writer
 from membercard.inventory.pdf_fonts import font_for
 
 CSV_COLUMNS = ("number", "barcode", "track2", "rfid_uid")
@@ -31,7 +31,7 @@ def _printed_cards(batch: Batch):
 def batch_csv(batch: Batch) -> str:
     """number, barcode value, Track 2 string and RFID UID of every card, for the printer."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     rows = _printed_cards(batch).values_list("number", "uid").iterator(chunk_size=READ_CHUNK)
     for number, uid in rows:

@@ -94,17 +94,22 @@ def _read(raw: str, entry: str) -> CardReference | Problem:
         return Problem(entry, error.code, error.message)
 
 
-def cards_from_input(entries: Sequence[str], problems: list[Problem]) -> list[tuple[str, Card]]:
-    """(label, card) for every entry that reads as one of our cards, in input order.
+def cards_from_input(
+    entries: Sequence[str], problems: list[Problem], *, within: QuerySet[Card]
+) -> list[tuple[str, Card]]:
+    """(label, card) for every entry that reads as one of the cards ``within`` (the caller's
+    scope, ``membercard.cards.scope``), in input order.
 
-    An entry that cannot be read, or names no card, adds a problem instead (in input order).
+    An entry that cannot be read, or names no card ``within``, adds a problem instead (in
+    input order). A card outside ``within`` is never fetched: one query answers for all the
+    entries, and a number out of scope reads exactly like one that does not exist.
     """
     read = [_read(raw, _("entry %(n)d") % {"n": i}) for i, raw in enumerate(entries, start=1)]
     references = [r for r in read if isinstance(r, CardReference)]
     by_number = {r.value for r in references if r.kind == "number"}
     by_uid = {r.value for r in references if r.kind == "uid"}
     numbers, uids = {}, {}
-    for card in Card.objects.select_related("product").filter(
+    for card in within.select_related("product").filter(
         Q(number__in=by_number) | Q(uid__in=by_uid)
     ):
         numbers[card.number] = card

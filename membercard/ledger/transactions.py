@@ -17,8 +17,6 @@ from typing import ParamSpec, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from membercard.core.errors import DomainError
-
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -46,13 +44,6 @@ def business_operation(func: Callable[P, R]) -> Callable[P, R]:
             try:
                 with transaction.atomic(durable=True):
                     return func(*args, **kwargs)
-            except DomainError as exc:
-                # A refusal may leave one trace on purpose, written after the rollback
-                # (a wrong PIN is counted): see membercard/cards/pins.py.
-                follow_up = getattr(exc, "after_rollback", None)
-                if follow_up is not None:
-                    follow_up()
-                raise
             except (OperationalError, IntegrityError) as exc:
                 # Inside an outer transaction (a test case) a retry cannot start afresh.
                 if attempt >= MAX_ATTEMPTS or connection.in_atomic_block or not _retryable(exc):

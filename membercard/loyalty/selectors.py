@@ -35,6 +35,21 @@ def mobile_for(actor: Actor, member: Member) -> str:
     return member.mobile if actor.at_hq else member.masked_mobile
 
 
+def member_to_edit(*, actor: Actor, member: Member, address: str = "") -> dict[str, object]:
+    """The member's details for the counter's edit form, the mobile as this actor may see
+    it (masked at a store), and the read logged: a store looking at one member's details
+    leaves a row, as bulk reads do."""
+    log_access(actor, "member.viewed", count=1, member=member, address=address)
+    return {
+        "name": member.name,
+        "mobile": mobile_for(actor, member),
+        "birthday": member.birthday,
+        "notes": member.notes,
+        "marketing_sms": member.marketing_sms,
+        "marketing_email": member.marketing_email,
+    }
+
+
 @dataclass(frozen=True)
 class CardLine:
     number: str

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from membercard.core.http import client_address
+from membercard.core.redaction import mask_card_data, mask_reference
 from membercard.ops.models import AuditEvent, AuditKind
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,6 @@ _SECRET_NAME = re.compile(r"pass|pin|secret|token|key|csrf|otp|cvv|cvc", re.IGNO
 # Not secret, and the way to find the operation a form made.
 _KEPT = frozenset({"idempotency_key"})
 _CARD_NAME = re.compile(r"card|number|track|swipe|reader|uid", re.IGNORECASE)
-# Reader input anywhere: magstripe tracks, or a run of 12+ digits (spaces/dashes allowed).
-_TRACK = re.compile(r"%[Bb]\d[^?]*\??|;\d{6,}=[^?\s]*\??")
-_TRACK_NUMBER = re.compile(r"%[Bb](\d+)|;(\d+)=")
-_LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
 
 _address: contextvars.ContextVar[str] = contextvars.ContextVar("audit_address", default="")
 
@@ -53,19 +50,14 @@ _address: contextvars.ContextVar[str] = contextvars.ContextVar("audit_address", 
 # What gets stored ------------------------------------------------------------------------
 
 
-def mask(value: str) -> str:
-    """A card number or reader input reduced to its last four digits (``••••1234``); of a
-    magstripe track, the last four of the card number in it."""
-    track = _TRACK_NUMBER.search(value)
-    digits = next(g for g in track.groups() if g) if track else re.sub(r"\D", "", value)
-    return f"••••{digits[-4:]}" if digits else "••••"
+# One implementation for the audit log and the log files: ``membercard.core.redaction``.
+mask = mask_reference
 
 
 def clean_value(value: str) -> str:
-    """A free-text value with anything that looks like card or track data masked."""
-    value = _TRACK.sub(lambda m: mask(m.group(0)), value)
-    value = _LONG_DIGITS.sub(lambda m: mask(m.group(0)), value)
-    return value[:MAX_VALUE]
+    """A free-text value with anything that looks like card or track data masked (bank-card
+    data removed), then cut (after masking, so a cut never leaves digits unmasked)."""
+    return mask_card_data(value)[:MAX_VALUE]
 
 
 def is_secret(name: str) -> bool:
@@ -112,13 +104,19 @@ def record(kind: str, *, staff=None, request: HttpRequest | None = None, **field
     if request is not None:
         values.setdefault("address", client_address(request))
         values.setdefault("method", request.method or "")
-        values.setdefault("path", request.path[:255])
+        values.setdefault("path", request.path)
         match = getattr(request, "resolver_match", None)
         if match is not None and match.view_name:
             values.setdefault("what", match.view_name[:120])
     else:
         values.setdefault("address", _address.get())
-    values["reference"] = clean_value(values.get("reference", ""))[:200]
+    values["reference"] = mask_card_data(values.get("reference", ""))[:200]
+    # A card number in a URL (``/hq/cards/<number>/``) or typed as a username is masked
+    # like any other; bank-card data never reaches the table. A staff member's own
+    # username is kept as it is (it is theirs, whatever it looks like).
+    values["path"] = mask_card_data(values.get("path", ""))[:255]
+    if values.get("staff") is None:
+        values["username"] = mask_card_data(values.get("username", ""))[:150]
     return AuditEvent.objects.create(kind=kind, **values)
 
 
@@ -204,7 +202,8 @@ def _signed_out(sender, request, user, **kwargs) -> None:
 
 
 def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
-    """The attempted username (never the password) and the address it came from."""
+    """The attempted username (never the password) and the address it came from. A card
+    swiped into the username field is masked (a bank card removed) before it is written."""
     from django.contrib.auth import get_user_model
 
     staff_model = get_user_model()
@@ -215,12 +214,27 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
         staff=known,
         request=request,
         what="login",
-        username=username[:150],
+        username=(username if known is not None else mask_card_data(username))[:150],
         details={"known_username": known is not None},
     )
 
 
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    """django-axes locked a username or address (its ``username`` is already masked by
+    ``AXES_USERNAME_CALLABLE``); one row per refused attempt while the lock holds."""
+    record(
+        AuditKind.SIGN_IN_LOCKED,
+        request=request,
+        what="login",
+        username=str(username or "")[:150],
+        details={"locked_address": str(ip_address or "")},
+    )
+
+
 def connect() -> None:
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_locked_out, dispatch_uid="membercard-audit-locked-out")
     user_logged_in.connect(_signed_in, dispatch_uid="membercard-audit-sign-in")
     user_logged_out.connect(_signed_out, dispatch_uid="membercard-audit-sign-out")
     user_login_failed.connect(_sign_in_failed, dispatch_uid="membercard-audit-sign-in-failed")

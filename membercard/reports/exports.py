@@ -3,10 +3,10 @@ in CSV and XLSX (for accountants' scripts); the notes (tie-out lines) follow the
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
+from membercard.core.exports import csv_writer, xlsx_append
 from membercard.inventory.pdf_fonts import font_for
 from membercard.reports.tables import Table
 
@@ -18,21 +18,13 @@ CONTENT_TYPES = {
 }
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return "" if value is None else value
-
-
 def to_csv(table: Table, *, notes: bool = False) -> str:
     """Header and rows only by default (a clean table for scripts)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow(row)
     if notes:
         for note in table.notes:
             writer.writerow([f"# {note}"])
@@ -46,20 +38,31 @@ def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "report"
-    sheet.append([table.title])
+    xlsx_append(sheet, [table.title])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(table.columns)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    xlsx_append(sheet, table.columns)
+    for heading in sheet[2]:
+        heading.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([_cell(v) for v in row])
+        xlsx_append(sheet, row)
     sheet.append([])
     for note in table.notes:
-        sheet.append([note])
+        xlsx_append(sheet, [note])
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _pdf_text(value: object) -> str:
+    """A figure as printed (a PDF runs no formulas, so no neutralising here)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def to_pdf(table: Table) -> bytes:
@@ -83,7 +86,7 @@ def to_pdf(table: Table) -> bytes:
         idx = list(range(min(keep, len(table.columns)))) + rest[start : start + per_group]
         idx = sorted(set(idx))
         data = [[table.columns[i].replace("_", " ") for i in idx]]
-        data += [[str(_cell(row[i])) for i in idx] for row in table.rows]
+        data += [[_pdf_text(row[i]) for i in idx] for row in table.rows]
         pdf_table = PdfTable(data, repeatRows=1)
         style = [
             ("FONT", (0, 0), (-1, -1), "Helvetica", 7),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import ISSUED
@@ -17,8 +18,36 @@ from membercard.core.models import Location
 from membercard.ledger.models import Account, AccountKind, Operation, OperationKind
 from membercard.loyalty.models import PointsLot
 from membercard.reports import rollups
+from membercard.reports.errors import BadReportRequest
 from membercard.reports.rollups import SOLD_AT_LIABILITY, today
 from membercard.reports.sales_inventory import check_period
+
+# Days a report, a date filter or a day page accepts --------------------------------------
+
+# Far wider than any real history or plan, and far from the ends of the calendar: a day
+# before 0001-01-01 or after 9999-12-31 does not exist (``date - 1 day`` raised
+# OverflowError, a 500), and time-zone conversions near them overflow too.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2099, 12, 31)
+
+
+def day_out_of_range(day: dt.date) -> str:
+    """Why ``day`` is refused, or "" when it is in range (forms show the reason)."""
+    if EARLIEST_DAY <= day <= LATEST_DAY:
+        return ""
+    return _("Choose a day between %(first)s and %(last)s.") % {
+        "first": EARLIEST_DAY.isoformat(),
+        "last": LATEST_DAY.isoformat(),
+    }
+
+
+def check_days(*days: dt.date) -> None:
+    """Refuse (``BadReportRequest``, 400) a day outside ``EARLIEST_DAY``..``LATEST_DAY``."""
+    for day in days:
+        problem = day_out_of_range(day)
+        if problem:
+            raise BadReportRequest(problem)
+
 
 # Outstanding liability by store of sale ------------------------------------------------
 

@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
-from membercard.core.errors import DomainError, NotPermitted
+from membercard.core.errors import DomainError, NotPermitted, Throttled
 from membercard.core.models import HQ_ROLES, STORE_ROLES, Role
 
 # Role groups in the merchant's words (DESIGN.md, "Who uses it").
@@ -48,6 +48,8 @@ def render_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     """The one place a domain error becomes a page (or an htmx fragment)."""
     template = "web/_error.html" if is_htmx(request) else "web/error.html"
     response = render(request, template, {"error": error}, status=error.status)
+    if isinstance(error, Throttled):
+        response["Retry-After"] = str(error.retry_after)
     if is_htmx(request):
         # Errors replace the form's message area, whatever the form targeted.
         response["HX-Retarget"] = request.headers.get("X-Error-Target", "#messages")

@@ -6,15 +6,40 @@ A view builds a ``ListPage`` from its queryset and renders ``web/_list_controls.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from membercard.reports.selectors import day_out_of_range
+
 PER_PAGE = 25
+OUT_OF_RANGE = "out_of_range"  # the error code of a day DayField refuses
+
+
+class DayField(forms.DateField):
+    """A date filter or report day: a day outside the range every report and filter
+    accepts (``membercard.reports.selectors.EARLIEST_DAY``..``LATEST_DAY``) is a field error
+    with code ``out_of_range`` (the page answers 400), not a 500 deeper down."""
+
+    def validate(self, value: dt.date | None) -> None:
+        super().validate(value)
+        problem = day_out_of_range(value) if value else ""
+        if problem:
+            raise ValidationError(problem, code=OUT_OF_RANGE)
+
+
+def has_day_out_of_range(form: forms.Form) -> bool:
+    """Whether ``form`` refused a day as out of range (such pages answer 400)."""
+    return form.is_bound and any(
+        error.code == OUT_OF_RANGE for errors in form.errors.as_data().values() for error in errors
+    )
 
 
 @dataclass

@@ -38,6 +38,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Stores"), "web:stores", access.ADMIN, "hq"),
     MenuItem(_("Staff"), "web:staff", access.ADMIN, "hq"),
     MenuItem(_("Terminal keys"), "web:terminals", access.ADMIN, "hq"),
+    MenuItem(_("Sign-in security"), "web:signin-security", access.ADMIN, "hq"),
+    MenuItem(_("Look-up misses"), "web:lookup-misses", access.ADMIN, "hq"),
     MenuItem(_("Audit"), "web:audit", access.ADMIN, "hq"),
     MenuItem(_("Backups"), "web:backups", access.ADMIN, "hq"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import factories as f
 from tests.api.conftest import API, problem
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +52,43 @@ def test_validation_errors_list_what_is_wrong(till):
     details = problem(till.post("/cards/lookup", {"inptu": "x"}))
     assert details["code"] == "validation_error"
     assert details["errors"][0]["loc"] == ["body", "body", "input"]
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("/cards/{number}/purchases", {"amount": 100, "currency": "USD"}, "currency"),
+        ("/cards/{number}/top-ups", {"amount": 100, "tender": "cash", "bonus": 5}, "bonus"),
+        ("/cards/lookup", {"input": "x", "pan": "4111"}, "pan"),
+    ],
+)
+def test_unknown_body_fields_are_refused_by_name(till, card, path, payload, field):
+    """Issue #13, reproduction 12: ``{"amount":100,"currency":"USD"}`` charged 1.00 CNY."""
+    from membercard.ledger.models import Operation
+    from tests.ledger.helpers import unchanged
+
+    operations = Operation.objects.count()
+    with unchanged(card):
+        response = till.post(path.format(number=card.number), payload, key="k1")
+
+    details = problem(response)
+    assert (response.status_code, details["code"]) == (422, "validation_error")
+    assert response["Content-Type"] == "application/problem+json"
+    assert details["field"] == field
+    assert field in details["detail"]
+    assert Operation.objects.count() == operations
+
+
+def test_an_unknown_field_inside_a_nested_body_is_refused(till, product, shop):
+    card = f.stock_card(product, shop)
+    payload = {
+        "initial_value": 0,
+        "tender": "cash",
+        "member": {"name": "Li", "mobile": "13800138000", "vip": True},
+    }
+
+    response = till.post(f"/cards/{card.number}/sale", payload, key="s1")
+
+    assert (response.status_code, problem(response)["field"]) == (422, "vip")
+    card.refresh_from_db()
+    assert card.state == "in_stock"

@@ -7,12 +7,11 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from membercard.api import selectors, throttle
-from membercard.api.models import LookupMiss, ThrottleCounter
-from membercard.core.models import Role
+from membercard.cards import lookups
+from membercard.cards.models import LookupCounter, LookupMiss
 from tests import factories as f
 from tests.api.conftest import API, make_till, problem, run_threads, unused_number
 
@@ -24,7 +23,7 @@ NOW = 1_800_000_030.25  # 30.25 s into a minute
 @pytest.fixture
 def clock(monkeypatch):
     now = [NOW]
-    monkeypatch.setattr(throttle, "_now", lambda: now[0])
+    monkeypatch.setattr(lookups, "_now", lambda: now[0])
     return now
 
 
@@ -106,7 +105,7 @@ def test_old_windows_are_cleared(till, card, clock):
     till.get(f"/cards/{card.number}")
     clock[0] = NOW + 2 * throttle.KEEP_SECONDS
     till.get(f"/cards/{card.number}")
-    assert set(ThrottleCounter.objects.values_list("window_start", flat=True)) == {
+    assert set(LookupCounter.objects.values_list("window_start", flat=True)) == {
         throttle.current_window().start
     }
 
@@ -126,18 +125,6 @@ def test_misses_are_kept_per_key_and_day_for_hq(till, other_till, product, card)
     assert not selectors.lookup_misses(since=tomorrow).exists()
 
 
-def test_hq_sees_misses_in_the_admin(till, product):
-    till.post("/cards/lookup", {"input": unused_number(product)})
-    admin = f.staff(Role.HQ_ADMIN)
-    admin.is_staff = admin.is_superuser = True
-    admin.save()
-    client = Client()
-    client.force_login(admin)
-    page = client.get(reverse("admin:api_lookupmiss_changelist"))
-    assert page.status_code == 200
-    assert b"till-1" in page.content
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reads_are_counted_exactly(till, card, clock, settings):
@@ -152,5 +139,5 @@ def test_concurrent_reads_are_counted_exactly(till, card, clock, settings):
     statuses = [status for batch in run_threads(8, read) for status in batch]
     assert sorted(statuses).count(200) == 17
     assert statuses.count(429) == 40 - 17
-    counter = ThrottleCounter.objects.get(bucket=f"key:{till.terminal.pk}")
+    counter = LookupCounter.objects.get(bucket=f"key:{till.terminal.pk}")
     assert counter.hits == 40

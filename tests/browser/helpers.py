@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from membercard.cards.models import Card
 from membercard.core.models import Location, Role, Staff
@@ -53,12 +54,19 @@ def staff(role: Role, location: Location | None = None, language: str = "") -> S
 
 
 def log_in(page, member: Staff, password: str = PASSWORD) -> None:
-    """Sign in through the login form, as staff do, and wait for the page after it."""
+    """Sign in through the login form, as staff do, and wait for the page after it; whoever
+    has an authenticator (HQ roles and managers always) types its current code next."""
     page.goto("/login/")
     page.fill("input[name=username]", member.username)
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/login/" not in url)
+    device = TOTPDevice.objects.filter(user=member, confirmed=True).first()
+    if device is not None:
+        page.wait_for_url("**/account/second-factor/**")
+        page.fill("input[name=token]", f.totp_code(device))
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_url(lambda url: "/account/second-factor/" not in url)
 
 
 # htmx marks what it is working on: a request in flight, content being swapped in or
@@ -68,7 +76,8 @@ _HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling"
 
 def sign_in(page, member: Staff) -> None:
     """A signed-in session without the login form (for tests about other things): the
-    session cookie Django's test client makes, handed to the browser."""
+    session cookie Django's test client makes, handed to the browser (the second factor
+    passed through the device ``tests.factories.staff`` enrols)."""
     client = Client()
     client.force_login(member)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]

@@ -88,6 +88,31 @@ def test_a_purchase_needs_at_most_the_amount_plus_two_key_presses(page):
     assert f.balances(card)[0] == 5_000 - 730
 
 
+def test_a_swipe_is_posted_and_no_card_number_is_in_any_address(page):
+    """The card field is posted (a URL ends up in access logs, and a swipe may be a bank
+    card's track); the panel's links, a sale's page and the way back name the card by a
+    handle."""
+    cashier = staff(Role.STORE_CASHIER, f.store())
+    card = f.sold_card(
+        f.actor(Role.STORE_MANAGER, f.store()), f.product(stores_may_top_up=True), 10_000
+    )
+    sign_in(page, cashier)
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
+    page.goto(reverse("web:counter"))
+    swipe(page, card)
+    expect(page.locator("#balance")).to_contain_text("100.00")
+    page.click("#topup-link")
+    expect(page.locator("main")).to_contain_text(card.masked_number)
+    page.click("#back-to-counter")
+    expect(page.locator("#balance")).to_contain_text("100.00")
+
+    look_ups = [method for method, url in requests if "/counter/card/" in url]
+    assert look_ups == ["POST"]
+    digits = card.number
+    assert not [url for _, url in requests if digits in url or "card=" in url], requests
+
+
 def test_a_wrong_swipe_shows_an_error_and_keeps_the_field_ready(page):
     cashier = staff(Role.STORE_CASHIER, f.store())
     sign_in(page, cashier)

@@ -131,7 +131,7 @@ def test_a_staff_post_is_recorded_with_who_role_location_status_and_reference():
     assert (event.staff, event.username) == (client.staff, client.staff.username)
     assert (event.role, event.location_code, event.address) == ("hq_admin", "HQ", "10.0.0.7")
     assert (event.what, event.method, event.status) == ("audit-test-save", "POST", 200)
-    assert event.path == f"/audit-test/{CARD}/save"
+    assert event.path == "/audit-test/••••1234/save"  # a card number is a bearer secret
     assert event.reference == "number=••••1234"
     assert event.details == {"note": "new opening hours"}
 
@@ -334,3 +334,53 @@ def test_operator_commands_are_recorded_with_their_options():
 def test_command_options_leave_out_djangos_own_and_empty_options():
     options = {"verbosity": 1, "product": "GOLD", "supplier": "", "quantity": 5, "unit_cost": None}
     assert audit.command_options(options) == ["--product=GOLD", "--quantity=5"]
+
+
+# Card data swiped into the username or carried in a path --------------------------------
+
+BANK_CARD = "4556737586899855"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"%B{BANK_CARD}^DOE/JOHN^2512101000000000123?",
+        f";{BANK_CARD}=25121010000012300?",
+        BANK_CARD,
+    ],
+)
+def test_a_bank_card_swiped_into_the_sign_in_username_is_refused_and_not_kept(typed):
+    response = Client().post("/login/", {"username": typed, "password": "guess-1234"})
+
+    assert response.status_code == 422
+    assert BANK_CARD.encode() not in response.content
+    rows = [f"{e.username} {e.path} {e.reference} {e.details}" for e in AuditEvent.objects.all()]
+    assert not [row for row in rows if BANK_CARD in row or "DOE/JOHN" in row]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (f";{CARD}=4912?", "••••1234"),
+        (CARD, "••••1234"),
+    ],
+)
+def test_our_card_swiped_into_the_sign_in_username_is_masked_in_the_audit_row(typed, stored):
+    Client().post("/login/", {"username": typed, "password": "guess-1234"})
+
+    event = AuditEvent.objects.get(kind=AuditKind.SIGN_IN_FAILED)
+    assert event.username == stored
+    row = f"{event.username} {event.path} {event.reference} {event.details}"
+    assert CARD not in row
+
+
+def test_a_card_number_in_the_path_is_masked_in_the_audit_row():
+    client = signed_in(Role.HQ_ADMIN)
+
+    client.post(f"/audit-test/{BANK_CARD}/save", {"note": "typed by mistake"})
+    client.post(f"/audit-test/{CARD}/save", {})
+
+    bank, ours = recorded().order_by("pk")
+    assert bank.path == "/audit-test/[card data removed]/save"
+    assert bank.reference == "number=[card data removed]"
+    assert (ours.path, ours.reference) == ("/audit-test/••••1234/save", "number=••••1234")

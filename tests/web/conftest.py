@@ -10,7 +10,9 @@ from tests import factories as f
 
 
 def signed_in(role: Role, location=None) -> Client:
-    """A test client signed in as a new staff member with ``role`` (at S01 for store roles)."""
+    """A test client signed in as a new staff member with ``role`` (at S01 for store roles).
+    HQ roles and managers come with an enrolled authenticator and a session that passed it
+    (``tests.factories.staff``); ``tests/security/test_signin.py`` tests the real steps."""
     staff = f.staff(role, location)
     client = Client()
     client.force_login(staff)

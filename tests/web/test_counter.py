@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from membercard.cards.reader import barcode_value, track1, track2
@@ -32,7 +34,7 @@ def card():
 
 def look(client, raw):
     # What htmx sends for #card-form (its hx-headers name the error target).
-    return client.get("/counter/card/", {"card": raw}, headers={**HTMX, **CARD_ERRORS})
+    return client.post("/counter/card/", {"card": raw}, headers={**HTMX, **CARD_ERRORS})
 
 
 def quote(client, card, amount, key=None):
@@ -64,7 +66,7 @@ def test_counter_page_has_the_always_focused_card_field(cashier):
 def test_hq_roles_are_refused_at_the_counter(client_for, role):
     client = client_for(role)
     assert client.get("/counter/").status_code == 403
-    assert client.get("/counter/card/", {"card": "1"}).status_code == 403
+    assert client.post("/counter/card/", {"card": "1"}).status_code == 403
 
 
 @pytest.mark.parametrize("reader", ["digits", "track1", "track2", "barcode", "uid"])
@@ -140,10 +142,32 @@ def test_frozen_card_shows_a_warning_and_no_purchase_form(cashier, card):
 
 
 def test_without_htmx_the_look_up_opens_the_counter_with_the_panel(cashier, card):
-    response = cashier.get("/counter/card/", {"card": card.number})
+    response = cashier.post("/counter/card/", {"card": card.number})
     assert response.status_code == 302
+    assert card.number not in response["Location"]
     page = cashier.get(response["Location"])
     assert element(page.content, "balance") == "100.00 CNY"
+
+
+def test_the_card_field_is_posted_and_a_number_in_the_url_is_never_looked_up(cashier, card):
+    html = cashier.get("/counter/").content.decode()
+    form = html[html.index('id="card-form"') : html.index('id="card-input"')]
+    assert 'method="post"' in form and 'hx-post="/counter/card/"' in form
+    assert "hx-get" not in form and 'name="csrfmiddlewaretoken"' in form
+    assert cashier.get("/counter/card/", {"card": card.number}, headers=HTMX).status_code == 405
+    page = cashier.get("/counter/", {"card": card.number})
+    assert page.status_code == 200
+    assert b'id="balance"' not in page.content  # ignored: no panel opened
+
+
+def test_panel_links_name_the_card_by_a_signed_handle_not_its_number(cashier):
+    card = f.sold_card(seller(), f.product(stores_may_top_up=True))
+    panel = look(cashier, card.number).content.decode()
+    links = re.findall(r'href="(/counter/[^"]*)"', panel)
+    assert any(link.startswith("/counter/top-up/?ref=") for link in links)
+    assert not [link for link in links if card.number in link or "card=" in link]
+    forged = cashier.get("/counter/top-up/", {"ref": "1:forged:sig"})
+    assert forged.status_code == 404
 
 
 # Purchase ------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ replace, PIN unlock (membercard.web.views.counter_ops)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.utils import timezone
@@ -18,7 +20,7 @@ from membercard.loyalty.models import Member
 from tests import factories as f
 from tests.loyalty.gift_helpers import new_gift, quantity, stocked
 from tests.loyalty.helpers import points_product
-from tests.web.test_counter_helpers import key_in, seller
+from tests.web.test_counter_helpers import HTMX, key_in, seller
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +35,14 @@ def cashier(client_for):
 def manager(client_for):
     f.hq()
     return client_for(Role.STORE_MANAGER)
+
+
+def link(client, card, link_id: str) -> str:
+    """The address of the card panel's link ``link_id`` (it names the card by a handle)."""
+    panel = client.post("/counter/card/", {"card": card.number}, headers=HTMX).content.decode()
+    match = re.search(rf'id="{link_id}" href="([^"]+)"', panel)
+    assert match, f"no #{link_id} on the panel"
+    return html.unescape(match.group(1))
 
 
 def receipt_id(response) -> int:
@@ -126,7 +136,7 @@ def test_sell_refuses_a_bad_value_and_half_a_member(cashier):
 
 def test_top_up_where_allowed(cashier):
     card = f.sold_card(seller(), f.product(stores_may_top_up=True), value_minor=1_000)
-    page = cashier.get("/counter/top-up/", {"card": card.number})
+    page = cashier.get(link(cashier, card, "topup-link"))
     key = key_in(page.content)
     response = cashier.post(
         "/counter/top-up/", {"card": card.number, "amount": "20", "tender": "cash", "key": key}
@@ -219,7 +229,7 @@ def test_redeem_a_gift_for_points(cashier):
     card = f.sold_card(seller(), points_product(), value_minor=50_000)
     purchase(actor=seller(), card_number=card.number, amount_minor=30_000, idempotency_key=f.key())
     gift = stocked(new_gift("MUG", 100, "Mug"), {f.store(): 3})
-    page = cashier.get("/counter/gift/", {"card": card.number})
+    page = cashier.get(link(cashier, card, "gift-link"))
     assert b"Mug" in page.content
     response = cashier.post(
         "/counter/gift/",
@@ -249,10 +259,11 @@ def test_register_then_edit_the_member_of_a_card(cashier):
     response = cashier.post(
         "/counter/member/", {"card": card.number, "name": "Wang Fang", "mobile": "13900139000"}
     )
-    assert response.status_code == 302 and card.number in response["Location"]
+    assert response.status_code == 302 and card.number not in response["Location"]
+    assert "Wang Fang" in cashier.get(response["Location"]).content.decode()  # panel open
     card.refresh_from_db()
     assert card.member.name == "Wang Fang"
-    page = cashier.get("/counter/member/", {"card": card.number})
+    page = cashier.get(link(cashier, card, "member-link"))
     assert b'value="Wang Fang"' in page.content
     cashier.post(
         "/counter/member/", {"card": card.number, "name": "Wang Fang Li", "mobile": "13900139000"}

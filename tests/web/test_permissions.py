@@ -73,7 +73,7 @@ PAGES: dict[str, Page] = {
     # members, freeze a lost card and swap a card for a replacement; undoing money
     # (refund, reverse) and lifting a freeze or a PIN lock is the manager's.
     "web:counter": get(COUNTER),
-    "web:counter-card": get(COUNTER),
+    "web:counter-card": post(COUNTER),  # the card is posted, never in a URL
     "web:counter-quote": post(COUNTER),
     "web:counter-purchase": post(COUNTER),
     "web:counter-sell": get(COUNTER),
@@ -122,7 +122,14 @@ PAGES: dict[str, Page] = {
     "web:staff-create": get(ADMIN_ONLY),
     "web:staff-edit": get(ADMIN_ONLY, pk=MISSING),
     "web:staff-deactivate": post(ADMIN_ONLY, pk=MISSING),
+    # Sign-in security: lifting sign-in locks and resetting a second factor are the admin's.
+    "web:signin-security": get(ADMIN_ONLY),
+    "web:signin-unlock": post(ADMIN_ONLY),
+    "web:staff-second-factor-reset": post(ADMIN_ONLY, pk=MISSING),
     "web:terminals": get(ADMIN_ONLY),
+    # Who keeps missing card look-ups (guessing numbers?): the admin, who can revoke a key
+    # or deactivate a staff member.
+    "web:lookup-misses": get(ADMIN_ONLY),
     "web:terminal-revoke": post(ADMIN_ONLY, pk=MISSING),
     # Batches (production) and HQ's card stock: stock keeping.
     "web:batches": get(STOCK_KEEPERS),

@@ -258,7 +258,7 @@ def test_counter_page_in_chinese(card):
 def test_counter_card_panel_and_preview_in_chinese(card):
     cashier = signed_in(Role.STORE_CASHIER, "zh-hans")
 
-    panel = cashier.get("/counter/card/", {"card": card.number}, headers=HTMX)
+    panel = cashier.post("/counter/card/", {"card": card.number}, headers=HTMX)
     preview = cashier.post(
         "/counter/quote/",
         {"card": card.number, "amount": "150", "key": f.key()},
@@ -400,7 +400,7 @@ def test_unknown_card_refused_in_chinese_at_the_counter(card):
     cashier = signed_in(Role.STORE_CASHIER, "zh-hans")
     unknown = generate_number(card.product.number_prefix, card.product.number_length)
 
-    response = cashier.get(
+    response = cashier.post(
         "/counter/card/", {"card": unknown}, headers={**HTMX, "X-Error-Target": "#card-error"}
     )
 
@@ -415,7 +415,7 @@ def test_unknown_card_refused_in_chinese_at_the_counter(card):
 def test_domain_error_placeholders_filled_in_chinese(card):
     cashier = signed_in(Role.STORE_CASHIER, "zh-hans")
 
-    response = cashier.get(
+    response = cashier.post(
         "/counter/card/", {"card": "12345"}, headers={**HTMX, "X-Error-Target": "#card-error"}
     )
 
@@ -433,7 +433,7 @@ def test_english_staff_still_get_english_domain_errors(card):
     cashier = signed_in(Role.STORE_CASHIER, "")
     unknown = generate_number(card.product.number_prefix, card.product.number_length)
 
-    response = cashier.get(
+    response = cashier.post(
         "/counter/card/", {"card": unknown}, headers={**HTMX, "X-Error-Target": "#card-error"}
     )
 

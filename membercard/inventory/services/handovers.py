@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
+from membercard.cards.scope import cards_in_scope
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
@@ -169,7 +170,8 @@ def add_cards(
     The whole call is refused, listing every bad entry with why, if any entry is unreadable,
     unknown, not in the sender's stock, already listed here or on another open draft.
     Cards of a range already on this draft are skipped (widening a range is normal).
-    Returns how many cards were added.
+    A store resolves numbers within its scope only: another location's card answers "no
+    card with that number", exactly like a made-up one. Returns how many cards were added.
     """
     handover = _as_sender(actor, handover_id, _("list cards"))
     if not numbers and not ranges:
@@ -177,7 +179,7 @@ def add_cards(
     problems: list[q.Problem] = []
     here = set(handover.lines.values_list("card_id", flat=True))
     wanted: dict[int, str] = {}  # card id -> how it was named
-    for label, card in q.cards_from_input(numbers, problems):
+    for label, card in q.cards_from_input(numbers, problems, within=cards_in_scope(actor)):
         if card.pk in here:
             problems.append(
                 q.Problem(label, "already_listed", _("already listed on this handover"))
@@ -225,13 +227,13 @@ def remove_cards(
         raise ValidationFailed(_("Scan or type card numbers, or give a range."))
     problems: list[q.Problem] = []
     listed = {line.card_id: line for line in handover.lines.select_related("card")}
+    on_it = Card.objects.filter(pk__in=listed)
     drop: set[int] = set()
-    for label, card in q.cards_from_input(numbers, problems):
+    for label, card in q.cards_from_input(numbers, problems, within=cards_in_scope(actor) | on_it):
         if card.pk in listed:
             drop.add(card.pk)
         else:
             problems.append(q.Problem(label, "not_listed", _("not on this handover")))
-    on_it = Card.objects.filter(pk__in=listed)
     found = q.cards_in_ranges(on_it, ranges, problems, none_there=_("no card on this handover"))
     drop.update(card.pk for card in found)
     _refuse(problems, _("entries cannot be removed"))
@@ -278,13 +280,23 @@ def dispatch_handover(*, actor: Actor, handover_id: int) -> Handover:
 
 
 @business_operation
-def receive_handover(*, actor: Actor, handover_id: int, scanned: Sequence[str]) -> Handover:
-    """The receiver confirms what arrived, by scanning every card.
+def receive_handover(
+    *,
+    actor: Actor,
+    handover_id: int,
+    scanned: Sequence[str] = (),
+    ranges: Sequence[tuple[str, str]] = (),
+) -> Handover:
+    """The receiver confirms what arrived, by scanning every card (or typing ranges).
 
     Listed and scanned: ``in_stock`` here (line received). Listed, not scanned: line
     missing, the card stays ``in_transit``. Scanned, not listed: a new unexpected line,
     the card unchanged. Input that names no card refuses the whole call. The handover is
     then received, or received with discrepancies for HQ to resolve.
+
+    A range covers the cards on this handover only, so what else lies in it changes
+    nothing (no oracle); a scanned number resolves within the receiver's scope and this
+    handover, and any other card answers like a number that does not exist.
     """
     handover = q.get_handover(actor, handover_id, lock=True)
     if handover.to_location_id != actor.location.pk:
@@ -295,7 +307,11 @@ def receive_handover(*, actor: Actor, handover_id: int, scanned: Sequence[str]) 
     if handover.state != HandoverState.DISPATCHED:
         raise HandoverWrongState(_("The handover has not been dispatched."), state=handover.state)
     problems: list[q.Problem] = []
-    arrived = {card.pk for _label, card in q.cards_from_input(scanned, problems)}
+    on_it = Card.objects.filter(pk__in=handover.lines.values("card_id"))
+    within = cards_in_scope(actor) | on_it
+    arrived = {card.pk for _label, card in q.cards_from_input(scanned, problems, within=within)}
+    in_ranges = q.cards_in_ranges(on_it, ranges, problems, none_there=_("no card on this handover"))
+    arrived.update(card.pk for card in in_ranges)
     _refuse(problems, _("scanned entries are not our cards"))
 
     lines = list(handover.lines.all())

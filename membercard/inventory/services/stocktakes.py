@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.reader import parse_reader_input
-from membercard.cards.selectors import find_card
+from membercard.cards.scope import cards_in_scope, cards_seen_from
 from membercard.cards.states import AT_A_LOCATION
 from membercard.core.actors import Actor
-from membercard.core.errors import NotFound, NotPermitted
+from membercard.core.errors import CardNotFound, NotFound, NotPermitted
 from membercard.core.models import Location, Role
 from membercard.inventory.errors import StocktakeAlreadyOpen, StocktakeNotOpen
 from membercard.inventory.models import (
@@ -44,6 +44,16 @@ COUNT_ROLES = LEAD_ROLES | {Role.STORE_CASHIER}
 def _expected(location: Location | int):
     """The cards that should physically be at ``location``."""
     return Card.objects.filter(location=location, state__in=sorted(AT_A_LOCATION))
+
+
+def countable_cards(actor: Actor) -> QuerySet[Card]:
+    """The cards ``actor`` may count (scan or type, singly or in a range): its location's
+    scope (``membercard.cards.scope``), its stock and the cards on its open handovers.
+
+    A store never counts, nor learns of, a card it does not hold: another store's shelf,
+    HQ's stock or a customer's card answers like a number that does not exist.
+    """
+    return cards_in_scope(actor)
 
 
 def _staff(actor: Actor, what: str):
@@ -110,14 +120,19 @@ class CountResult:
 def count_card(*, actor: Actor, stocktake_id: int, raw_input: str) -> CountResult:
     """Count one card from what the reader typed (swipe, scan, tap or keyed number).
 
-    Counting a card twice is harmless: the second scan records nothing and says so.
+    Counting a card twice is harmless: the second scan records nothing and says so. A
+    card outside :func:`countable_cards` is refused exactly like a number of no card.
     """
     actor.require(COUNT_ROLES, _("count cards"))
     staff = _staff(actor, _("count cards"))
     # Parse first: a bank card or mistyped number is refused before any lookup.
     reference = parse_reader_input(raw_input)
     stocktake = _locked_open(actor, stocktake_id)
-    card = find_card(reference)
+    # One query whose answer is empty for a card out of scope and for no card alike.
+    lookup = {"number": reference.value} if reference.kind == "number" else {"uid": reference.value}
+    card = countable_cards(actor).filter(**lookup).first()
+    if card is None:
+        raise CardNotFound()
     _count, created = StocktakeCount.objects.get_or_create(
         stocktake=stocktake, card=card, defaults={"counted_by": staff}
     )
@@ -132,7 +147,9 @@ def count_card(*, actor: Actor, stocktake_id: int, raw_input: str) -> CountResul
 
 @dataclass(frozen=True)
 class Unexpected:
-    """A card counted here that the system does not have here, and where it really is."""
+    """A card counted here that the system does not have here, and where it really is: its
+    state and location only while the card is in the location's scope (a card counted on
+    its way here and since sent on elsewhere shows neither)."""
 
     card: Card
     state: str
@@ -171,12 +188,21 @@ def _live_result(stocktake: Stocktake) -> StocktakeResult:
         .select_related("product", "location")
         .order_by("number")
     )
+    in_sight = set(
+        cards_seen_from(stocktake.location)
+        .filter(pk__in=counted_ids)
+        .exclude(here)
+        .values_list("pk", flat=True)
+    )
     return StocktakeResult(
         stocktake=stocktake,
         expected_count=expected.count(),
         counted_count=StocktakeCount.objects.filter(stocktake=stocktake).count(),
         missing=list(missing),
-        unexpected=[Unexpected(c, c.state, c.location) for c in unexpected],
+        unexpected=[
+            Unexpected(c, c.state, c.location) if c.pk in in_sight else Unexpected(c, "", None)
+            for c in unexpected
+        ],
     )
 
 
@@ -206,8 +232,9 @@ def stocktake_result(stocktake: Stocktake) -> StocktakeResult:
 
     Expected: the cards in stock or recovered at the location. Missing: expected but not
     counted. Unexpected: counted but not expected here, with the card's real state and
-    location. An open (or cancelled) stocktake is compared with the stock as it is now; a
-    confirmed one answers with what was recorded at confirmation.
+    location while the location may see the card (``membercard.cards.scope``). An open (or
+    cancelled) stocktake is compared with the stock as it is now; a confirmed one answers
+    with what was recorded at confirmation.
     """
     if stocktake.state == StocktakeState.CONFIRMED:
         return _recorded_result(stocktake)

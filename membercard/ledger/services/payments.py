@@ -8,7 +8,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
-from membercard.cards.pins import check_pin
+from membercard.cards.pins import check_pin, counts_wrong_pins, raises_counted_refusal
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import (
@@ -36,7 +36,9 @@ from membercard.loyalty.services import standing, tiers
 from membercard.loyalty.services.points import PointsBook, lot_created_by
 
 
+@raises_counted_refusal
 @business_operation
+@counts_wrong_pins  # the card row locked before anything else: wrong PINs counted under it
 def purchase(
     *,
     actor: Actor,

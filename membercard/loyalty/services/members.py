@@ -48,9 +48,13 @@ def _clean_name(name: str) -> str:
     return name
 
 
+EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)  # year 0001 is a typing slip, not a customer
+
+
 def _check_birthday(birthday: dt.date | None) -> dt.date | None:
     if birthday is not None and (
-        not isinstance(birthday, dt.date) or birthday > timezone.localdate()
+        not isinstance(birthday, dt.date)
+        or not EARLIEST_BIRTHDAY <= birthday <= timezone.localdate()
     ):
         raise ValidationFailed(_("The birthday is not a past date."), field="birthday")
     return birthday

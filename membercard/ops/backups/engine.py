@@ -23,6 +23,7 @@ import psycopg
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from membercard.core import files
 from membercard.ops.backups.errors import BackupError, TargetNotEmpty
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -227,6 +228,8 @@ def load(backup: Path, target: Target) -> None:
     if target.vendor == "sqlite":
         destination = Path(target.name)
         destination.parent.mkdir(parents=True, exist_ok=True)
+        # A restored database is as private as the live one (its WAL takes the same mode).
+        files.touch_private(destination)
         source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
         copy = sqlite3.connect(destination)
         try:

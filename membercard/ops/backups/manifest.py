@@ -17,6 +17,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from membercard.core import files
+
 PREFIX = "membercard-"
 SUFFIXES = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
 PARTIAL = ".partial"
@@ -74,7 +76,7 @@ def sha256_of(path: Path) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + PARTIAL)
-    with temporary.open("w") as handle:
+    with files.touch_private(temporary).open("w") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())

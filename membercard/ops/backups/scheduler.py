@@ -23,6 +23,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from membercard.core import files
 from membercard.ledger.idempotency import purge_old_keys
 from membercard.ops.backups import manifest as manifests
 from membercard.ops.backups.config import BackupConfig
@@ -46,8 +47,8 @@ class SchedulerAlreadyRunning(BackupError):
 
 @contextlib.contextmanager
 def scheduler_lock(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / LOCK_NAME).open("a+") as handle:
+    files.private_dir(directory)
+    with files.touch_private(directory / LOCK_NAME).open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

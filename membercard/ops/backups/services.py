@@ -24,6 +24,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from membercard.core import files
 from membercard.core.actors import Actor
 from membercard.core.models import Role
 from membercard.ops.backups import engine, retention
@@ -48,8 +49,8 @@ def local_zone() -> ZoneInfo:
 @contextlib.contextmanager
 def backup_lock(directory: Path) -> Iterator[None]:
     """One backup at a time per backup folder, across processes (an advisory file lock)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / LOCK_NAME).open("a") as handle:
+    files.private_dir(directory)  # 0700, and every file in it 0600 (see core/files.py)
+    with files.touch_private(directory / LOCK_NAME).open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -111,7 +112,8 @@ def run_backup(
         final = directory / name
         partial = directory / (name + manifests.PARTIAL)
         try:
-            engine.dump(connection, target, partial)
+            engine.dump(connection, target, files.touch_private(partial))
+            files.private_file(partial)  # whatever the dump tool did to its mode
             digest = manifests.sha256_of(partial)
             size = partial.stat().st_size
             os.replace(partial, final)

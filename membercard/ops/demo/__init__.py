@@ -131,7 +131,10 @@ def summary_lines() -> list[str]:
 
 
 def login_lines() -> list[str]:
-    lines = ["Logins (demo only; change or delete them before real use):"]
+    lines = [
+        "Logins (demo only; change or delete them before real use; as demo accounts they",
+        "skip the second factor, which real HQ staff and store managers must set up):",
+    ]
     for login in LOGINS:
         extra = "  (also Django superuser: /admin/)" if login.superuser else ""
         lines.append(

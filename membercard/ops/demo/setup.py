@@ -127,8 +127,12 @@ def create_login(run: DemoRun, login: Login) -> Staff:
         first_name=login.first_name,
         last_name=login.last_name,
     )
+    # Demo only: the documented weak passwords are set as hashes (no validator sees them),
+    # and the demo logins skip the second factor (``Staff.demo_login``, shown on HQ's
+    # sign-in security page as "demo account"). No form or service sets either.
     staff.password = run.password_hashes[login.password]
-    staff.save(update_fields=["password"])
+    staff.demo_login = True
+    staff.save(update_fields=["password", "demo_login"])
     run.staff[login.username] = staff
     return staff
 

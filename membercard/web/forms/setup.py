@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from membercard.cards.models import CardProduct, SpendOrder
@@ -204,6 +205,13 @@ def _locations():
     return Location.objects.filter(is_active=True).order_by("kind", "code")
 
 
+# What the password validators (settings.AUTH_PASSWORD_VALIDATORS) ask, in one sentence.
+PASSWORD_RULES = _(
+    "At least 10 characters, not only digits, not a common password and not like the "
+    "staff member's name or username. Their other sessions end when it changes."
+)
+
+
 class StaffForm(forms.Form):
     """Create (with username and initial password) or edit a staff member."""
 
@@ -221,6 +229,7 @@ class StaffForm(forms.Form):
         label=_("Initial password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
+        help_text=PASSWORD_RULES,
     )
     is_active = forms.BooleanField(label=_("May sign in"), required=False, initial=True)
 
@@ -231,7 +240,9 @@ class StaffForm(forms.Form):
             self.fields["username"].disabled = True
             self.fields["password"].required = False
             self.fields["password"].label = _("New password")
-            self.fields["password"].help_text = _("Empty: the password stays as it is.")
+            self.fields["password"].help_text = format_lazy(
+                "{} {}", _("Empty: the password stays as it is."), PASSWORD_RULES
+            )
         else:
             del self.fields["is_active"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from membercard.web.views import setup, stock
+from membercard.web.views import lookups, security, setup, stock
 
 urlpatterns: list = [
     path("products/", setup.products, name="products"),
@@ -19,7 +19,15 @@ urlpatterns: list = [
     path("staff/new/", setup.staff_create, name="staff-create"),
     path("staff/<int:pk>/edit/", setup.staff_edit, name="staff-edit"),
     path("staff/<int:pk>/deactivate/", setup.staff_deactivate, name="staff-deactivate"),
+    path("sign-in/", security.signin_security, name="signin-security"),
+    path("sign-in/unlock/", security.signin_unlock, name="signin-unlock"),
+    path(
+        "staff/<int:pk>/second-factor/reset/",
+        security.second_factor_reset,
+        name="staff-second-factor-reset",
+    ),
     path("terminals/", setup.terminals, name="terminals"),
+    path("lookup-misses/", lookups.lookup_misses, name="lookup-misses"),
     path("terminals/<int:pk>/revoke/", setup.terminal_revoke, name="terminal-revoke"),
     path("batches/", stock.batches, name="batches"),
     path("batches/new/", stock.batch_create, name="batch-create"),

@@ -1,6 +1,7 @@
 """Addresses of the counter pages (names are in the ``web`` namespace, mounted at
-``/counter/``). Pages that act on a card take ``?card=<number>``; on an operation,
-``?operation=<id>``."""
+``/counter/``). Pages that act on a card are opened with the panel's signed handle
+``?ref=`` (never a card number in a URL) and post the number back in the form's body; on
+an operation, ``?operation=<id>``."""
 
 from __future__ import annotations
 

@@ -3,18 +3,17 @@ Nothing here changes or deletes an event; the database would refuse it anyway.""
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from membercard.core.exports import csv_writer
 from membercard.ops import audit
 from membercard.ops.models import AuditKind
 from membercard.web import access
-from membercard.web.lists import list_page
+from membercard.web.lists import DayField, has_day_out_of_range, list_page
 
 FILTERS = ("username", "kind", "location", "date_from", "date_to", "text")
 SORTABLE = ("created_at", "username", "role", "location_code", "kind", "what", "status")
@@ -40,10 +39,10 @@ class AuditFilterForm(forms.Form):
         label=_("Kind"), choices=[("", _("All kinds")), *AuditKind.choices], required=False
     )
     location = forms.CharField(label=_("Location code"), max_length=16, required=False)
-    date_from = forms.DateField(
+    date_from = DayField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     text = forms.CharField(label=_("Text in what or path"), max_length=100, required=False)
@@ -65,6 +64,8 @@ def _filtered(request: HttpRequest):
 @access.staff_page(access.ADMIN)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
+    if has_day_out_of_range(form):  # other filter mistakes show the whole log, as before
+        return render(request, "web/audit/list.html", {"form": form, "listing": None}, status=400)
     listing = list_page(
         request,
         events,
@@ -114,7 +115,7 @@ class _Echo:
 
 
 def _csv_rows(events):
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
     yield writer.writerow(CSV_COLUMNS)
     for event in events.iterator(chunk_size=2000):
@@ -123,10 +124,5 @@ def _csv_rows(events):
             value = getattr(event, column)
             if column == "created_at":
                 value = timezone.localtime(value).isoformat(timespec="seconds")
-            row.append(_spreadsheet_safe("" if value is None else str(value)))
+            row.append(value)
         yield writer.writerow(row)
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

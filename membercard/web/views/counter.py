@@ -4,10 +4,17 @@ Thin views: parse the form, call one selector or service, render. Domain errors 
 rendered by ``access.staff_page`` (for htmx requests into the element the form names in
 its ``X-Error-Target`` header). The other counter operations are in ``counter_ops.py``,
 the receipt in ``counter_receipt.py``.
+
+A card number never goes into a URL (access logs keep URLs, and a swipe may be a bank
+card's track): the card field is posted, forms post the number back in their body, and
+links and redirects name an open card by a signed handle (``?ref=``) instead. Every
+number someone types, swipes or posts goes through the one look-up throttle
+(``cards/lookups.py``).
 """
 
 from __future__ import annotations
 
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +22,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from membercard.cards.lookups import card_for_operation, look_up_card
 from membercard.cards.models import Card
-from membercard.cards.selectors import CardSummary, card_summary, look_up, visible_card
+from membercard.cards.selectors import CardSummary, card_summary, visible_card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
+from membercard.core.http import client_address
 from membercard.ledger.days import today
 from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.quotes import quote_purchase
@@ -33,19 +42,42 @@ from membercard.web.forms.counter import PurchaseForm
 
 # A card in a customer's hands is seen from every store; one on a shelf only from its store.
 LAST_OPERATIONS = 8
+# A card's handle in counter links: signed (so nobody can make one up to enumerate cards),
+# and good for a working day, after which the card is simply swiped again.
+REF_SALT = "membercard.web.counter.card"
+REF_MAX_AGE = 16 * 3600
 
 
-def summary_for_number(actor: Actor, number: str) -> CardSummary:
-    """The panel's summary of a card named by its number (hidden fields, links)."""
-    card = Card.objects.select_related("product", "member").filter(number=number).first()
+def card_ref(card: Card) -> str:
+    """The signed handle that names ``card`` in counter links instead of its number."""
+    return signing.dumps(card.pk, salt=REF_SALT)
+
+
+def summary_for_ref(actor: Actor, ref: str) -> CardSummary:
+    """The card a handle names, if ``actor`` may (still) see it; a made-up, altered or
+    stale handle answers like a card that does not exist."""
+    try:
+        pk = signing.loads(ref, salt=REF_SALT, max_age=REF_MAX_AGE)
+    except signing.BadSignature:
+        raise CardNotFound() from None
+    card = Card.objects.select_related("product", "member").filter(pk=pk).first()
     if card is None:
         raise CardNotFound()
     return card_summary(visible_card(actor, card))
 
 
-def counter_url(number: str = "") -> str:
+def posted_card(request: HttpRequest) -> CardSummary:
+    """The card a counter form posts back by number (``card``), through the throttle."""
+    number = request.POST.get("card", "").strip()
+    return card_for_operation(actor_of(request), number, address=client_address(request))
+
+
+def counter_url(card: Card | str = "") -> str:
+    """The counter, with ``card``'s panel open when given (by its handle, never its number)."""
     url = reverse("web:counter")
-    return f"{url}?{urlencode({'card': number})}" if number else url
+    if isinstance(card, str):
+        card = Card.objects.filter(number=card).first() if card else None
+    return f"{url}?{urlencode({'ref': card_ref(card)})}" if card is not None else url
 
 
 def panel_context(
@@ -79,6 +111,7 @@ def panel_context(
     return {
         "summary": summary,
         "card": card,
+        "card_ref": card_ref(card),
         "product": product,
         "member": card.member,
         "tier": tier,
@@ -114,36 +147,33 @@ def render_panel(request: HttpRequest, summary: CardSummary, status: int = 200, 
 @require_GET
 @access.staff_page(access.STORE)
 def counter(request: HttpRequest) -> HttpResponse:
-    """The counter page; with ``?card=<number>`` (after a sale, a member edit, no JS) the
-    card's panel is already open."""
+    """The counter page; with ``?ref=<handle>`` (after a sale, a member edit, a look-up
+    without JS) the card's panel is already open. A number in the URL is never looked up."""
     context: dict = {}
-    number = request.GET.get("card", "").strip()
-    if number:
-        summary = look_up(number)
-        visible_card(actor_of(request), summary.card)
-        context = panel_context(request, summary)
-    context["panel_open"] = bool(number)
+    ref = request.GET.get("ref", "")
+    if ref:
+        context = panel_context(request, summary_for_ref(actor_of(request), ref))
+    context["panel_open"] = bool(ref)
     return render(request, "web/counter/counter.html", context)
 
 
-@require_GET
+@require_POST
 @access.staff_page(access.STORE)
 def card(request: HttpRequest) -> HttpResponse:
-    """The card panel for what the reader typed (htmx), parsed by the one reader parser:
-    a wrong check digit, a bank card or an unknown card is a domain error (``#card-error``)."""
-    raw = request.GET.get("card", "")
-    summary = look_up(raw)
-    visible_card(actor_of(request), summary.card)
+    """The card panel for what the reader typed (posted by htmx), through the one look-up
+    throttle and the one reader parser: a wrong check digit, a bank card or an unknown card
+    is a domain error (``#card-error``), too many look-ups a 429. Without htmx, the counter
+    opens with the panel (by the card's handle)."""
+    summary = look_up_card(
+        actor_of(request), request.POST.get("card", ""), address=client_address(request)
+    )
     if not is_htmx(request):
-        return redirect(counter_url(summary.card.number))
+        return redirect(counter_url(summary.card))
     return render_panel(request, summary)
 
 
 def _purchase_form(request: HttpRequest) -> tuple[PurchaseForm, CardSummary]:
-    form = PurchaseForm(request.POST)
-    number = request.POST.get("card", "")
-    summary = summary_for_number(actor_of(request), number)
-    return form, summary
+    return PurchaseForm(request.POST), posted_card(request)
 
 
 @require_POST

@@ -4,7 +4,10 @@ register or edit the member, freeze (report lost), unfreeze, replace, unlock the
 
 Each page: GET shows the form (money forms with a fresh idempotency key), POST calls one
 service and shows the receipt (or goes back to the counter). A refusal is shown on the
-form, with what was typed kept.
+form, with what was typed kept. A page opened from the panel names its card by the
+panel's signed handle (``?ref=``), never by number; the form posts the number back in its
+body. Numbers typed into a form (the card to sell, the replacement card) are look-ups
+through the one throttle, like a swipe at the counter.
 """
 
 from __future__ import annotations
@@ -18,15 +21,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from membercard.cards.lookups import look_up_card
 from membercard.cards.pins import unlock_pin
-from membercard.cards.reader import parse_reader_input
-from membercard.cards.selectors import CardSummary, find_card, visible_card
+from membercard.cards.selectors import CardSummary
 from membercard.cards.services import freeze_card, replace_card, unfreeze_card
 from membercard.core.errors import DomainError, NotFound
 from membercard.core.http import client_address
 from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.services import refund, reverse, sell_card, top_up
 from membercard.loyalty.gift_selectors import gifts_at
+from membercard.loyalty.selectors import member_to_edit
 from membercard.loyalty.services import (
     link_card,
     register_member,
@@ -46,7 +50,7 @@ from membercard.web.forms.counter import (
     TopUpForm,
 )
 from membercard.web.forms.members import MemberForm
-from membercard.web.views.counter import counter_url, summary_for_number
+from membercard.web.views.counter import counter_url, posted_card, summary_for_ref
 
 FORM_PAGE = "web/counter/form_page.html"
 
@@ -73,7 +77,7 @@ def _page(
         "operation": operation,
         "danger": danger,
         "note": note,
-        "back": counter_url(summary.card.number if summary else ""),
+        "back": counter_url(summary.card if summary else ""),
     }
     return render(request, FORM_PAGE, context, status=status)
 
@@ -90,8 +94,11 @@ def _run(form: forms.Form, call: Callable[[], object]) -> tuple[object | None, i
 
 
 def _card_param(request: HttpRequest) -> CardSummary:
-    number = (request.POST.get("card") or request.GET.get("card") or "").strip()
-    return summary_for_number(actor_of(request), number)
+    """The card a page acts on: posted back by number in the form's body, or named by the
+    panel's handle in the link that opened the page."""
+    if request.method == "POST":
+        return posted_card(request)
+    return summary_for_ref(actor_of(request), request.GET.get("ref", ""))
 
 
 def _store_operation(request: HttpRequest, kind: str | None = None) -> Operation:
@@ -144,21 +151,22 @@ def sell(request: HttpRequest) -> HttpResponse:
     page = {"title": _("Sell a card"), "submit": _("Sell the card"), "submit_id": "sell-submit"}
 
     def sell_it(data: dict) -> Operation:
-        reference = parse_reader_input(data["card"])
-        card = visible_card(actor, find_card(reference))
+        summary = look_up_card(actor, data["card"], address=client_address(request))
         return sell_card(
             actor=actor,
-            card_number=card.number,
+            card_number=summary.card.number,
             initial_value_minor=data["initial_value"],
             tender=data["tender"],
             idempotency_key=data["key"],
             member_name=data["member_name"],
             member_mobile=data["member_mobile"],
             pin=data["pin"] or None,
-            read_as=reference.read_as,
+            read_as=summary.read_as,
         )
 
-    initial = {"card": request.GET.get("card", "")}
+    # "Sell this card" on the panel of a card in stock here fills the card in.
+    ref = request.GET.get("ref", "")
+    initial = {"card": summary_for_ref(actor, ref).card.number if ref else ""}
     return _form_flow(request, SellForm, page, initial=initial, perform=sell_it)
 
 
@@ -271,9 +279,13 @@ def member(request: HttpRequest) -> HttpResponse:
         "submit_id": "member-submit",
         "summary": summary,
     }
-    initial = {"card": summary.card.number}
-    if existing is not None:
-        initial.update({name: getattr(existing, name) for name in MEMBER_FIELDS})
+    initial: dict[str, object] = {"card": summary.card.number}
+    make_form = MemberForm
+    if existing is not None and request.method == "GET":
+        # Masked at a store (the form asks for a new number instead), and the read logged.
+        initial.update(member_to_edit(actor=actor, member=existing, address=address))
+    if existing is not None and not actor.at_hq:
+        make_form = partial(MemberForm, mobile_on_file=existing.masked_mobile)
 
     def save(data: dict):
         details = {name: data[name] for name in MEMBER_FIELDS}
@@ -285,7 +297,7 @@ def member(request: HttpRequest) -> HttpResponse:
 
     return _form_flow(
         request,
-        MemberForm,
+        make_form,
         page,
         initial=initial,
         perform=save,
@@ -333,7 +345,7 @@ def replace(request: HttpRequest) -> HttpResponse:
     page = {"title": _("Replace the card"), "submit": _("Replace"), "submit_id": "replace-submit"}
 
     def replace_it(data: dict) -> Operation:
-        new = visible_card(actor, find_card(parse_reader_input(data["new_card"])))
+        new = look_up_card(actor, data["new_card"], address=client_address(request)).card
         return replace_card(
             actor=actor,
             old_number=summary.card.number,
@@ -359,4 +371,4 @@ def pin_unlock(request: HttpRequest) -> HttpResponse:
     summary = _card_param(request)
     if form.is_valid():
         unlock_pin(actor=actor_of(request), card_number=summary.card.number)
-    return redirect(counter_url(summary.card.number))
+    return redirect(counter_url(summary.card))

@@ -20,6 +20,7 @@ from membercard.ledger.models import OperationKind, Tender
 from membercard.ledger.reconciliation import DayFigures, day_figures
 from membercard.ledger.services.days import MAX_COMMENT, close_day
 from membercard.ledger.zreport import z_report_pdf
+from membercard.reports.selectors import day_out_of_range
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import AmountField
@@ -53,10 +54,15 @@ class CloseDayForm(forms.Form):
 
 
 def parse_day(text: str) -> dt.date:
+    """A business day from the address; a day out of the accepted range has no business
+    day either (and its time-zone arithmetic would overflow)."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise NotFound(_("There is no such day.")) from exc
+    if day_out_of_range(day):
+        raise NotFound(_("There is no such day."))
+    return day
 
 
 def _tender_rows(figures: DayFigures) -> list[dict]:

@@ -39,7 +39,6 @@ from membercard.web.views.stock_common import (
     labelled,
     mark_done,
     new_once_token,
-    numbers_in_ranges,
     refuse_in_form,
 )
 
@@ -244,24 +243,25 @@ def handover_receive(request: HttpRequest, pk: int) -> HttpResponse:
     handover = q.get_handover(actor, pk)
     form = CardsForm(request.POST, prefix="receive")
     if form.is_valid():
-        in_ranges = numbers_in_ranges(form.cleaned_data["ranges"], form)
-        if in_ranges is not None:
-            scanned = [*form.cleaned_data["numbers"], *in_ranges]
-            try:
-                handover = services.receive_handover(
-                    actor=actor, handover_id=handover.pk, scanned=scanned
-                )
-            except DomainError as error:
-                refuse_in_form(form, error)
+        try:
+            # Ranges go to the service: they cover this handover's cards only.
+            handover = services.receive_handover(
+                actor=actor,
+                handover_id=handover.pk,
+                scanned=form.cleaned_data["numbers"],
+                ranges=form.cleaned_data["ranges"],
+            )
+        except DomainError as error:
+            refuse_in_form(form, error)
+        else:
+            if handover.state == HandoverState.RECEIVED:
+                messages.success(request, _("Received: every card arrived."))
             else:
-                if handover.state == HandoverState.RECEIVED:
-                    messages.success(request, _("Received: every card arrived."))
-                else:
-                    messages.warning(
-                        request,
-                        _("Received with discrepancies: headquarters will settle them."),
-                    )
-                return redirect("web:handover", pk=handover.pk)
+                messages.warning(
+                    request,
+                    _("Received with discrepancies: headquarters will settle them."),
+                )
+            return redirect("web:handover", pk=handover.pk)
     return _page(request, handover, status=UNPROCESSABLE, receive=form)
 
 

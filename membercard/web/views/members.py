@@ -4,8 +4,6 @@ audited CSV export."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.states import CardState
 from membercard.core.errors import NotFound
+from membercard.core.exports import csv_writer
 from membercard.core.http import client_address
 from membercard.loyalty.admin_selectors import members_for_hq, record_member_listing
 from membercard.loyalty.models import Member
@@ -98,15 +97,8 @@ def member_export(request: HttpRequest) -> HttpResponse:
         "id", "name", "mobile", "birthday", "marketing_sms", "marketing_email",
         "registered_at__code", "created_at",
     ]  # fmt: skip
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([*columns[:6], "registered_at", "created_at"])
     for row in rows:
-        writer.writerow([_cell(row[column]) for column in columns])
+        writer.writerow([row[column] for column in columns])
     return response
-
-
-def _cell(value: object) -> object:
-    """No cell starts like a spreadsheet formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value

@@ -31,7 +31,7 @@ from membercard.ledger.services.days import record_deposit
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import AmountField
-from membercard.web.lists import list_page
+from membercard.web.lists import DayField, has_day_out_of_range, list_page
 from membercard.web.views.days import parse_day
 
 MAX_DAYS = 31
@@ -51,8 +51,8 @@ LABELS = {
 
 
 class BoardFilter(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     store = forms.CharField(label=_("Store code"), required=False, max_length=16)
 
     def clean(self):
@@ -131,7 +131,9 @@ def board(request: HttpRequest) -> HttpResponse:
         "labels": LABELS,
         "badges": BADGES,
     }
-    return render(request, "web/days/reconciliation.html", context)
+    # A day out of range is a bad request; other filter mistakes show the default board.
+    status = 400 if has_day_out_of_range(form) else 200
+    return render(request, "web/days/reconciliation.html", context, status=status)
 
 
 def _store_day(code: str, day: str) -> tuple[Location, dt.date]:

@@ -20,6 +20,7 @@ from membercard.reports import charts, exports, selectors, tables
 from membercard.reports.rollups import today
 from membercard.web import access
 from membercard.web.access import actor_of, staff_page
+from membercard.web.lists import DayField
 from membercard.web.views.reconciliation import LABELS as STATUS_LABELS
 
 REPORT_ROLES = access.HQ | access.MANAGER
@@ -44,8 +45,8 @@ HELP = {
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     location = forms.ModelChoiceField(
         label=_("Location"),
         queryset=Location.objects.order_by("code"),

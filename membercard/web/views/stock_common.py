@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -74,11 +75,14 @@ def mark_done(request: HttpRequest, url: str) -> None:
     request.session[_DONE_KEY] = dict(list(done.items())[-_DONE_KEPT:])
 
 
-def numbers_in_ranges(ranges: list[tuple[str, str]], form: forms.Form) -> list[str] | None:
-    """The numbers of every card in the typed ranges (read only), or None with an error on
-    ``form``'s ranges field for each range that cannot be read or holds no card."""
+def numbers_in_ranges(
+    ranges: list[tuple[str, str]], form: forms.Form, *, within: QuerySet[Card]
+) -> list[str] | None:
+    """The numbers of every card ``within`` (the caller's scope, from the service) in the
+    typed ranges (read only), or None with an error on ``form``'s ranges field for each range
+    that cannot be read or holds none of them. What else lies in a range never shows."""
     problems: list[q.Problem] = []
-    found = q.cards_in_ranges(Card.objects.all(), ranges, problems, none_there="no card there")
+    found = q.cards_in_ranges(within, ranges, problems, none_there=_("no card there"))
     for problem in problems:
         form.add_error("ranges", str(problem))
     if len(found) > MAX_RANGE_CARDS:

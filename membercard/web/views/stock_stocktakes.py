@@ -119,7 +119,8 @@ def stocktake_count(request: HttpRequest, pk: int) -> HttpResponse:
     form = CardsForm(request.POST)
     if not form.is_valid():
         return _page(request, stocktake, form=form, status=UNPROCESSABLE)
-    in_ranges = numbers_in_ranges(form.cleaned_data["ranges"], form)
+    within = services.countable_cards(actor)
+    in_ranges = numbers_in_ranges(form.cleaned_data["ranges"], form, within=within)
     if in_ranges is None:
         return _page(request, stocktake, form=form, status=UNPROCESSABLE)
     counted = repeated = unexpected = 0

@@ -4,17 +4,60 @@ Beside gunicorn it starts the backup scheduler (``membercard scheduler``) as a c
 process of the gunicorn master, and stops it with the master; ``--no-scheduler`` leaves it
 out (when cron or a systemd timer makes the backups, see docs/backups.md). Workers never
 start one, and the scheduler's lock file lets only one run per backup folder.
+
+gunicorn writes its own access and error logs, outside Django's ``LOGGING``; its logger
+class here runs the same card-data filter (``membercard.core.redaction``) on both, so a
+card swiped into a search box never reaches the access log as a URL.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from membercard.core.redaction import CardDataFilter
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with the card-data filter on ``gunicorn.access`` and
+    ``gunicorn.error`` and on every handler they have after setup (also one an operator's
+    ``logconfig_dict`` or syslog option adds). ``setup`` runs again on a config reload."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for target in (log, *log.handlers):
+                _add_card_filter(target)
+
+
+def _add_card_filter(target: logging.Filterer) -> None:
+    if not any(isinstance(existing, CardDataFilter) for existing in target.filters):
+        target.addFilter(CardDataFilter())
+
+
+def gunicorn_options(
+    *, host: str, port: int, workers: int, threads: int, hooks: dict[str, Callable] | None = None
+) -> dict:
+    """The gunicorn settings ``serve`` runs with (tests build gunicorn's logger from them)."""
+    return {
+        **(hooks or {}),
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "logger_class": RedactingLogger,
+        "timeout": 60,
+        "graceful_timeout": 10,
+    }
 
 
 class _Gunicorn(BaseApplication):
@@ -82,14 +125,5 @@ class Command(BaseCommand):
             companion = _Companion()
             hooks = {"on_starting": companion.start, "on_exit": companion.stop}
         _Gunicorn(
-            {
-                **hooks,
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "accesslog": "-",
-                "timeout": 60,
-                "graceful_timeout": 10,
-            }
+            gunicorn_options(host=host, port=port, workers=workers, threads=threads, hooks=hooks)
         ).run()

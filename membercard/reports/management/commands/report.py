@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from membercard.core.errors import DomainError
 from membercard.reports import exports
 from membercard.reports.sales_inventory import location_by_code
+from membercard.reports.selectors import check_days
 from membercard.reports.tables import REPORTS
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, name, date_from, date_to, location, format, output, **options):
         start, end = _date(date_from), _date(date_to)
         try:
+            check_days(start, end)
             table = REPORTS[name](start, end, location_by_code(location))
         except DomainError as error:
             raise CommandError(error.message) from None
