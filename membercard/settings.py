@@ -7,8 +7,9 @@ MEMBERCARD_CURRENCY     default CNY; MEMBERCARD_CURRENCY_DIGITS default 2
 MEMBERCARD_TIME_ZONE    default Asia/Shanghai
 MEMBERCARD_DAY_CUTOFF_HOUR  default 4: operations before 04:00 belong to the previous day
 MEMBERCARD_DEBUG        default off
-MEMBERCARD_SIGNIN_FAILURE_LIMIT default 5 failed sign-ins per username / per address, then
-                        locked MEMBERCARD_SIGNIN_LOCKOUT_MINUTES (default 30; 0: until unlocked)
+MEMBERCARD_SIGNIN_FAILURE_LIMIT default 5 failed sign-ins per username (per client address:
+                        MEMBERCARD_SIGNIN_ADDRESS_FAILURE_LIMIT, default 20), then locked
+                        MEMBERCARD_SIGNIN_LOCKOUT_MINUTES (default 30; 0: until unlocked)
 MEMBERCARD_IDLE_MINUTES default 30 (back office); MEMBERCARD_COUNTER_IDLE_MINUTES default 480
                         (store cashiers); MEMBERCARD_SESSION_HOURS default 12
 MEMBERCARD_OTP_ISSUER   default membercard: the name authenticator apps show
@@ -176,15 +177,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Sign-in lockout (django-axes, counted in the database: exact across workers, no cache).
-# Failed sign-ins per username, and per client address, before that username/address is locked.
+# Failed sign-ins per username before that username is locked.
 AXES_FAILURE_LIMIT = int(os.environ.get("MEMBERCARD_SIGNIN_FAILURE_LIMIT", "5"))
+# A client address has a limit of its own: a store's tills often share one address.
+MEMBERCARD_SIGNIN_ADDRESS_FAILURE_LIMIT = max(
+    AXES_FAILURE_LIMIT, int(os.environ.get("MEMBERCARD_SIGNIN_ADDRESS_FAILURE_LIMIT", "20"))
+)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Minutes a lock lasts by itself; 0: until an HQ admin unlocks it (/hq/sign-in/).
 _LOCK_MINUTES = int(os.environ.get("MEMBERCARD_SIGNIN_LOCKOUT_MINUTES", "30"))
 AXES_COOLOFF_TIME = _LOCK_MINUTES / 60 if _LOCK_MINUTES > 0 else None  # hours
 # Not reset by a success: an insider's own sign-ins from one address would wipe the count.
 AXES_RESET_ON_SUCCESS = False
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "membercard.web.middleware_security.SignInAttempts"
 AXES_CLIENT_IP_CALLABLE = "membercard.core.http.client_address"  # the one address rule
 # A swiped card typed into the username is masked before axes stores or compares it.
 AXES_USERNAME_CALLABLE = "membercard.web.middleware_security.signin_username"

@@ -46,7 +46,7 @@ class Lock:
     last_attempt: object
 
 
-def _locked(field: str, kind: str) -> list[Lock]:
+def _locked(field: str, kind: str, limit: int) -> list[Lock]:
     since = _cooloff_threshold()
     attempts = AccessAttempt.objects.all()
     if since is not None:
@@ -55,7 +55,7 @@ def _locked(field: str, kind: str) -> list[Lock]:
         attempts.filter(**{f"{field}__isnull": False})
         .values(field)
         .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .filter(failures__gte=limit)
         .order_by("-last")
     )
     return [Lock(kind, row[field], row["failures"], row["last"]) for row in rows if row[field]]
@@ -69,7 +69,9 @@ def _cooloff_threshold():
 
 def current_locks() -> list[Lock]:
     """Usernames and client addresses that cannot sign in now."""
-    return _locked("username", "username") + _locked("ip_address", "address")
+    return _locked("username", "username", settings.AXES_FAILURE_LIMIT) + _locked(
+        "ip_address", "address", settings.MEMBERCARD_SIGNIN_ADDRESS_FAILURE_LIMIT
+    )
 
 
 @transaction.atomic(durable=True)

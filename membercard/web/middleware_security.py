@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_otp import user_has_device
@@ -55,6 +57,27 @@ class SignInLockBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class SignInAttempts(AxesDatabaseHandler):
+    """django-axes' database handler with a limit of its own for a client address.
+
+    A store's tills often reach the server through one address: locking that address after
+    as few failures as one username gets would lock the whole store out after a few typos
+    by different cashiers. So a username is locked after ``AXES_FAILURE_LIMIT`` failures and
+    an address after ``MEMBERCARD_SIGNIN_ADDRESS_FAILURE_LIMIT``. axes compares one count
+    with one limit, so the address's failures are expressed in the username's units: the
+    address counts as locked exactly when its failures reach its own limit."""
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        by_username, by_address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        limit = settings.AXES_FAILURE_LIMIT
+        return max(
+            by_username, by_address * limit // settings.MEMBERCARD_SIGNIN_ADDRESS_FAILURE_LIMIT
+        )
 
 
 def _exempt(path: str) -> bool:
