@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from membercard.inventory.services.handover_discrepancies import resolve_line
 from membercard.inventory.services.handovers import (
     dispatch_handover,
     receive_handover,
-    resolve_line,
 )
 from membercard.inventory.sheets import handover_sheet_pdf
 from tests import factories as f

@@ -25,6 +25,7 @@ from membercard.inventory.errors import (
     HandoverWrongState,
 )
 from membercard.inventory.models import HandoverLine, HandoverState, LineStatus, StockMovement
+from membercard.inventory.services.handover_discrepancies import resolve_line
 from membercard.inventory.services.handovers import (
     add_cards,
     cancel_handover,
@@ -32,7 +33,6 @@ from membercard.inventory.services.handovers import (
     dispatch_handover,
     receive_handover,
     remove_cards,
-    resolve_line,
 )
 from membercard.ledger.services import sell_card
 from tests import factories as f

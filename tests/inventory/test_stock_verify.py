@@ -37,12 +37,12 @@ from membercard.inventory.models import (
     StockMovement,
 )
 from membercard.inventory.selectors import cards_in_stock, stock_summary
+from membercard.inventory.services.handover_discrepancies import resolve_line
 from membercard.inventory.services.handovers import (
     add_cards,
     create_handover,
     dispatch_handover,
     receive_handover,
-    resolve_line,
 )
 from membercard.inventory.verify import verify_stock
 from membercard.ledger.models import Operation, OperationKind

@@ -3,7 +3,8 @@
 The sender lists cards (scanned numbers and/or ranges) on a draft, prints the sheet and
 dispatches (cards ``in_transit``); the receiver scans what arrived and confirms (cards
 ``in_stock`` there). Cards listed but not scanned are *missing*, cards scanned but not
-listed *unexpected*: both stay open discrepancies until HQ resolves each line.
+listed *unexpected*: both stay open discrepancies until HQ resolves each line
+(``handover_discrepancies.py``).
 
 Routes: HQ -> store and store -> HQ only. A store passes cards to another store through
 HQ (two handovers), so HQ's stock keeper signs every movement between locations and is
@@ -16,7 +17,6 @@ order, so two services never wait on each other in a cycle.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,27 +33,15 @@ from membercard.inventory.errors import (
     HandoverAlreadyReceived,
     HandoverCardsRefused,
     HandoverEmpty,
-    HandoverLineNotFound,
-    HandoverLineNotOpen,
     HandoverRouteRefused,
     HandoverWrongState,
     first_entries,
 )
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.inventory.roles import require_hq_stock, require_stock_staff
+from membercard.inventory.roles import require_stock_staff
 from membercard.ledger.transactions import business_operation
 
 RECEIVED_STATES = (HandoverState.RECEIVED, HandoverState.DISCREPANCY, HandoverState.CLOSED)
-
-
-class Outcome(StrEnum):
-    """How HQ resolves an open line: a missing card is found, lost or returned; an
-    unexpected card is acknowledged (where it really is does not change)."""
-
-    FOUND = "found"
-    LOST = "lost"
-    RETURNED = "returned"
-    ACKNOWLEDGED = "acknowledged"
 
 
 # Helpers -----------------------------------------------------------------------------------
@@ -111,7 +99,7 @@ def _why_not_sendable(card: Card, handover: Handover) -> str | None:
     return _("not in your stock (it is %(state)s)") % {"state": CardState(card.state).label.lower()}
 
 
-def _locked(card_ids: Sequence[int]) -> list[Card]:
+def lock_cards(card_ids: Sequence[int]) -> list[Card]:
     # Locked in primary-key order so two handovers listing the same cards cannot deadlock.
     return list(
         Card.objects.select_for_update(of=("self",))
@@ -121,7 +109,7 @@ def _locked(card_ids: Sequence[int]) -> list[Card]:
     )
 
 
-def _stamp(handover: Handover, actor: Actor, step: str, state: HandoverState) -> None:
+def stamp_step(handover: Handover, actor: Actor, step: str, state: HandoverState) -> None:
     setattr(handover, f"{step}_by", actor.staff)
     setattr(handover, f"{step}_at", timezone.now())
     handover.state = state
@@ -192,7 +180,7 @@ def add_cards(
     for card in q.cards_in_ranges(stock, ranges, problems, none_there=_("no card of your stock")):
         if card.pk not in here:
             wanted.setdefault(card.pk, card.number)
-    cards = _locked(list(wanted))
+    cards = lock_cards(list(wanted))
     elsewhere = q.drafts_listing(wanted)
     for card in cards:
         label = wanted[card.pk]
@@ -245,7 +233,7 @@ def remove_cards(
 def cancel_handover(*, actor: Actor, handover_id: int) -> Handover:
     """Drop a draft: its cards may be listed elsewhere again. closed_by/at record who."""
     handover = _as_sender(actor, handover_id, _("cancel handovers"))
-    _stamp(handover, actor, "closed", HandoverState.CANCELLED)
+    stamp_step(handover, actor, "closed", HandoverState.CANCELLED)
     return handover
 
 
@@ -259,7 +247,7 @@ def dispatch_handover(*, actor: Actor, handover_id: int) -> Handover:
     card_ids = list(handover.lines.values_list("card_id", flat=True))
     if not card_ids:
         raise HandoverEmpty()
-    cards = _locked(card_ids)
+    cards = lock_cards(card_ids)
     # A card listed on the draft may have been sold or voided since: name each.
     problems = [
         q.Problem(card.number, "not_in_stock", why)
@@ -275,7 +263,7 @@ def dispatch_handover(*, actor: Actor, handover_id: int) -> Handover:
             by=actor,
             document={"handover": handover},
         )
-    _stamp(handover, actor, "dispatched", HandoverState.DISPATCHED)
+    stamp_step(handover, actor, "dispatched", HandoverState.DISPATCHED)
     return handover
 
 
@@ -316,7 +304,7 @@ def receive_handover(
 
     lines = list(handover.lines.all())
     listed = {line.card_id for line in lines}
-    for card in _locked(listed & arrived):
+    for card in lock_cards(listed & arrived):
         transition(
             card,
             CardState.IN_STOCK,
@@ -333,77 +321,7 @@ def receive_handover(
         for card_id in sorted(arrived - listed)
     )
     clean = listed == arrived
-    _stamp(
+    stamp_step(
         handover, actor, "received", HandoverState.RECEIVED if clean else HandoverState.DISCREPANCY
     )
     return handover
-
-
-# Discrepancies -----------------------------------------------------------------------------
-
-
-def _open_line(actor: Actor, line_id: int) -> tuple[Handover, HandoverLine]:
-    handover_id = HandoverLine.objects.filter(pk=line_id).values_list("handover_id", flat=True)
-    if not handover_id:
-        raise HandoverLineNotFound()
-    handover = q.get_handover(actor, handover_id[0], lock=True)
-    line = handover.lines.select_related("card").get(pk=line_id)
-    if not q.open_lines(handover).filter(pk=line.pk).exists():
-        raise HandoverLineNotOpen(status=line.status)
-    return handover, line
-
-
-def _check_outcome(line: HandoverLine, outcome: str) -> Outcome:
-    allowed = (
-        (Outcome.FOUND, Outcome.LOST, Outcome.RETURNED)
-        if line.status == LineStatus.MISSING
-        else (Outcome.ACKNOWLEDGED,)
-    )
-    if outcome not in allowed:
-        choices = ", ".join(allowed)
-        raise ValidationFailed(
-            _("A %(status)s line is resolved as: %(choices)s.")
-            % {"status": line.get_status_display().lower(), "choices": choices},
-            field="outcome",
-        )
-    return Outcome(outcome)
-
-
-@business_operation
-def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
-    """HQ settles one discrepancy, with a note saying how it was established.
-
-    A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
-    (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
-    left open the handover is closed.
-    """
-    require_hq_stock(actor, _("resolve handover discrepancies"))
-    handover, line = _open_line(actor, line_id)
-    result = _check_outcome(line, outcome)
-    note = note.strip()
-    if not note:
-        raise ValidationFailed(_("Say how the discrepancy was settled."), field="note")
-    if result != Outcome.ACKNOWLEDGED:
-        (card,) = _locked([line.card_id])
-        target, place, changes = CardState.VOID, None, {}
-        if result != Outcome.LOST:
-            target, changes = CardState.IN_STOCK, {"sold_at": None}
-            place = handover.to_location if result == Outcome.FOUND else handover.from_location
-        transition(
-            card,
-            target,
-            event=f"handover.{result}",
-            by=actor,
-            location=place,
-            reason=note,
-            document={"handover": handover},
-            **changes,
-        )
-        line.status = LineStatus(result.value)
-    line.resolved_by = actor.staff
-    line.resolved_at = timezone.now()
-    line.resolution_note = note
-    line.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
-    if not q.open_lines(handover).exists():
-        _stamp(handover, actor, "closed", HandoverState.CLOSED)
-    return line

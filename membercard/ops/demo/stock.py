@@ -11,12 +11,12 @@ from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.inventory.models import LineStatus
 from membercard.inventory.services.batches import create_batch, receive_batch
+from membercard.inventory.services.handover_discrepancies import resolve_line
 from membercard.inventory.services.handovers import (
     add_cards,
     create_handover,
     dispatch_handover,
     receive_handover,
-    resolve_line,
 )
 from membercard.ops.demo.catalog import HQ_CODE, PRODUCT_CODES, STOCK, UID_EVERY
 from membercard.ops.demo.setup import DemoRun

@@ -24,6 +24,7 @@ from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import HandoverLineNotFound
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.roles import HQ_STOCK_ROLES, stock_roles
+from membercard.inventory.services import handover_discrepancies as discrepancies
 from membercard.inventory.services import handovers as services
 from membercard.inventory.sheets import handover_sheet_pdf, sheet_data
 from membercard.web import access
@@ -277,7 +278,7 @@ def handover_resolve(request: HttpRequest, line_pk: int) -> HttpResponse:
     form = ResolveForm(request.POST, prefix=f"l{line_pk}")
     if form.is_valid():
         try:
-            services.resolve_line(
+            discrepancies.resolve_line(
                 actor=actor,
                 line_id=line_pk,
                 outcome=form.cleaned_data["outcome"],

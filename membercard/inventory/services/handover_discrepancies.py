@@ -1,0 +1,102 @@
+"""Handover discrepancies: HQ settles each open line of a received handover.
+
+A *missing* card (listed, not scanned at receipt) is found at the receiver, lost (void) or
+returned to the sender; an *unexpected* one (scanned, not listed) is acknowledged. When no
+line is left open the handover is closed. Same locking order as ``handovers.py``: the
+handover row first, then the card.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from membercard.cards.lifecycle import transition
+from membercard.cards.states import CardState
+from membercard.core.actors import Actor
+from membercard.core.errors import ValidationFailed
+from membercard.inventory import handover_queries as q
+from membercard.inventory.errors import HandoverLineNotFound, HandoverLineNotOpen
+from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.inventory.roles import require_hq_stock
+from membercard.inventory.services.handovers import lock_cards, stamp_step
+from membercard.ledger.transactions import business_operation
+
+
+class Outcome(StrEnum):
+    """How HQ resolves an open line: a missing card is found, lost or returned; an
+    unexpected card is acknowledged (where it really is does not change)."""
+
+    FOUND = "found"
+    LOST = "lost"
+    RETURNED = "returned"
+    ACKNOWLEDGED = "acknowledged"
+
+
+def _open_line(actor: Actor, line_id: int) -> tuple[Handover, HandoverLine]:
+    handover_id = HandoverLine.objects.filter(pk=line_id).values_list("handover_id", flat=True)
+    if not handover_id:
+        raise HandoverLineNotFound()
+    handover = q.get_handover(actor, handover_id[0], lock=True)
+    line = handover.lines.select_related("card").get(pk=line_id)
+    if not q.open_lines(handover).filter(pk=line.pk).exists():
+        raise HandoverLineNotOpen(status=line.status)
+    return handover, line
+
+
+def _check_outcome(line: HandoverLine, outcome: str) -> Outcome:
+    allowed = (
+        (Outcome.FOUND, Outcome.LOST, Outcome.RETURNED)
+        if line.status == LineStatus.MISSING
+        else (Outcome.ACKNOWLEDGED,)
+    )
+    if outcome not in allowed:
+        choices = ", ".join(allowed)
+        raise ValidationFailed(
+            _("A %(status)s line is resolved as: %(choices)s.")
+            % {"status": line.get_status_display().lower(), "choices": choices},
+            field="outcome",
+        )
+    return Outcome(outcome)
+
+
+@business_operation
+def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
+    """HQ settles one discrepancy, with a note saying how it was established.
+
+    A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
+    (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
+    left open the handover is closed.
+    """
+    require_hq_stock(actor, _("resolve handover discrepancies"))
+    handover, line = _open_line(actor, line_id)
+    result = _check_outcome(line, outcome)
+    note = note.strip()
+    if not note:
+        raise ValidationFailed(_("Say how the discrepancy was settled."), field="note")
+    if result != Outcome.ACKNOWLEDGED:
+        (card,) = lock_cards([line.card_id])
+        target, place, changes = CardState.VOID, None, {}
+        if result != Outcome.LOST:
+            target, changes = CardState.IN_STOCK, {"sold_at": None}
+            place = handover.to_location if result == Outcome.FOUND else handover.from_location
+        transition(
+            card,
+            target,
+            event=f"handover.{result}",
+            by=actor,
+            location=place,
+            reason=note,
+            document={"handover": handover},
+            **changes,
+        )
+        line.status = LineStatus(result.value)
+    line.resolved_by = actor.staff
+    line.resolved_at = timezone.now()
+    line.resolution_note = note
+    line.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    if not q.open_lines(handover).exists():
+        stamp_step(handover, actor, "closed", HandoverState.CLOSED)
+    return line
