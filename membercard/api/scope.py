@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from membercard.api import throttle
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
-from membercard.cards.scope import cards_in_scope
+from membercard.cards.scope import counter_cards
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, DomainError, InvalidCardNumber, NotFound
 from membercard.ledger.models import Operation
@@ -41,7 +41,7 @@ def _visible_card(actor: Actor, reference: CardReference) -> Card:
     (``membercard.cards.scope``): one query, empty alike for no card and for a card out of
     scope, so neither answer nor timing tells them apart."""
     lookup = {"number": reference.value} if reference.kind == "number" else {"uid": reference.value}
-    scope = cards_in_scope(actor, at_counter=True).select_related("product", "member")
+    scope = counter_cards(actor).select_related("product", "member")
     card = scope.filter(**lookup).first()
     if card is None:
         raise CardNotFound()
@@ -98,7 +98,7 @@ def money_on_card(request: HttpRequest, actor: Actor, number: str) -> Iterator[s
         _miss(request, actor)
         raise
     except DomainError:
-        if not cards_in_scope(actor, at_counter=True).filter(number=reference.value).exists():
+        if not counter_cards(actor).filter(number=reference.value).exists():
             _miss(request, actor)
             raise CardNotFound() from None
         raise

@@ -1,11 +1,13 @@
 """Which cards a location may see, and how: the one rule behind every card number a store
-resolves (counter look-ups, stocktakes, handovers, stock pages, the API).
+resolves. This half is the counter's (look-ups, the API); stock work (stocktakes,
+handovers, stock pages) adds the location's documents in ``membercard.inventory.scope``,
+which knows handovers (the cards layer does not).
 
 A card number is a bearer secret, so a store must learn nothing about cards it does not
 hold. A store sees three kinds of card:
 
 - **its stock**: cards on its shelf (``in_stock`` or ``recovered`` at its location);
-- **its documents**: cards on the road on one of its open handovers (sent or to receive);
+- **its documents**: cards on the road on one of its open handovers (``inventory.scope``);
 - **a card presented at its counter**: a card in a customer's hands, looked up one at a
   time by its full number through the counter look-up only (never listed, never in a
   range, never in stock work).
@@ -30,55 +32,25 @@ IN_CUSTOMER_HANDS = frozenset(
 )
 
 
-def _stock_of(location: Location) -> Q:
+def stock_of(location: Location) -> Q:
     """Cards on ``location``'s shelf."""
     return Q(location=location, state__in=sorted(AT_A_LOCATION))
 
 
-def _documents_of(location: Location) -> Q:
-    """Cards in transit on an open handover that ``location`` sends or receives.
-
-    One ``filter()`` call, so every condition holds for the same handover line (not a card
-    in transit elsewhere that once travelled on an old handover of this location).
-    """
-    # Imported here: inventory sits above cards (as in ``cards.lifecycle``).
-    from membercard.inventory.selectors import OPEN_HANDOVER_STATES, TRAVELLING_LINE_STATUSES
-
-    travelling = Card.objects.filter(
-        Q(handover_lines__handover__from_location=location)
-        | Q(handover_lines__handover__to_location=location),
-        state=CardState.IN_TRANSIT,
-        handover_lines__handover__state__in=OPEN_HANDOVER_STATES,
-        handover_lines__status__in=TRAVELLING_LINE_STATUSES,
-    )
-    return Q(pk__in=travelling.values("pk"))
+def on_shelf_of(actor: Actor, card: Card) -> bool:
+    """Whether ``card`` (already in hand) is on ``actor``'s shelf."""
+    return card.state in AT_A_LOCATION and card.location_id == actor.location.pk
 
 
-def cards_seen_from(location: Location, *, at_counter: bool = False) -> QuerySet[Card]:
-    """The cards ``location`` may resolve: its stock and its documents; with ``at_counter``
-    its stock and the cards in customers' hands instead. Everything at headquarters."""
-    if location.is_hq:
+def counter_cards(actor: Actor) -> QuerySet[Card]:
+    """The cards ``actor``'s counter may resolve: its stock and the cards in customers'
+    hands; every card at headquarters."""
+    if actor.location.is_hq:
         return Card.objects.all()
-    if at_counter:
-        return Card.objects.filter(_stock_of(location) | Q(state__in=sorted(IN_CUSTOMER_HANDS)))
-    return Card.objects.filter(_stock_of(location) | _documents_of(location))
+    return Card.objects.filter(stock_of(actor.location) | Q(state__in=sorted(IN_CUSTOMER_HANDS)))
 
 
-def cards_in_scope(actor: Actor, *, at_counter: bool = False) -> QuerySet[Card]:
-    """The cards ``actor`` may see (see :func:`cards_seen_from`); resolve numbers through it."""
-    return cards_seen_from(actor.location, at_counter=at_counter)
-
-
-def card_in_scope(actor: Actor, card: Card, *, at_counter: bool = False) -> bool:
-    """Whether ``actor`` may see ``card`` already in hand (the rule of :func:`cards_seen_from`
-    for one card). At the counter it costs no query; stock work asks the database only for a
-    card in transit (is it on one of our open handovers?)."""
-    if actor.at_hq:
-        return True
-    if card.state in AT_A_LOCATION and card.location_id == actor.location.pk:
-        return True
-    if at_counter:
-        return card.state in IN_CUSTOMER_HANDS
-    if card.state != CardState.IN_TRANSIT:
-        return False
-    return Card.objects.filter(_documents_of(actor.location), pk=card.pk).exists()
+def seen_at_counter(actor: Actor, card: Card) -> bool:
+    """Whether ``actor``'s counter may see ``card`` already in hand (the rule of
+    :func:`counter_cards` for one card, at no query)."""
+    return actor.at_hq or on_shelf_of(actor, card) or card.state in IN_CUSTOMER_HANDS

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, ReadAs, parse_reader_input
 from membercard.cards.scope import IN_CUSTOMER_HANDS as IN_CUSTOMER_HANDS  # the rule's home
-from membercard.cards.scope import card_in_scope
+from membercard.cards.scope import seen_at_counter
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
 from membercard.core.money import currency
@@ -19,12 +19,12 @@ def card_is_visible(actor: Actor, card: Card) -> bool:
     """Whether ``actor`` may see ``card`` presented at its counter: the counter's side of the
     one scope rule (``membercard.cards.scope``): its own shelf, cards in customers' hands,
     everything at HQ."""
-    return card_in_scope(actor, card, at_counter=True)
+    return seen_at_counter(actor, card)
 
 
 def visible_card(actor: Actor, card: Card) -> Card:
     """``card`` if ``actor`` may see it; another store's shelf answers like no card."""
-    if not card_in_scope(actor, card, at_counter=True):
+    if not seen_at_counter(actor, card):
         raise CardNotFound()
     return card
 

@@ -23,11 +23,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
-from membercard.core.models import Role, Staff
+from membercard.core.models import Staff
+from membercard.core.services import ADMIN_ROLES
 from membercard.ops import audit
 from membercard.ops.models import AuditKind
 
-ADMIN_ROLES = frozenset({Role.HQ_ADMIN})
 RECOVERY_CODES = 10
 TOTP_NAME = "authenticator app"
 RECOVERY_NAME = "recovery codes"

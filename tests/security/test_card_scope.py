@@ -15,12 +15,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from membercard.cards.models import Card
-from membercard.cards.scope import card_in_scope, cards_in_scope
+from membercard.cards.scope import counter_cards, seen_at_counter
 from membercard.cards.states import CardState
 from membercard.core.errors import CardNotFound, DomainError
 from membercard.core.models import Role
 from membercard.inventory.errors import HandoverCardsRefused
 from membercard.inventory.models import HandoverLine, StocktakeCount
+from membercard.inventory.scope import card_in_scope as in_stock_work
+from membercard.inventory.scope import cards_in_scope as stock_work_cards
 from membercard.inventory.services.handovers import add_cards, dispatch_handover, receive_handover
 from membercard.inventory.services.stocktakes import (
     count_card,
@@ -86,11 +88,14 @@ def page_bytes(response) -> bytes:
 def test_a_store_sees_its_stock_and_documents_hq_everything_the_counter_customers_cards(chain):
     manager = f.actor(Role.STORE_MANAGER, chain["s01"])
     s02_manager = f.actor(Role.STORE_MANAGER, chain["s02"])
-    assert set(cards_in_scope(manager)) == set(chain["own"])
+    assert set(stock_work_cards(manager)) == set(chain["own"])
     # S02: its shelf and the card on the road to it (its document); not its customer's card
-    assert set(cards_in_scope(s02_manager)) == {chain["s02_shelf"], chain["in_transit"]}
-    assert set(cards_in_scope(manager, at_counter=True)) == {*chain["own"], chain["customer"]}
-    assert set(cards_in_scope(chain["keeper"])) == set(Card.objects.all())
+    assert set(stock_work_cards(s02_manager)) == {chain["s02_shelf"], chain["in_transit"]}
+    assert set(counter_cards(manager)) == {*chain["own"], chain["customer"]}
+    assert set(stock_work_cards(chain["keeper"])) == set(Card.objects.all())
+
+
+SCOPE_IN_STOCK_WORK = (stock_work_cards, in_stock_work)
 
 
 @pytest.mark.parametrize("at_counter", [False, True])
@@ -101,9 +106,10 @@ def test_the_single_card_check_agrees_with_the_queryset(chain, at_counter):
         chain["keeper"],
     ]
     for actor in actors:
-        seen = set(cards_in_scope(actor, at_counter=at_counter).values_list("pk", flat=True))
+        queryset, check = (counter_cards, seen_at_counter) if at_counter else SCOPE_IN_STOCK_WORK
+        seen = set(queryset(actor).values_list("pk", flat=True))
         for card in Card.objects.all():
-            assert card_in_scope(actor, card, at_counter=at_counter) == (card.pk in seen)
+            assert check(actor, card) == (card.pk in seen)
 
 
 def _sql(call, number: str) -> list[str]:

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
-from membercard.cards.scope import cards_in_scope
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
@@ -39,6 +38,7 @@ from membercard.inventory.errors import (
 )
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.roles import require_stock_staff
+from membercard.inventory.scope import cards_in_scope
 from membercard.ledger.transactions import business_operation
 
 RECEIVED_STATES = (HandoverState.RECEIVED, HandoverState.DISCREPANCY, HandoverState.CLOSED)

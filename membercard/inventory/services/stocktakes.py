@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.reader import parse_reader_input
-from membercard.cards.scope import cards_in_scope, cards_seen_from
 from membercard.cards.states import AT_A_LOCATION
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, NotFound, NotPermitted
@@ -32,6 +31,7 @@ from membercard.inventory.models import (
     StocktakeState,
 )
 from membercard.inventory.ranges import NumberRange, to_ranges
+from membercard.inventory.scope import cards_in_scope, cards_seen_from
 from membercard.ledger.transactions import business_operation
 
 # Who runs a stocktake: the store's manager, or HQ's stock keeper (or admin) at HQ. Roles

@@ -8,8 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from membercard.cards.lookups import misses_to_alert
-from membercard.core.models import STORE_ROLES, Role
+from membercard.core.models import STORE_ROLES
 from membercard.web import selectors
+from membercard.web.views.lookups import lookup_misses
+
+# Whoever may open the "Look-up misses" page is alerted on the home page.
+_ALERTED = lookup_misses.allowed_roles
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -23,7 +27,7 @@ def start(request: HttpRequest) -> HttpResponse:
         except NoReverseMatch:
             pass
     figures = selectors.start_page_figures() if user.is_authenticated and user.role else None
-    alerts = list(misses_to_alert()[:10]) if figures and user.role == Role.HQ_ADMIN else []
+    alerts = list(misses_to_alert()[:10]) if figures and user.role in _ALERTED else []
     return render(request, "web/start.html", {"stats": figures, "lookup_alerts": alerts})
 
 
