@@ -178,7 +178,7 @@ def profile(args, seeded: Seed) -> None:
 
     from membercard.core.actors import Actor
     from membercard.core.terminals import authenticate_key
-    from membercard.ledger.services import purchase
+    from membercard.operations import purchase
 
     actor = Actor.for_terminal(authenticate_key(seeded.keys[0]))
     spent = {"service": 0.0, "api": 0.0}

@@ -207,7 +207,7 @@ def sell_new_cards(product, shops, sellers, cards: int, *, record: bool = False)
     """``cards`` new cards spread over ``shops``, each sold with a large balance; numbers."""
     from membercard.cards import numbers
     from membercard.cards.models import Card
-    from membercard.ledger.services import sell_card
+    from membercard.operations import sell_card
 
     found: set[str] = set()
     while len(found) < cards:

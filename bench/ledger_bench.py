@@ -157,7 +157,7 @@ def worker(index: int, deadline: float, *, args, seeded: Seed, lookup, tally: Ta
 
     from membercard.cards.reader import barcode_value, track2
     from membercard.core.errors import DomainError
-    from membercard.ledger.services import purchase
+    from membercard.operations import purchase
 
     rng = random.Random(args.seed * 1_000 + index)
     actor = seeded.cashiers[index]

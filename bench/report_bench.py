@@ -287,9 +287,9 @@ def _balance_sums():
 
 def run(args: argparse.Namespace) -> int:
     connection = setup_django()
-    from membercard.ledger.days import today
+    from membercard.core.calendar import today
+    from membercard.days.reconciliation import reconciliation_rows
     from membercard.ledger.models import Operation
-    from membercard.ledger.reconciliation import reconciliation_rows
     from membercard.reports import rollups
     from membercard.reports.sales_inventory import sales_inventory
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "membercard.cards",
     "membercard.inventory",
     "membercard.ledger",
+    "membercard.days",
     "membercard.web",
     "membercard.reports",
     "membercard.ops",

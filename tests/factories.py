@@ -14,7 +14,7 @@ from membercard.core.actors import Actor
 from membercard.core.models import Location, LocationKind, Role, Staff
 from membercard.inventory import movements
 from membercard.ledger.models import Account, AccountKind, Tender
-from membercard.ledger.services import sell_card
+from membercard.operations import sell_card
 
 _prefixes = itertools.count(10)
 _usernames = itertools.count(1)

@@ -19,7 +19,6 @@ from ninja import Schema
 
 from membercard.api import gift_schemas, schemas
 from membercard.cards.models import Card
-from membercard.cards.selectors import CardSummary
 from membercard.core.money import format_minor
 from membercard.ledger.models import (
     CARD_ACCOUNT_KINDS,
@@ -29,6 +28,7 @@ from membercard.ledger.models import (
     OperationKind,
     Transfer,
 )
+from membercard.ledger.selectors import CardSummary
 
 JSON = "application/json"
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, LookupCounter, LookupMiss
 from membercard.cards.reader import parse_reader_input
-from membercard.cards.selectors import CardSummary, card_summary, find_card, visible_card
+from membercard.cards.selectors import Presented, find_card, visible_card
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, InvalidCardNumber, Throttled
 from membercard.core.models import Location
@@ -138,7 +138,7 @@ def record_miss(actor: Actor, address: str) -> None:
 # Look-ups the faces call -------------------------------------------------------------
 
 
-def look_up_card(actor: Actor, raw: str, *, address: str) -> CardSummary:
+def look_up_card(actor: Actor, raw: str, *, address: str) -> Presented:
     """The card what a reader typed (or a cashier keyed) names, if ``actor`` may see it:
     throttled, and a miss is counted for HQ. Another store's shelf answers like no card."""
     hit(actor, address)
@@ -148,10 +148,10 @@ def look_up_card(actor: Actor, raw: str, *, address: str) -> CardSummary:
     except MISSES:
         record_miss(actor, address)
         raise
-    return card_summary(card, reference.read_as)
+    return Presented(card, reference.read_as)
 
 
-def card_for_operation(actor: Actor, number: str, *, address: str) -> CardSummary:
+def card_for_operation(actor: Actor, number: str, *, address: str) -> Presented:
     """The card a form posts back by number (the panel's hidden field) for an operation on
     it. Not throttled while it hits (a till at work, as in the API); a miss is counted, and
     past the limit it answers 429 like a look-up would."""
@@ -161,7 +161,7 @@ def card_for_operation(actor: Actor, number: str, *, address: str) -> CardSummar
     try:
         if card is None:
             raise CardNotFound()
-        return card_summary(visible_card(actor, card))
+        return Presented(visible_card(actor, card))
     except MISSES:
         record_miss(actor, address)
         hit(actor, address)

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from membercard.cards import numbers
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.models import Location
-from membercard.loyalty.models import Member
 
 GENESIS_HASH = "0" * 64
 
@@ -153,7 +152,7 @@ class Card(models.Model):
         Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="cards"
+        "loyalty.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="cards"
     )
     activated_at = models.DateTimeField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, PinLocked, WrongPin
+from membercard.core.permissions import MANAGER_ROLES
 
 PIN_MAX_FAILURES = 5
 PIN_LOCK_HOURS = 24
@@ -126,9 +127,6 @@ def unlock_pin(*, actor: Actor, card_number: str) -> None:
     """A store manager (or HQ) lifts the wrong-PIN lock and resets the count, after the
     customer proved who they are. One transaction, with the card row locked. (The staff
     page's POST is what the audit log records.)"""
-    # Imported here: the ledger services import this module.
-    from membercard.ledger.services.checks import MANAGER_ROLES
-
     actor.require(MANAGER_ROLES, _("unlock card PINs"))
     with transaction.atomic():
         card = Card.objects.select_for_update().filter(number=card_number).first()

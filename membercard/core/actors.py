@@ -15,6 +15,7 @@ from membercard.core.errors import NotPermitted
 from membercard.core.models import (
     HQ_ROLES,
     Location,
+    LocationKind,
     Role,
     Staff,
     Terminal,
@@ -76,3 +77,8 @@ class Actor:
             raise NotPermitted(
                 _("Only headquarters may %(what)s.") % {"what": what}, role=str(self.role)
             )
+
+
+def system_actor() -> Actor:
+    """Who scheduled jobs act as: HQ, with no staff member or terminal."""
+    return Actor(location=Location.objects.get(kind=LocationKind.HQ), role=Role.HQ_ADMIN)

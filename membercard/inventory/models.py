@@ -1,7 +1,7 @@
 """Card stock: the append-only movement ledger, handover documents and stocktakes.
 
 Every change of a card's state or location is a **StockMovement** (written by
-``membercard.cards.lifecycle``): replayed from the start, the movements give
+``membercard.inventory.lifecycle``): replayed from the start, the movements give
 exactly every card's current state and location (``membercard verify`` checks).
 """
 

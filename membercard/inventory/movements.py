@@ -1,6 +1,6 @@
 """Writing stock movements: one row for every change of a card's state or location.
 
-``record`` writes one card's movement (``membercard.cards.lifecycle.transition`` calls it),
+``record`` writes one card's movement (``membercard.inventory.lifecycle.transition`` calls it),
 ``record_new_cards`` the first movements of new cards, and ``record_bulk`` the movements of
 many cards in one statement, for batch-wide work.
 """

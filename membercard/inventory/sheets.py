@@ -7,7 +7,7 @@ Long lists run on over more pages, each with the document number and "page x of 
 
 Latin text is set in Helvetica; runs of other characters (Chinese store, staff and
 product names) in the built-in CID font STSong-Light, so no font file is needed
-(``membercard.inventory.pdf_fonts``).
+(``membercard.core.pdf_fonts``).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from reportlab.platypus import TableStyle as TS
 from membercard.cards.models import CardProduct
 from membercard.core.models import Location, Staff
 from membercard.core.money import format_minor
+from membercard.core.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font, font_for
 from membercard.inventory.handover_queries import lines_of
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.inventory.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font, font_for
 from membercard.inventory.ranges import NumberRange, to_ranges
 
 NO_TOTAL = "—"

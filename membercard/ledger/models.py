@@ -249,7 +249,3 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}/{self.key}"
-
-
-# Business days live in their own module (business_days.py); imported here for Django.
-from membercard.ledger.business_days import BusinessDay, DayTakings, DepositReceipt  # noqa: E402,F401

@@ -16,8 +16,6 @@ from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, InsufficientBalance, InsufficientPoints
 from membercard.core.money import currency
 from membercard.ledger import chain
-from membercard.ledger.business_days import enter_day
-from membercard.ledger.days import business_date_for
 from membercard.ledger.models import Account, ChainLink, Operation, OperationKind, Transfer, Unit
 
 
@@ -75,12 +73,18 @@ def _apply(account: Account, delta: int) -> int | None:
     return new_balance
 
 
-def post(entry: Entry, *, actor: Actor, occurred_at: dt.datetime | None = None) -> Operation:
-    """Write ``entry`` as one operation. The cards it touches must be locked by the caller."""
-    now = timezone.now()
-    business_date = business_date_for(now)
-    # The store's day opens with its first operation; a closed day refuses (day_closed).
-    enter_day(actor.location, business_date)
+def post(
+    entry: Entry,
+    *,
+    actor: Actor,
+    business_date: dt.date,
+    created_at: dt.datetime | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Operation:
+    """Write ``entry`` as one operation on ``business_date``. The cards it touches must be
+    locked by the caller, and the caller has checked the day is open (the business
+    operations post through ``membercard.operations.posting``, which does both)."""
+    now = created_at or timezone.now()
     operation = Operation.objects.create(
         kind=entry.kind,
         card=entry.card,

@@ -1,4 +1,4 @@
-"""Reads for the HQ back office: a card's full history, the member list.
+"""Reads for the HQ back office: the member list.
 
 Read-only. Listing several members is a bulk read of member data and is recorded with the
 loyalty audit helper (``log_access``), like ``selectors.search_members``.
@@ -6,51 +6,13 @@ loyalty audit helper (``log_access``), like ``selectors.search_members``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from membercard.cards.models import Card
 from membercard.core.actors import Actor
-from membercard.inventory.models import StockMovement
-from membercard.ledger.models import Operation, Transfer
 from membercard.loyalty.audit import log_access
-from membercard.loyalty.models import Member, PointsLot, TierChange
+from membercard.loyalty.models import Member
 from membercard.loyalty.services.members import MEMBER_ROLES
-
-
-@dataclass(frozen=True)
-class CardHistory:
-    operations: list[Operation]  # newest first, each with ``transfers`` prefetched
-    stock_movements: list[StockMovement]
-    tier_changes: list[TierChange]
-    points_lots: list[PointsLot]
-
-
-def card_history(card: Card) -> CardHistory:
-    """Everything recorded about ``card``: every ledger operation with its transfers, every
-    stock movement, every tier change and every points lot (with its entries)."""
-    transfers = Transfer.objects.select_related("debit_account", "credit_account").order_by("pk")
-    operations = (
-        Operation.objects.filter(card=card)
-        .select_related("location", "staff", "terminal", "reverses")
-        .prefetch_related(Prefetch("transfers", queryset=transfers))
-        .order_by("-pk")
-    )
-    movements = StockMovement.objects.filter(card=card).select_related(
-        "from_location", "to_location", "staff", "terminal", "operation", "handover"
-    )
-    tier_changes = TierChange.objects.filter(card=card).select_related(
-        "from_tier", "to_tier", "staff", "terminal", "location"
-    )
-    lots = PointsLot.objects.filter(card=card).select_related("operation").order_by("-pk")
-    return CardHistory(
-        operations=list(operations),
-        stock_movements=list(movements.order_by("-pk")),
-        tier_changes=list(tier_changes.order_by("-pk")),
-        points_lots=list(lots),
-    )
 
 
 def members_for_hq(actor: Actor) -> QuerySet[Member]:

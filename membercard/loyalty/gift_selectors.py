@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from membercard.core.calendar import today
 from membercard.core.errors import NotFound
 from membercard.core.models import Location
-from membercard.ledger.days import today
 from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.loyalty.models import Gift, GiftStock, GiftStockMovement
 

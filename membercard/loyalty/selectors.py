@@ -15,12 +15,12 @@ from django.db.models import Count, F, Min, Sum
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
-from membercard.cards.selectors import look_up
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import NotFound, ValidationFailed
 from membercard.core.models import Location, Role
-from membercard.ledger.days import today
 from membercard.ledger.models import Account, AccountKind
+from membercard.ledger.selectors import look_up
 from membercard.loyalty.audit import log_access
 from membercard.loyalty.models import CardStanding, Member, PointsLot, Tier
 from membercard.loyalty.policies import policy_for

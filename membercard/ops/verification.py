@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from membercard.days.seals import verify_seals
 from membercard.inventory.verify import verify_stock
-from membercard.ledger.seals import verify_seals
 from membercard.ledger.verify import Summary, verify_ledger
 from membercard.loyalty.verify import verify_gift_stock, verify_points
 from membercard.reports.verify import verify_rollups

@@ -20,7 +20,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from membercard.cards.states import AT_A_LOCATION
-from membercard.ledger import days as business_days
+from membercard.core import calendar as business_days
 from membercard.ledger.models import Operation
 
 Key = tuple[int, int, str]  # (location_id, product_id, measure)
@@ -217,8 +217,8 @@ def compute_days(date_from: dt.date, date_to: dt.date) -> dict[dt.date, Figures]
 
 def history_start() -> dt.date | None:
     """The first business day anything happened (ledger or stock)."""
+    from membercard.core.calendar import business_date_for
     from membercard.inventory.models import StockMovement
-    from membercard.ledger.days import business_date_for
 
     first_op = Operation.objects.aggregate(d=Min("business_date"))["d"]
     first_move = StockMovement.objects.aggregate(t=Min("created_at"))["t"]

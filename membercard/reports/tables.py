@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from membercard.core.models import Location
-from membercard.ledger.reconciliation import ReconciliationRow, reconciliation_rows
+from membercard.days.reconciliation import ReconciliationRow, reconciliation_rows
 from membercard.reports import sales_inventory as si
 from membercard.reports import selectors
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from membercard.core.models import Role
-from membercard.ledger.services import purchase, top_up
+from membercard.operations import purchase, top_up
 from tests import factories as f
 from tests.api.conftest import body, problem
 from tests.ledger.helpers import unchanged

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from membercard.core.models import Role
-from membercard.ledger.services import corrections, purchase
+from membercard.operations import corrections, purchase
 from tests import factories as f
 from tests.api.conftest import body, make_till, problem
 from tests.ledger.helpers import unchanged

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from membercard.cards.services import freeze_card
 from membercard.core.models import Role
+from membercard.operations.card_life import freeze_card
 from tests import factories as f
 from tests.api.conftest import body, problem
 from tests.ledger.helpers import unchanged

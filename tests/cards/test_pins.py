@@ -12,7 +12,7 @@ from django.utils import timezone
 from membercard.cards.pins import PIN_LOCK_HOURS, PIN_MAX_FAILURES
 from membercard.core.errors import PinLocked, WrongPin
 from membercard.ledger.models import Operation
-from membercard.ledger.services import purchase
+from membercard.operations import purchase
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -1,10 +1,10 @@
 import pytest
 
 from membercard.cards import reader
-from membercard.cards.selectors import look_up
 from membercard.core.errors import CardNotFound, InvalidCardNumber, PaymentCardRefused
 from membercard.core.models import Role
-from membercard.ledger.services import purchase
+from membercard.ledger.selectors import look_up
+from membercard.operations import purchase
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

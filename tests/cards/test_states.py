@@ -8,10 +8,10 @@ import itertools
 import pytest
 from django.db import IntegrityError, transaction
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
 from membercard.cards.states import AT_A_LOCATION, TRANSITIONS, CardState, can_transition
 from membercard.core.errors import InvalidTransition
+from membercard.inventory.lifecycle import transition
 from tests import factories as f
 
 ALL_PAIRS = list(itertools.product(CardState, CardState))

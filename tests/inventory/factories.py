@@ -14,7 +14,6 @@ from pypdf import PdfReader
 
 from membercard.cards.models import Batch, Card, CardProduct
 from membercard.cards.numbers import luhn_check_digit
-from membercard.cards.services import recover_card
 from membercard.core.actors import Actor
 from membercard.core.models import Location, Role
 from membercard.inventory import movements
@@ -29,6 +28,7 @@ from membercard.inventory.models import (
 from membercard.inventory.services import batches
 from membercard.inventory.services.batches import ordering, receiving
 from membercard.inventory.services.handovers import add_cards, create_handover
+from membercard.operations.card_life import recover_card
 from membercard.ops.verification import run_all_checks
 from tests import factories as f
 from tests.ledger.helpers import pay

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 
 from membercard.cards import numbers
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Batch, BatchSource, BatchStatus, Card
 from membercard.cards.reader import barcode_value
 from membercard.cards.states import CardState
@@ -22,6 +21,7 @@ from membercard.inventory.errors import (
     BatchNotOrdered,
     CardsNotVoidable,
 )
+from membercard.inventory.lifecycle import transition
 from membercard.inventory.manufacturer_files import BANK_CARD
 from membercard.inventory.models import StockMovement
 from membercard.inventory.services import batches

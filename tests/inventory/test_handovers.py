@@ -34,7 +34,7 @@ from membercard.inventory.services.handovers import (
     receive_handover,
     remove_cards,
 )
-from membercard.ledger.services import sell_card
+from membercard.operations import sell_card
 from tests import factories as f
 from tests.inventory import factories as inv
 from tests.inventory.factories import draft_handover, refused, stock_is_consistent, where

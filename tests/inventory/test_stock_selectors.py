@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
-from membercard.cards.services import freeze_card, recover_card
 from membercard.cards.states import CardState
 from membercard.core.models import Role
 from membercard.inventory import movements
+from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.selectors import (
     card_history,
@@ -24,7 +23,8 @@ from membercard.inventory.services.handovers import (
     dispatch_handover,
     receive_handover,
 )
-from membercard.ledger.services import sell_card
+from membercard.operations import sell_card
+from membercard.operations.card_life import freeze_card, recover_card
 from tests import factories as f
 from tests.inventory import factories as inv
 from tests.ledger.helpers import pay

@@ -15,20 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
 from membercard.cards.numbers import generate_number
-from membercard.cards.services import (
-    freeze_card,
-    recover_card,
-    replace_card,
-    restock_card,
-    unfreeze_card,
-)
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.errors import DomainError
 from membercard.core.models import Role
 from membercard.inventory import movements
+from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import (
     Handover,
     HandoverLine,
@@ -46,7 +39,14 @@ from membercard.inventory.services.handovers import (
 )
 from membercard.inventory.verify import verify_stock
 from membercard.ledger.models import Operation, OperationKind
-from membercard.ledger.services import reverse, sell_card
+from membercard.operations import reverse, sell_card
+from membercard.operations.card_life import (
+    freeze_card,
+    recover_card,
+    replace_card,
+    restock_card,
+    unfreeze_card,
+)
 from membercard.ops.verification import run_all_checks
 from tests import factories as f
 from tests.ledger.helpers import pay

@@ -8,7 +8,6 @@ import pytest
 from membercard.cards.models import Card
 from membercard.cards.numbers import generate_number
 from membercard.cards.reader import barcode_value, track1, track2
-from membercard.cards.services import recover_card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import (
@@ -36,7 +35,8 @@ from membercard.inventory.services.stocktakes import (
     start_stocktake,
     stocktake_result,
 )
-from membercard.ledger.services import sell_card
+from membercard.operations import sell_card
+from membercard.operations.card_life import recover_card
 from tests import factories as f
 from tests.inventory.factories import draft_handover, refused
 from tests.ledger.helpers import pay

@@ -20,7 +20,7 @@ from membercard.ledger.models import (
     Operation,
     Transfer,
 )
-from membercard.ledger.services import purchase, top_up
+from membercard.operations import purchase, top_up
 from tests import factories as f
 
 # Every row the ledger writes, and every card field a money or card service may change.

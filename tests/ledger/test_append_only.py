@@ -7,7 +7,7 @@ from django.db import DatabaseError, transaction
 
 from membercard.core.models import Role
 from membercard.ledger.models import Account, ChainLink, Operation, Transfer
-from membercard.ledger.services import purchase
+from membercard.operations import purchase
 from tests import factories as f
 from tests.ledger.tamper import execute
 

@@ -28,8 +28,8 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from membercard.cards.models import Card
-from membercard.cards.services import replace_card
 from membercard.cards.states import CardState
+from membercard.core import transactions
 from membercard.core.actors import Actor
 from membercard.core.errors import (
     DomainError,
@@ -37,7 +37,6 @@ from membercard.core.errors import (
     InsufficientBalance,
 )
 from membercard.core.models import Location, Role, Staff
-from membercard.ledger import transactions
 from membercard.ledger.models import (
     Account,
     IdempotencyRecord,
@@ -46,8 +45,9 @@ from membercard.ledger.models import (
     Transfer,
     Unit,
 )
-from membercard.ledger.services import payments, purchase, refund, reverse, sell_card, top_up
 from membercard.ledger.verify import verify_ledger
+from membercard.operations import payments, purchase, refund, reverse, sell_card, top_up
+from membercard.operations.card_life import replace_card
 from tests import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from membercard.cards.services import freeze_card
 from membercard.core.actors import Actor
 from membercard.core.errors import (
     IdempotencyConflict,
@@ -15,8 +14,9 @@ from membercard.core.errors import (
 from membercard.core.models import Role, Terminal
 from membercard.ledger.idempotency import MAX_KEY_LENGTH
 from membercard.ledger.models import IdempotencyRecord
-from membercard.ledger.services import adjust, purchase, refund, reverse, sell_card, top_up
 from membercard.ledger.verify import verify_ledger
+from membercard.operations import adjust, purchase, refund, reverse, sell_card, top_up
+from membercard.operations.card_life import freeze_card
 from tests import factories as f
 from tests.ledger.helpers import unchanged
 

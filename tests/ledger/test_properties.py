@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from membercard.cards.services import freeze_card, replace_card, unfreeze_card
 from membercard.core.errors import DomainError
 from membercard.core.models import Role
 from membercard.ledger.models import Account, Operation, OperationKind, Transfer, Unit
-from membercard.ledger.services import adjust, purchase, refund, reverse, top_up
 from membercard.ledger.verify import verify_ledger
+from membercard.operations import adjust, purchase, refund, reverse, top_up
+from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
 from tests import factories as f
 
 amounts = st.integers(min_value=1, max_value=30_000)

@@ -1,8 +1,8 @@
 import pytest
 
 from membercard.core.models import Role
-from membercard.ledger.services import purchase, refund, reverse, top_up
 from membercard.ledger.verify import verify_ledger
+from membercard.operations import purchase, refund, reverse, top_up
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 
 from membercard.core.models import Role
 from membercard.ledger.models import Account, ChainLink, Transfer
-from membercard.ledger.services import purchase, top_up
 from membercard.ledger.verify import verify_ledger
+from membercard.operations import purchase, top_up
 from tests import factories as f
 from tests.ledger.tamper import execute, triggers_lifted
 

@@ -13,14 +13,14 @@ import datetime as dt
 
 import pytest
 
-from membercard.cards.services import replace_card
 from membercard.core.errors import InsufficientPoints
-from membercard.ledger.services import adjust, refund, reverse
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.errors import PointsOwed
 from membercard.loyalty.models import LotEvent, PointsLotEntry
 from membercard.loyalty.selectors import card_points
 from membercard.loyalty.verify import verify_points
+from membercard.operations import adjust, refund, reverse
+from membercard.operations.card_life import replace_card
 from tests import factories as f
 from tests.ledger.helpers import house, pay, refused
 from tests.loyalty.helpers import lots, on_day, points_product

@@ -10,7 +10,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from membercard.cards.services import freeze_card
 from membercard.core.errors import (
     CardNotActive,
     IdempotencyConflict,
@@ -21,7 +20,6 @@ from membercard.core.errors import (
 )
 from membercard.core.models import Role
 from membercard.ledger.models import OperationKind
-from membercard.ledger.services import reverse
 from membercard.loyalty.errors import GiftNotAvailable, GiftNotFound, GiftOutOfStock
 from membercard.loyalty.gift_selectors import redemption_receipt
 from membercard.loyalty.models import (
@@ -31,8 +29,11 @@ from membercard.loyalty.models import (
     LotEvent,
     PointsLotEntry,
 )
-from membercard.loyalty.services.gifts import redeem_gift, send_gift_stock
+from membercard.loyalty.services.gifts import send_gift_stock
 from membercard.loyalty.verify import verify_gift_stock
+from membercard.operations import reverse
+from membercard.operations.card_life import freeze_card
+from membercard.operations.gifts import redeem_gift
 from membercard.ops.verification import run_all_checks
 from tests import factories as f
 from tests.ledger.helpers import house, pay

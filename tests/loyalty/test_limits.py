@@ -7,10 +7,10 @@ import pytest
 
 from membercard.core.errors import NotPermitted, ValidationFailed
 from membercard.core.models import Role
-from membercard.ledger.services import sell_card
 from membercard.loyalty.errors import MemberRequired, PrepaidLimitExceeded
 from membercard.loyalty.models import Member, PrepaidLimits
 from membercard.loyalty.services import current_limits, set_prepaid_limits
+from membercard.operations import sell_card
 from tests import factories as f
 from tests.ledger.helpers import add, refused
 from tests.loyalty.helpers import points_product

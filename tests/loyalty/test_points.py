@@ -10,21 +10,24 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from membercard.cards.services import recover_card, replace_card
+from membercard.core.actors import system_actor
 from membercard.core.errors import InsufficientPoints, NotPermitted
 from membercard.core.models import Role
 from membercard.core.money import points_earned, points_for_value, points_value_minor
 from membercard.ledger.accounts import house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards
-from membercard.ledger.services import adjust, refund, reverse
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.errors import PointsNotConvertible
 from membercard.loyalty.models import LotEvent, PointsLot, PointsLotEntry
 from membercard.loyalty.selectors import card_points, points_expiring
-from membercard.loyalty.services import expire_points, spend_points, system_actor
+from membercard.loyalty.services import spend_points
 from membercard.loyalty.services.programs import save_campaign
 from membercard.loyalty.verify import verify_points
+from membercard.operations import adjust, refund, reverse
+from membercard.operations.card_life import recover_card, replace_card
+from membercard.operations.expiry import expire_points
+from membercard.operations.posting import post
 from tests import factories as f
 from tests.ledger.helpers import house, pay, refused
 from tests.loyalty.helpers import live_points, lots, on_day, points_product
@@ -292,7 +295,7 @@ def test_spend_points_helper_for_other_operations(cashier, three_lots):
         book = spend_points(
             card=locked, points=25, entry=entry, credit=credit, on=dt.date(2027, 4, 1)
         )
-        op = book.post(actor=cashier)
+        op = post(book.entry, actor=cashier, points=book)
     assert [remaining for _, remaining, _ in lots(card)] == [10, 25, 0]
     assert Operation.objects.get(pk=op.pk).transfers.get().amount == 25
     clean()

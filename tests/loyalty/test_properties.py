@@ -16,15 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from membercard.cards.services import replace_card
+from membercard.core.actors import system_actor
 from membercard.core.errors import DomainError
 from membercard.core.models import Role
 from membercard.ledger.models import Account, AccountKind, Operation, OperationKind
-from membercard.ledger.services import adjust, purchase, refund, reverse
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import CardStanding, PointsLot
-from membercard.loyalty.services import expire_points, system_actor
 from membercard.loyalty.verify import verify_points
+from membercard.operations import adjust, purchase, refund, reverse
+from membercard.operations.card_life import replace_card
+from membercard.operations.expiry import expire_points
 from tests import factories as f
 from tests.loyalty.helpers import on_day, points_product
 

@@ -9,14 +9,15 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from membercard.cards.services import replace_card
+from membercard.core.actors import system_actor
 from membercard.core.errors import NotFound, NotPermitted, ValidationFailed
 from membercard.core.models import Role
-from membercard.ledger.services import refund, reverse, sell_card
 from membercard.loyalty.models import CardStanding, TierChange, TierChangeKind, TierReview
 from membercard.loyalty.selectors import tier_status
-from membercard.loyalty.services import review_tiers, set_tier, system_actor
+from membercard.loyalty.services import review_tiers, set_tier
 from membercard.loyalty.services.tiers import current_tier
+from membercard.operations import refund, reverse, sell_card
+from membercard.operations.card_life import replace_card
 from tests import factories as f
 from tests.ledger.helpers import pay, refused
 from tests.loyalty.helpers import on_day, tiered_product

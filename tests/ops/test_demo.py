@@ -13,12 +13,12 @@ from django.core.management import CommandError, call_command
 from membercard.cards import numbers
 from membercard.cards.models import Batch, BatchStatus, Card, CardProduct
 from membercard.cards.states import CardState
+from membercard.core.calendar import today
 from membercard.core.models import Location, LocationKind, Role, Staff
+from membercard.days.models import BusinessDay, DayState
+from membercard.days.reconciliation import reconciliation_rows
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.ledger.business_days import BusinessDay, DayState
-from membercard.ledger.days import today
 from membercard.ledger.models import Account, Operation, OperationKind, Transfer
-from membercard.ledger.reconciliation import reconciliation_rows
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import Campaign, GiftStock, Member
 from membercard.ops import demo

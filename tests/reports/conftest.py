@@ -30,7 +30,7 @@ class Clock:
 
     @property
     def day(self) -> dt.date:
-        from membercard.ledger.days import business_date_for
+        from membercard.core.calendar import business_date_for
 
         return business_date_for(self.moment)
 

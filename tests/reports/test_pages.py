@@ -81,8 +81,8 @@ def test_a_backwards_period_gets_a_field_error(shop):
 
 
 def test_top_members_is_for_finance_and_is_audited(clock, shop):
-    from membercard.ledger.services import purchase, sell_card
     from membercard.loyalty.models import Member, MemberAccessLog
+    from membercard.operations import purchase, sell_card
 
     member = Member.objects.create(name="Ada Member", mobile="13800001234")
     card = f.stock_card(shop["product"], shop["store"])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from membercard.core.errors import DomainError
 from membercard.ledger.models import Operation, OperationKind
-from membercard.ledger.services import purchase, refund, reverse, sell_card, top_up
+from membercard.operations import purchase, refund, reverse, sell_card, top_up
 from membercard.reports.sales_inventory import sales_inventory
 from tests import factories as f
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from membercard.ledger.models import OperationKind
-from membercard.ledger.services import purchase, refund, reverse, sell_card, top_up
+from membercard.operations import purchase, refund, reverse, sell_card, top_up
 from membercard.reports import rollups
 from membercard.reports.models import DayFigure, RolledDay
 from membercard.reports.sales_inventory import sales_inventory

@@ -31,12 +31,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.models import Role
 from membercard.core.terminals import create_terminal_key
+from membercard.days.closing import close_day
 from membercard.inventory.services.handovers import add_cards, create_handover, dispatch_handover
 from membercard.inventory.services.stocktakes import start_stocktake
-from membercard.ledger.days import today
-from membercard.ledger.services.days import close_day
 from membercard.loyalty.models import Campaign
 from membercard.loyalty.services import link_card, register_member
 from tests import factories as f

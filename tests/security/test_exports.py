@@ -49,7 +49,7 @@ def test_the_cell_writer_neutralises_formulas_and_keeps_numbers(value, expected)
 
 def _top_members(clock, shop, name: str) -> tuple[object, object]:
     """A member called ``name`` who spent 25.00 today; finance's client and the report URL."""
-    from membercard.ledger.services import purchase, sell_card
+    from membercard.operations import purchase, sell_card
 
     member = Member.objects.create(name=name, mobile="13800001234")
     card = f.stock_card(shop["product"], shop["store"])

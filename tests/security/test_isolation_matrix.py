@@ -564,7 +564,7 @@ API_ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """One world for the whole module, undone at its end; tests add their own transaction."""
-    from membercard.ledger.days import today
+    from membercard.core.calendar import today
 
     with django_db_blocker.unblock():
         block = transaction.atomic()

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from membercard.cards.reader import barcode_value, track1, track2
-from membercard.cards.services import freeze_card
 from membercard.core.models import Role
 from membercard.ledger.models import IdempotencyRecord, Operation, OperationKind
+from membercard.operations.card_life import freeze_card
 from tests import factories as f
 from tests.loyalty.helpers import tiered_product
 from tests.web.test_counter_helpers import HTMX, element, key_in, seller

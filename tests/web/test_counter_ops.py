@@ -15,8 +15,8 @@ from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.models import Role
 from membercard.ledger.models import Operation, OperationKind
-from membercard.ledger.services import purchase
 from membercard.loyalty.models import Member
+from membercard.operations import purchase
 from tests import factories as f
 from tests.loyalty.gift_helpers import new_gift, quantity, stocked
 from tests.loyalty.helpers import points_product

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from membercard.core.calendar import today
 from membercard.core.models import Role
-from membercard.ledger.business_days import BusinessDay, DayState, DepositReceipt
-from membercard.ledger.days import today
+from membercard.days.models import BusinessDay, DayState, DepositReceipt
 from tests import factories as f
 from tests.ledger.helpers import pay
 

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from membercard.core.calendar import today
 from membercard.core.models import Role
-from membercard.ledger.days import today
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
 from tests import factories as f
 

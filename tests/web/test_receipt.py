@@ -8,7 +8,7 @@ import pytest
 
 from membercard.core.models import Role
 from membercard.ledger.models import Operation, OperationKind
-from membercard.ledger.services import purchase
+from membercard.operations import purchase
 from tests import factories as f
 from tests.loyalty.helpers import tiered_product
 from tests.web.test_counter_helpers import element, seller

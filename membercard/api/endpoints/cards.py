@@ -8,8 +8,8 @@ from ninja import Path, Query, Router
 from membercard.api import pagination, render, schemas, scope
 from membercard.api.auth import actor_of
 from membercard.api.endpoints import responses
-from membercard.cards.selectors import card_summary
 from membercard.ledger.models import Operation
+from membercard.ledger.selectors import card_summary
 
 router = Router(tags=["cards"])
 

@@ -21,7 +21,7 @@ from membercard.api.endpoints._money import (
 )
 from membercard.api.endpoints.cards import CardNumber
 from membercard.loyalty.gift_selectors import gifts_at
-from membercard.loyalty.services.gifts import redeem_gift
+from membercard.operations.gifts import redeem_gift
 
 router = Router(tags=["gifts"])
 redemptions = Router(tags=["gifts"])

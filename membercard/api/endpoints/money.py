@@ -21,7 +21,7 @@ from membercard.api.endpoints._money import (
     money_response,
 )
 from membercard.api.endpoints.cards import CardNumber
-from membercard.ledger.services import purchase, sell_card, top_up
+from membercard.operations import purchase, sell_card, top_up
 
 router = Router(tags=["money"])
 

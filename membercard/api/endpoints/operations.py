@@ -12,7 +12,7 @@ from membercard.api import render, schemas, scope
 from membercard.api.auth import actor_of
 from membercard.api.endpoints import MAX_ID, responses
 from membercard.api.endpoints._money import IDEMPOTENCY_NOTE, idempotency_key_param, money_response
-from membercard.ledger.services import refund, reverse
+from membercard.operations import refund, reverse
 
 router = Router(tags=["operations"])
 

@@ -13,16 +13,16 @@ from enum import StrEnum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
+from membercard.core.transactions import business_operation
 from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import HandoverLineNotFound, HandoverLineNotOpen
+from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.roles import require_hq_stock
 from membercard.inventory.services.handovers import lock_cards, stamp_step
-from membercard.ledger.transactions import business_operation
 
 
 class Outcome(StrEnum):

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
 from membercard.core.models import Location
+from membercard.core.transactions import business_operation
 from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import (
     HandoverAlreadyReceived,
@@ -36,10 +36,10 @@ from membercard.inventory.errors import (
     HandoverWrongState,
     first_entries,
 )
+from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.roles import require_stock_staff
 from membercard.inventory.scope import cards_in_scope
-from membercard.ledger.transactions import business_operation
 
 RECEIVED_STATES = (HandoverState.RECEIVED, HandoverState.DISCREPANCY, HandoverState.CLOSED)
 

@@ -22,6 +22,7 @@ from membercard.cards.states import AT_A_LOCATION
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, NotFound, NotPermitted
 from membercard.core.models import Location, Role
+from membercard.core.transactions import business_operation
 from membercard.inventory.errors import StocktakeAlreadyOpen, StocktakeNotOpen
 from membercard.inventory.models import (
     DifferenceKind,
@@ -32,7 +33,6 @@ from membercard.inventory.models import (
 )
 from membercard.inventory.ranges import NumberRange, to_ranges
 from membercard.inventory.scope import cards_in_scope, cards_seen_from
-from membercard.ledger.transactions import business_operation
 
 # Who runs a stocktake: the store's manager, or HQ's stock keeper (or admin) at HQ. Roles
 # sit at their kind of location (Actor.for_staff), so the role says which kind it is.

@@ -3,7 +3,6 @@ expiry). Each public writer is one business operation; the helpers the ledger se
 call inside theirs (``PointsBook``, ``spend_points``, ``purchase_terms``...) are plain
 functions."""
 
-from membercard.loyalty.services.expiry import expire_points, system_actor
 from membercard.loyalty.services.limits import current_limits, set_prepaid_limits
 from membercard.loyalty.services.members import (
     find_or_register_member,
@@ -18,7 +17,6 @@ from membercard.loyalty.services.tiers import review_tiers, set_tier
 __all__ = [
     "PointsBook",
     "current_limits",
-    "expire_points",
     "find_or_register_member",
     "link_card",
     "normalize_mobile",
@@ -27,6 +25,5 @@ __all__ = [
     "set_prepaid_limits",
     "set_tier",
     "spend_points",
-    "system_actor",
     "update_member",
 ]

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import CardProduct
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import NotFound, ValidationFailed
 from membercard.core.models import Location
-from membercard.ledger.days import today
-from membercard.ledger.transactions import business_operation
+from membercard.core.transactions import business_operation
 from membercard.loyalty.models import Campaign
 from membercard.loyalty.services.programs import _full_clean, _require
 

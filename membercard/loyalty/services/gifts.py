@@ -1,5 +1,6 @@
-"""Gifts: the catalog (HQ admin), stock per location (received at HQ, sent to stores,
-adjusted with a reason) and redemption for points at the counter.
+"""Gifts: the catalog (HQ admin) and stock per location (received at HQ, sent to stores,
+adjusted with a reason). Redemption for points at the counter is a business operation
+(``membercard.operations.gifts``) that uses this stock.
 
 Stock is counted per (gift, location) in a ``GiftStock`` row, changed only with that row
 locked, and every change is a ``GiftStockMovement`` (who, when, why, what balance after).
@@ -26,21 +27,14 @@ from django.utils.translation import gettext as _
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
 from membercard.core.models import Location, Role
-from membercard.ledger import idempotency
-from membercard.ledger.accounts import house_account
-from membercard.ledger.days import today
-from membercard.ledger.models import AccountKind, Operation, OperationKind
-from membercard.ledger.posting import Entry, lock_cards
-from membercard.ledger.services.checks import COUNTER_ROLES, ensure_usable
-from membercard.ledger.transactions import business_operation
-from membercard.loyalty.errors import GiftNotAvailable, GiftNotFound, GiftOutOfStock
+from membercard.core.transactions import business_operation
+from membercard.ledger.models import Operation
+from membercard.loyalty.errors import GiftNotFound, GiftOutOfStock
 from membercard.loyalty.models import Gift, GiftMovementKind, GiftStock, GiftStockMovement
-from membercard.loyalty.services.points import spend_points
 
 CATALOG_ROLES = frozenset({Role.HQ_ADMIN})
 HQ_STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK})
 STORE_STOCK_ROLES = frozenset({Role.STORE_MANAGER})
-MAX_REDEEM_QUANTITY = 99
 MAX_STOCK_QUANTITY = 1_000_000
 EDITABLE = frozenset(
     {"name", "description", "points_price", "active_from", "active_until", "is_active", "picture"}
@@ -154,7 +148,7 @@ def _check_price(points_price: object) -> None:
 # Stock -------------------------------------------------------------------------------------
 
 
-def _check_quantity(quantity: object, *, most: int, field: str = "quantity") -> int:
+def check_quantity(quantity: object, *, most: int, field: str = "quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= most:
         raise ValidationFailed(
             _("The quantity is a whole number from 1 to %(most)s.") % {"most": f"{most:,}"},
@@ -163,9 +157,7 @@ def _check_quantity(quantity: object, *, most: int, field: str = "quantity") -> 
     return quantity
 
 
-def _lock_stock(
-    gift: Gift, *locations: Location, open_missing: bool = True
-) -> dict[int, GiftStock]:
+def lock_stock(gift: Gift, *locations: Location, open_missing: bool = True) -> dict[int, GiftStock]:
     """The gift's stock rows at ``locations``, locked in primary-key order so two transfers
     over the same pair of locations never wait on each other in a cycle. Missing rows are
     opened at 0 (``open_missing``), else left out."""
@@ -181,7 +173,7 @@ def _lock_stock(
     return locked
 
 
-def _move(
+def move_stock(
     stock: GiftStock,
     delta: int,
     kind: GiftMovementKind,
@@ -227,10 +219,12 @@ def receive_gift_stock(
 ) -> GiftStockMovement:
     """Pieces of a gift arrive at HQ (from the supplier); ``reason``: delivery note etc."""
     _require_hq_stock(actor, _("receive gift stock"))
-    _check_quantity(quantity, most=MAX_STOCK_QUANTITY)
+    check_quantity(quantity, most=MAX_STOCK_QUANTITY)
     gift = find_gift(gift_code)
-    stock = _lock_stock(gift, actor.location)[actor.location.pk]
-    return _move(stock, quantity, GiftMovementKind.RECEIVED, actor=actor, reason=reason.strip())
+    stock = lock_stock(gift, actor.location)[actor.location.pk]
+    return move_stock(
+        stock, quantity, GiftMovementKind.RECEIVED, actor=actor, reason=reason.strip()
+    )
 
 
 @business_operation
@@ -239,18 +233,18 @@ def send_gift_stock(
 ) -> tuple[GiftStockMovement, GiftStockMovement]:
     """HQ sends pieces to a store: out of HQ's stock and into the store's, together."""
     _require_hq_stock(actor, _("send gift stock"))
-    _check_quantity(quantity, most=MAX_STOCK_QUANTITY)
+    check_quantity(quantity, most=MAX_STOCK_QUANTITY)
     if to_location.is_hq or not to_location.is_active:
         raise ValidationFailed(_("Gift stock goes to an open store."), field="to_location")
     gift = find_gift(gift_code)
     here = actor.location
-    rows = _lock_stock(gift, here, to_location)
+    rows = lock_stock(gift, here, to_location)
     note = note.strip()
-    out = _move(
+    out = move_stock(
         rows[here.pk], -quantity, GiftMovementKind.TRANSFER_OUT, actor=actor, reason=note,
         other_location=to_location,
     )  # fmt: skip
-    arrived = _move(
+    arrived = move_stock(
         rows[to_location.pk], quantity, GiftMovementKind.TRANSFER_IN, actor=actor, reason=note,
         other_location=here,
     )  # fmt: skip
@@ -273,89 +267,7 @@ def adjust_gift_stock(
         raise ValidationFailed(_("A stock adjustment needs a reason."), field="reason")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise ValidationFailed(_("The adjustment is a whole number, not zero."), field="delta")
-    _check_quantity(abs(delta), most=MAX_STOCK_QUANTITY, field="delta")
+    check_quantity(abs(delta), most=MAX_STOCK_QUANTITY, field="delta")
     gift = find_gift(gift_code)
-    stock = _lock_stock(gift, location)[location.pk]
-    return _move(stock, delta, GiftMovementKind.ADJUSTMENT, actor=actor, reason=reason.strip())
-
-
-# Redemption --------------------------------------------------------------------------------
-
-
-@business_operation
-def redeem_gift(
-    *,
-    actor: Actor,
-    card_number: str,
-    gift_code: str,
-    quantity: int,
-    idempotency_key: str,
-    read_as: str = "",
-    occurred_at: dt.datetime | None = None,
-) -> Operation:
-    """Give ``quantity`` pieces of a gift for points at the actor's location: the card pays
-    ``points_price * quantity`` from its lots closest to expiry, the pieces leave the
-    location's stock. The operation is the receipt (``redemption_receipt``)."""
-    request = {"card": card_number, "gift": gift_code, "quantity": quantity}
-    claim = idempotency.claim(
-        actor=actor, key=idempotency_key, service="redeem_gift", request=request
-    )
-    if claim.replay:
-        return claim.replay
-    actor.require(COUNTER_ROLES, _("redeem gifts"))
-    _check_quantity(quantity, most=MAX_REDEEM_QUANTITY)
-    gift, on = find_gift(gift_code), today()
-    if not gift.available_on(on):
-        raise GiftNotAvailable(gift=gift.code)
-    (card,) = lock_cards(card_number)
-    ensure_usable(card)
-    # After the card's lock (see the module's lock order); no row yet means none in stock.
-    stock = _lock_stock(gift, actor.location, open_missing=False).get(actor.location.pk)
-    available = stock.quantity if stock is not None else 0
-    if available < quantity:
-        raise GiftOutOfStock(
-            gift=gift.code, location=actor.location.code, available=available, needed=quantity
-        )
-    points = gift.points_price * quantity
-    entry = Entry(
-        OperationKind.GIFT_REDEMPTION,
-        card,
-        fields={
-            "read_as": read_as,
-            "details": {
-                "gift": gift.code,
-                "gift_name": gift.name,
-                "quantity": quantity,
-                "points_price": gift.points_price,
-                "points_redeemed": points,
-            },
-        },
-    )
-    credit = house_account(AccountKind.POINTS_REDEEMED, location=actor.location)
-    book = spend_points(card=card, points=points, entry=entry, credit=credit, on=on)
-    operation = book.post(actor=actor, occurred_at=occurred_at)
-    _move(stock, -quantity, GiftMovementKind.REDEEMED, actor=actor, operation=operation)
-    return claim.complete(operation)
-
-
-def after_reversal(*, original: Operation, reversal: Operation, actor: Actor) -> None:
-    """Called by ``reverse()`` inside its transaction, the card locked: what gifts kept
-    about ``original`` is undone (a redemption's pieces go back to the stock they left)."""
-    undo = _AFTER_REVERSAL.get(original.kind)
-    if undo is not None:
-        undo(original=original, reversal=reversal, actor=actor)
-
-
-def _restock(*, original: Operation, reversal: Operation, actor: Actor) -> None:
-    taken = original.gift_movements.filter(kind=GiftMovementKind.REDEEMED).select_related(
-        "gift", "location"
-    )
-    for movement in taken:
-        stock = _lock_stock(movement.gift, movement.location)[movement.location_id]
-        _move(
-            stock, -movement.delta, GiftMovementKind.REDEMPTION_REVERSED, actor=actor,
-            reason=reversal.reason, operation=reversal,
-        )  # fmt: skip
-
-
-_AFTER_REVERSAL = {OperationKind.GIFT_REDEMPTION: _restock}
+    stock = lock_stock(gift, location)[location.pk]
+    return move_stock(stock, delta, GiftMovementKind.ADJUSTMENT, actor=actor, reason=reason.strip())

@@ -9,7 +9,7 @@ from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
 from membercard.core.models import Role
 from membercard.core.money import check_amount, format_minor
-from membercard.ledger.transactions import business_operation
+from membercard.core.transactions import business_operation
 from membercard.loyalty.errors import MemberRequired, PrepaidLimitExceeded
 from membercard.loyalty.models import Member, PrepaidLimits
 from membercard.loyalty.policies import policy_for

@@ -14,8 +14,8 @@ from membercard.cards.states import ISSUED
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotActive, NotFound, NotPermitted, ValidationFailed
 from membercard.core.models import Role
+from membercard.core.transactions import business_operation
 from membercard.ledger.posting import lock_cards
-from membercard.ledger.transactions import business_operation
 from membercard.loyalty.audit import log_access
 from membercard.loyalty.errors import MemberExists
 from membercard.loyalty.models import Member

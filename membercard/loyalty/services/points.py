@@ -31,11 +31,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
-from membercard.core.actors import Actor
 from membercard.core.errors import InsufficientPoints, ValidationFailed
 from membercard.ledger.accounts import card_accounts
 from membercard.ledger.models import Account, Operation
-from membercard.ledger.posting import Entry, post
+from membercard.ledger.posting import Entry
 from membercard.loyalty.errors import PointsOwed
 from membercard.loyalty.models import LotEvent, PointsLot, PointsLotEntry
 from membercard.loyalty.services.standing import points_owed
@@ -293,12 +292,6 @@ class PointsBook:
             PointsLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
         self._new, self._changes = [], []
 
-    def post(self, *, actor: Actor, occurred_at: dt.datetime | None = None) -> Operation:
-        """Post the entry as one operation, then write its lot changes."""
-        operation = post(self.entry, actor=actor, occurred_at=occurred_at)
-        self.save(operation)
-        return operation
-
 
 def spend_points(
     *,
@@ -311,13 +304,14 @@ def spend_points(
 ) -> PointsBook:
     """Spend ``points`` of ``card`` inside a business operation that is writing ``entry``:
     the usable lots closest to expiry go first, the points go to ``credit`` (a store's
-    ``points_redeemed`` for a purchase or a gift). Post with the returned book
-    (``book.post(actor=...)``) so the lots are written with the operation::
+    ``points_redeemed`` for a purchase or a gift). Post the entry with the returned book
+    (``membercard.operations.posting.post(entry, actor=..., points=book)``) so the lots
+    are written with the operation::
 
         entry = Entry(OperationKind.GIFT_REDEMPTION, card, fields={...})
         book = spend_points(card=card, points=500, entry=entry, on=today(),
                             credit=house_account(AccountKind.POINTS_REDEEMED, location=here))
-        operation = book.post(actor=actor)
+        operation = post(entry, actor=actor, points=book)
 
     Reversing that operation with ``PointsBook(entry).mirror(original)`` puts the points
     back into the same lots.

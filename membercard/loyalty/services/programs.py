@@ -13,7 +13,7 @@ from membercard.cards.models import CardProduct
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
 from membercard.core.models import Location, Role
-from membercard.ledger.transactions import business_operation
+from membercard.core.transactions import business_operation
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, Tier
 
 PROGRAM_ROLES = frozenset({Role.HQ_ADMIN})

@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import ISSUED
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import CardNotActive, NotFound, ProductPolicyViolation, ValidationFailed
 from membercard.core.models import Role
-from membercard.ledger.days import today
+from membercard.core.transactions import business_operation
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
 from membercard.ledger.posting import lock_cards
-from membercard.ledger.transactions import business_operation
 from membercard.loyalty.models import (
     CardStanding,
     LoyaltyPolicy,

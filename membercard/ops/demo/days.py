@@ -15,11 +15,11 @@ from collections.abc import Iterator
 import time_machine
 from django.utils import timezone
 
-from membercard.ledger.business_days import BusinessDay, DayState
-from membercard.ledger.days import today
+from membercard.core.calendar import today
+from membercard.days.closing import close_day, record_deposit
+from membercard.days.models import BusinessDay, DayState
+from membercard.days.reconciliation import TenderFigures, day_figures, reconciliation_rows
 from membercard.ledger.models import Tender
-from membercard.ledger.reconciliation import TenderFigures, day_figures, reconciliation_rows
-from membercard.ledger.services.days import close_day, record_deposit
 from membercard.ops.demo.setup import DemoRun
 
 # How many business days ago each part of the history happens (0: today).

@@ -11,8 +11,8 @@ from django.db import transaction
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.ledger.models import Operation, Tender
-from membercard.ledger.services import purchase, refund, sell_card, top_up
 from membercard.loyalty.models import Member
+from membercard.operations import purchase, refund, sell_card, top_up
 from membercard.ops.demo.catalog import (
     GOLD,
     HQ_CODE,

@@ -9,10 +9,11 @@ import datetime as dt
 from django.db import transaction
 
 from membercard.core.actors import Actor
-from membercard.ledger.days import today
+from membercard.core.calendar import today
 from membercard.ledger.models import AccountKind
 from membercard.loyalty.models import Campaign, Gift
-from membercard.loyalty.services.gifts import receive_gift_stock, redeem_gift, send_gift_stock
+from membercard.loyalty.services.gifts import receive_gift_stock, send_gift_stock
+from membercard.operations.gifts import redeem_gift
 from membercard.ops.demo.catalog import GOLD, HQ_CODE
 from membercard.ops.demo.setup import DemoRun
 

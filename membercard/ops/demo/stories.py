@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from membercard.cards.models import Card
-from membercard.cards.services import freeze_card, recover_card, replace_card, unfreeze_card
 from membercard.ledger.models import Tender
-from membercard.ledger.services import adjust, purchase, refund, reverse, top_up
+from membercard.operations import adjust, purchase, refund, reverse, top_up
+from membercard.operations.card_life import freeze_card, recover_card, replace_card, unfreeze_card
 from membercard.ops.demo.catalog import GOLD, HQ_CODE, KEYCHAIN, VALUE
 from membercard.ops.demo.setup import DemoRun, in_stock, sold_cards, value_of
 

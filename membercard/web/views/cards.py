@@ -15,16 +15,16 @@ from django.views.decorators.http import require_POST
 
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.reader import parse_reader_input
-from membercard.cards.selectors import card_summary
-from membercard.cards.services import freeze_card, unfreeze_card
 from membercard.core.errors import CardNotFound, DomainError
 from membercard.core.models import Location, Role
-from membercard.ledger.services.corrections import adjust
-from membercard.ledger.services.sales import top_up
-from membercard.loyalty.admin_selectors import card_history
+from membercard.ledger.selectors import card_summary
 from membercard.loyalty.models import Tier
 from membercard.loyalty.selectors import card_points, tier_status
 from membercard.loyalty.services.tiers import set_tier
+from membercard.operations.card_life import freeze_card, unfreeze_card
+from membercard.operations.corrections import adjust
+from membercard.operations.sales import top_up
+from membercard.reports.card_history import card_history
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.cards import (

@@ -24,18 +24,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from membercard.cards.lookups import card_for_operation, look_up_card
 from membercard.cards.models import Card
-from membercard.cards.selectors import CardSummary, card_summary, visible_card
+from membercard.cards.selectors import visible_card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import CardNotFound
 from membercard.core.http import client_address
-from membercard.ledger.days import today
 from membercard.ledger.models import Operation, OperationKind
-from membercard.ledger.quotes import quote_purchase
-from membercard.ledger.services import purchase
-from membercard.ledger.services.corrections import REVERSIBLE
+from membercard.ledger.selectors import CardSummary, card_summary, summary_of
 from membercard.loyalty.services.earning import discount_rate
 from membercard.loyalty.services.tiers import current_tier
+from membercard.operations import purchase
+from membercard.operations.corrections import REVERSIBLE
+from membercard.operations.quotes import quote_purchase
 from membercard.web import access
 from membercard.web.access import actor_of, is_htmx
 from membercard.web.forms.counter import PurchaseForm
@@ -69,7 +70,8 @@ def summary_for_ref(actor: Actor, ref: str) -> CardSummary:
 def posted_card(request: HttpRequest) -> CardSummary:
     """The card a counter form posts back by number (``card``), through the throttle."""
     number = request.POST.get("card", "").strip()
-    return card_for_operation(actor_of(request), number, address=client_address(request))
+    presented = card_for_operation(actor_of(request), number, address=client_address(request))
+    return summary_of(presented)
 
 
 def counter_url(card: Card | str = "") -> str:
@@ -164,9 +166,10 @@ def card(request: HttpRequest) -> HttpResponse:
     throttle and the one reader parser: a wrong check digit, a bank card or an unknown card
     is a domain error (``#card-error``), too many look-ups a 429. Without htmx, the counter
     opens with the panel (by the card's handle)."""
-    summary = look_up_card(
+    presented = look_up_card(
         actor_of(request), request.POST.get("card", ""), address=client_address(request)
     )
+    summary = summary_of(presented)
     if not is_htmx(request):
         return redirect(counter_url(summary.card))
     return render_panel(request, summary)

@@ -23,12 +23,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from membercard.cards.lookups import look_up_card
 from membercard.cards.pins import unlock_pin
-from membercard.cards.selectors import CardSummary
-from membercard.cards.services import freeze_card, replace_card, unfreeze_card
 from membercard.core.errors import DomainError, NotFound
 from membercard.core.http import client_address
 from membercard.ledger.models import Operation, OperationKind
-from membercard.ledger.services import refund, reverse, sell_card, top_up
+from membercard.ledger.selectors import CardSummary
 from membercard.loyalty.gift_selectors import gifts_at
 from membercard.loyalty.selectors import member_to_edit
 from membercard.loyalty.services import (
@@ -36,7 +34,9 @@ from membercard.loyalty.services import (
     register_member,
     update_member,
 )
-from membercard.loyalty.services.gifts import redeem_gift
+from membercard.operations import refund, reverse, sell_card, top_up
+from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
+from membercard.operations.gifts import redeem_gift
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.counter import (

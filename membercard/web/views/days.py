@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from membercard.core.calendar import today
 from membercard.core.errors import DomainError, NotFound
 from membercard.core.models import Location, LocationKind
-from membercard.ledger.business_days import BusinessDay, DayState
-from membercard.ledger.days import today
+from membercard.days.closing import MAX_COMMENT, close_day
+from membercard.days.models import BusinessDay, DayState
+from membercard.days.reconciliation import DayFigures, day_figures
+from membercard.days.zreport import z_report_pdf
 from membercard.ledger.models import OperationKind, Tender
-from membercard.ledger.reconciliation import DayFigures, day_figures
-from membercard.ledger.services.days import MAX_COMMENT, close_day
-from membercard.ledger.zreport import z_report_pdf
 from membercard.reports.selectors import day_out_of_range
 from membercard.web import access
 from membercard.web.access import actor_of

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercard.cards.models import CardProduct
+from membercard.core.calendar import today
 from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
-from membercard.ledger.days import today
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
 from membercard.loyalty.policies import policy_for
 from membercard.loyalty.services.admin import end_campaign, update_campaign

@@ -17,17 +17,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from membercard.core.calendar import today
 from membercard.core.errors import DomainError, NotFound
 from membercard.core.models import Location, LocationKind
-from membercard.ledger.business_days import BusinessDay, DepositReceipt
-from membercard.ledger.days import today
-from membercard.ledger.reconciliation import (
+from membercard.days.closing import record_deposit
+from membercard.days.models import BusinessDay, DepositReceipt
+from membercard.days.reconciliation import (
     CellStatus,
     ReconciliationRow,
     day_operations,
     reconciliation_rows,
 )
-from membercard.ledger.services.days import record_deposit
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import AmountField

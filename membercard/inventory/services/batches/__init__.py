@@ -5,7 +5,7 @@ numbers (``ordering``), receive the batch into HQ stock or cancel it, and void m
 A batch may hold 200 000 cards, so batch-wide work writes cards and stock movements in
 chunks (bulk inserts, queryset updates, ``movements.record_bulk``) instead of one
 ``transition`` per card. Each movement row is exactly what
-``membercard.cards.lifecycle.transition`` would write, so ``membercard verify`` replays them
+``membercard.inventory.lifecycle.transition`` would write, so ``membercard verify`` replays them
 cleanly. Per-card work (voiding misprints) goes through ``transition`` itself.
 """
 

@@ -14,11 +14,11 @@ from membercard.cards.models import Batch, BatchSource, Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import ProductPolicyViolation, ValidationFailed
+from membercard.core.transactions import business_operation
 from membercard.inventory import movements
 from membercard.inventory.errors import BatchImportRefused
 from membercard.inventory.manufacturer_files import ImportRow, read_manufacturer_csv
 from membercard.inventory.roles import require_hq_stock
-from membercard.ledger.transactions import business_operation
 
 MAX_QUANTITY = 200_000
 CHUNK = 5_000  # cards per bulk write: memory stays flat whatever the batch size

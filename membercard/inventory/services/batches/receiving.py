@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Batch, BatchStatus, Card
 from membercard.cards.reader import parse_reader_input
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import DomainError, ValidationFailed
 from membercard.core.models import Location
+from membercard.core.transactions import business_operation
 from membercard.inventory import movements
 from membercard.inventory.errors import (
     BatchNotFound,
@@ -23,10 +23,10 @@ from membercard.inventory.errors import (
     CardsNotVoidable,
     first_entries,
 )
+from membercard.inventory.lifecycle import transition
 from membercard.inventory.roles import require_hq_stock
 from membercard.inventory.services.batches.ordering import CHUNK, Progress
 from membercard.ledger.posting import lock_cards
-from membercard.ledger.transactions import business_operation
 
 RECEIVED_EVENT = "batch.received"
 CANCELLED_EVENT = "batch.cancelled"

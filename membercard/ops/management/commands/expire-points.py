@@ -10,8 +10,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from membercard.ledger.days import today
-from membercard.loyalty.services import expire_points, system_actor
+from membercard.core.actors import system_actor
+from membercard.core.calendar import today
+from membercard.operations.expiry import expire_points
 from membercard.ops import audit
 
 

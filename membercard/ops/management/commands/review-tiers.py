@@ -11,8 +11,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from membercard.ledger.days import today
-from membercard.loyalty.services import review_tiers, system_actor
+from membercard.core.actors import system_actor
+from membercard.core.calendar import today
+from membercard.loyalty.services import review_tiers
 from membercard.ops import audit
 
 

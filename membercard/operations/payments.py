@@ -18,22 +18,23 @@ from membercard.core.errors import (
     RefundExceedsPurchase,
 )
 from membercard.core.money import check_amount
+from membercard.core.transactions import business_operation
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
 from membercard.ledger.posting import Entry, lock_cards
-from membercard.ledger.pricing import price_purchase
-from membercard.ledger.services.checks import (
+from membercard.loyalty.models import LotEvent
+from membercard.loyalty.policies import lot_expiry, policy_for
+from membercard.loyalty.services import standing, tiers
+from membercard.loyalty.services.points import PointsBook, lot_created_by
+from membercard.operations.checks import (
     COUNTER_ROLES,
     check_tender,
     ensure_usable,
     handed_back_since,
 )
-from membercard.ledger.transactions import business_operation
-from membercard.loyalty.models import LotEvent
-from membercard.loyalty.policies import lot_expiry, policy_for
-from membercard.loyalty.services import standing, tiers
-from membercard.loyalty.services.points import PointsBook, lot_created_by
+from membercard.operations.posting import post
+from membercard.operations.pricing import price_purchase
 
 
 @raises_counted_refusal
@@ -131,7 +132,7 @@ def purchase(
             on=on,
             expires_on=lot_expiry(policy, on),
         )
-    operation = book.post(actor=actor, occurred_at=occurred_at)
+    operation = post(book.entry, actor=actor, occurred_at=occurred_at, points=book)
     tiers.upgrade_after_purchase(card=card, operation=operation, actor=actor)
     return claim.complete(operation)
 
@@ -278,7 +279,7 @@ def refund(
     _claw_back(book, original, points_due, details)
     if points_paid:
         details["points_returned"] = returned
-    return claim.complete(book.post(actor=actor, occurred_at=occurred_at))
+    return claim.complete(post(book.entry, actor=actor, occurred_at=occurred_at, points=book))
 
 
 def _claw_back(book: PointsBook, original: Operation, points_due: int, details: dict) -> None:

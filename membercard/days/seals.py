@@ -13,8 +13,8 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
+from membercard.days.models import BusinessDay, DayState
 from membercard.ledger import chain
-from membercard.ledger.business_days import BusinessDay, DayState
 from membercard.ledger.models import Operation, Transfer
 
 EMPTY_DAY = hashlib.sha256(b"").hexdigest()

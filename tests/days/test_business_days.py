@@ -12,16 +12,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from membercard.core.calendar import today
 from membercard.core.errors import DayClosed, NotPermitted, ValidationFailed
 from membercard.core.models import Role
-from membercard.ledger import business_days
-from membercard.ledger.business_days import BusinessDay, DayState, DayTakings
-from membercard.ledger.days import today
+from membercard.days import gate as business_days
+from membercard.days.closing import close_day
+from membercard.days.models import BusinessDay, DayState, DayTakings
+from membercard.days.seals import seal_of, verify_seals
+from membercard.days.zreport import z_report_pdf
 from membercard.ledger.models import Operation
-from membercard.ledger.seals import seal_of, verify_seals
-from membercard.ledger.services import purchase, reverse, top_up
-from membercard.ledger.services.days import close_day
-from membercard.ledger.zreport import z_report_pdf
+from membercard.operations import purchase, reverse, top_up
 from tests import factories as f
 from tests.ledger.helpers import add, pay, refused
 from tests.ledger.tamper import execute, triggers_lifted
@@ -233,9 +233,9 @@ def test_posting_adds_at_most_two_queries(cashier, product, monkeypatch):
     first_with = _queries(buy)
     again_with = _queries(buy)
     real = business_days.enter_day
-    monkeypatch.setattr("membercard.ledger.posting.enter_day", lambda *a: None)
+    monkeypatch.setattr("membercard.operations.posting.enter_day", lambda *a: None)
     without = _queries(buy)
-    monkeypatch.setattr("membercard.ledger.posting.enter_day", real)
+    monkeypatch.setattr("membercard.operations.posting.enter_day", real)
     print(
         f"purchase queries: without day check {without}, first of day {first_with}, "
         f"day open {again_with}"

@@ -1,4 +1,4 @@
-"""A card's life after sale (membercard.cards.services): freeze, unfreeze, replace, recover,
+"""A card's life after sale (membercard.operations.card_life): freeze, unfreeze, replace, recover,
 restock."""
 
 from __future__ import annotations
@@ -6,13 +6,6 @@ from __future__ import annotations
 import pytest
 
 from membercard.cards.models import Card
-from membercard.cards.services import (
-    freeze_card,
-    recover_card,
-    replace_card,
-    restock_card,
-    unfreeze_card,
-)
 from membercard.cards.states import CardState
 from membercard.core.errors import (
     CardNotActive,
@@ -28,9 +21,16 @@ from membercard.ledger.models import (
     ChainLink,
     OperationKind,
 )
-from membercard.ledger.services import sell_card
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import Member
+from membercard.operations import sell_card
+from membercard.operations.card_life import (
+    freeze_card,
+    recover_card,
+    replace_card,
+    restock_card,
+    unfreeze_card,
+)
 from tests import factories as f
 from tests.ledger.helpers import house, pay, refused
 

@@ -1,4 +1,4 @@
-"""Paying with a card and refunding purchases (membercard.ledger.services.payments)."""
+"""Paying with a card and refunding purchases (membercard.operations.payments)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Sum
 
 from membercard.cards.models import Card
-from membercard.cards.services import freeze_card, recover_card, replace_card, restock_card
+from membercard.core.calendar import today
 from membercard.core.errors import (
     CardExpired,
     CardNotActive,
@@ -22,15 +22,15 @@ from membercard.core.errors import (
 )
 from membercard.core.models import Role
 from membercard.core.money import MAX_AMOUNT_MINOR
-from membercard.ledger.days import today
 from membercard.ledger.models import (
     AccountKind,
     Operation,
     OperationKind,
     Transfer,
 )
-from membercard.ledger.services import adjust, refund, reverse, sell_card, top_up
 from membercard.ledger.verify import verify_ledger
+from membercard.operations import adjust, refund, reverse, sell_card, top_up
+from membercard.operations.card_life import freeze_card, recover_card, replace_card, restock_card
 from tests import factories as f
 from tests.ledger.helpers import house, pay, refused
 

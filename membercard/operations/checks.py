@@ -6,15 +6,12 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
+from membercard.core.calendar import today
 from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed
-from membercard.core.models import Role
-from membercard.ledger.days import today
+from membercard.core.permissions import COUNTER_ROLES, HQ_MONEY_ROLES, MANAGER_ROLES
 from membercard.ledger.models import Operation, OperationKind, Tender
 
-# Who may take money and sell at the counter (everyone but the stock keeper).
-COUNTER_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.STORE_MANAGER, Role.STORE_CASHIER})
-HQ_MONEY_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
-MANAGER_ROLES = frozenset({Role.STORE_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
+__all__ = ["COUNTER_ROLES", "HQ_MONEY_ROLES", "MANAGER_ROLES"]
 
 
 def ensure_usable(card: Card) -> None:

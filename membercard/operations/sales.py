@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.cards import policies
-from membercard.cards.lifecycle import transition
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import (
     CardNotInStock,
     NotPermitted,
@@ -20,22 +20,23 @@ from membercard.core.errors import (
 )
 from membercard.core.models import Role
 from membercard.core.money import check_amount
+from membercard.core.transactions import business_operation
+from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
-from membercard.ledger.days import today
 from membercard.ledger.models import AccountKind, Operation, OperationKind
-from membercard.ledger.posting import Entry, lock_cards, post
-from membercard.ledger.services.checks import (
+from membercard.ledger.posting import Entry, lock_cards
+from membercard.loyalty.models import Member
+from membercard.loyalty.services import limits
+from membercard.loyalty.services.members import find_or_register_member
+from membercard.operations.checks import (
     COUNTER_ROLES,
     HQ_MONEY_ROLES,
     check_new_pin,
     check_tender,
     ensure_usable,
 )
-from membercard.ledger.transactions import business_operation
-from membercard.loyalty.models import Member
-from membercard.loyalty.services import limits
-from membercard.loyalty.services.members import find_or_register_member
+from membercard.operations.posting import post
 
 STORE_TOP_UP_ROLES = frozenset({Role.STORE_MANAGER, Role.STORE_CASHIER})
 

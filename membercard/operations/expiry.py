@@ -15,18 +15,13 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
-from membercard.core.models import Location, LocationKind, Role
+from membercard.core.transactions import business_operation
 from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards
-from membercard.ledger.transactions import business_operation
 from membercard.loyalty.models import PointsLot
 from membercard.loyalty.services.points import PointsBook
-
-
-def system_actor() -> Actor:
-    """Who scheduled jobs act as: HQ, with no staff member or terminal."""
-    return Actor(location=Location.objects.get(kind=LocationKind.HQ), role=Role.HQ_ADMIN)
+from membercard.operations.posting import post
 
 
 @dataclass
@@ -52,7 +47,7 @@ def expire_card_points(*, actor: Actor, card_id: int, on: dt.date) -> Operation 
     if not expired:
         return None
     details["points_expired"] = expired
-    return book.post(actor=actor)
+    return post(book.entry, actor=actor, points=book)
 
 
 def expire_points(*, actor: Actor, on: dt.date) -> ExpiryRun:

@@ -1,4 +1,4 @@
-"""Selling cards and topping them up (membercard.ledger.services.sales)."""
+"""Selling cards and topping them up (membercard.operations.sales)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import check_password
 
 from membercard.cards import policies
 from membercard.cards.models import Card
-from membercard.cards.services import freeze_card
 from membercard.cards.states import CardState
+from membercard.core.calendar import today
 from membercard.core.errors import (
     CardExpired,
     CardNotActive,
@@ -26,13 +26,13 @@ from membercard.core.errors import (
 )
 from membercard.core.models import Role
 from membercard.core.money import MAX_AMOUNT_MINOR
-from membercard.ledger.days import today
 from membercard.ledger.models import (
     OperationKind,
 )
-from membercard.ledger.services import sell_card
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import Member
+from membercard.operations import sell_card
+from membercard.operations.card_life import freeze_card
 from tests import factories as f
 from tests.ledger.helpers import add, house, refused
 

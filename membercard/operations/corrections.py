@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import (
     CardNotActive,
     NotFound,
@@ -18,17 +18,19 @@ from membercard.core.errors import (
 )
 from membercard.core.models import Role
 from membercard.core.money import check_amount
+from membercard.core.transactions import business_operation
+from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
-from membercard.ledger.days import today
 from membercard.ledger.models import AccountKind, Operation, OperationKind
-from membercard.ledger.posting import Entry, lock_cards, post
-from membercard.ledger.services.checks import MANAGER_ROLES, handed_back_since
-from membercard.ledger.transactions import business_operation
+from membercard.ledger.posting import Entry, lock_cards
 from membercard.loyalty.models import LotEvent
 from membercard.loyalty.policies import lot_expiry, policy_for
-from membercard.loyalty.services import gifts, standing, tiers
+from membercard.loyalty.services import standing, tiers
 from membercard.loyalty.services.points import PointsBook
+from membercard.operations import gifts
+from membercard.operations.checks import MANAGER_ROLES, handed_back_since
+from membercard.operations.posting import post
 
 REVERSIBLE = frozenset(
     {
@@ -207,7 +209,7 @@ def adjust(
             )
         else:
             book.take(-delta, credit=house, event=LotEvent.ADJUST)
-        return claim.complete(book.post(actor=actor))
+        return claim.complete(post(book.entry, actor=actor, points=book))
     if delta > 0:
         entry.move(house, card_account, delta)
     else:

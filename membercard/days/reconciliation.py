@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import Count, QuerySet, Sum
 
 from membercard.core.models import Location, LocationKind
-from membercard.ledger.business_days import BusinessDay, DayState, DepositReceipt
+from membercard.days.models import BusinessDay, DayState, DepositReceipt
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Tender, Transfer
 
 FEE_KINDS = frozenset({AccountKind.CARD_FEES, AccountKind.DEPOSITS})

@@ -5,15 +5,25 @@ nesting two business operations by accident fails loudly) and, when PostgreSQL
 reports a deadlock or serialization failure, or a concurrent request claimed the
 same idempotency key first, it rolls back and runs the whole operation again, a
 bounded number of times. Nothing half-done survives a retry.
+
+**Work inside the transaction, before commit.** A face (a page, an endpoint, a command)
+can ask for something to be done inside the transaction of the business operations it is
+about to call, after the service returned and before the commit, with
+``inside_operations(callback)``: the audit row of the request, the answer a till will get.
+The callback gets the service's result; if it raises, the operation rolls back, so an
+operation never commits without its audit row, and a committed operation never lacks
+its answer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import random
 import time
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
@@ -36,6 +46,23 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc)
 
 
+BeforeCommit = Callable[[Any], None]
+_before_commit: contextvars.ContextVar[tuple[BeforeCommit, ...]] = contextvars.ContextVar(
+    "before_commit", default=()
+)
+
+
+@contextlib.contextmanager
+def inside_operations(callback: BeforeCommit) -> Iterator[None]:
+    """Run ``callback(result)`` inside each business operation's transaction started in this
+    block, just before it commits (see the module docstring)."""
+    token = _before_commit.set((*_before_commit.get(), callback))
+    try:
+        yield
+    finally:
+        _before_commit.reset(token)
+
+
 def business_operation(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -43,7 +70,10 @@ def business_operation(func: Callable[P, R]) -> Callable[P, R]:
         while True:
             try:
                 with transaction.atomic(durable=True):
-                    return func(*args, **kwargs)
+                    result = func(*args, **kwargs)
+                    for callback in _before_commit.get():
+                        callback(result)
+                    return result
             except (OperationalError, IntegrityError) as exc:
                 # Inside an outer transaction (a test case) a retry cannot start afresh.
                 if attempt >= MAX_ATTEMPTS or connection.in_atomic_block or not _retryable(exc):

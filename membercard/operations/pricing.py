@@ -8,9 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from membercard.cards.models import Card, SpendOrder
+from membercard.core.calendar import today
 from membercard.core.models import Location
 from membercard.ledger.accounts import CardAccounts
-from membercard.ledger.days import today
 from membercard.loyalty.models import LoyaltyPolicy
 from membercard.loyalty.policies import policy_for
 from membercard.loyalty.services import earning

@@ -7,12 +7,12 @@ import dataclasses
 
 import pytest
 
+from membercard.core.calendar import today
 from membercard.core.errors import IdempotencyConflict, NotPermitted
 from membercard.core.models import Role
-from membercard.ledger.days import today
-from membercard.ledger.reconciliation import day_operations, reconciliation_rows
-from membercard.ledger.services import refund, reverse
-from membercard.ledger.services.days import close_day, record_deposit
+from membercard.days.closing import close_day, record_deposit
+from membercard.days.reconciliation import day_operations, reconciliation_rows
+from membercard.operations import refund, reverse
 from tests import factories as f
 from tests.ledger.helpers import add, pay
 

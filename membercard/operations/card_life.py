@@ -8,21 +8,22 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from membercard.cards.lifecycle import transition
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotInStock, InvalidTransition, ProductPolicyViolation
 from membercard.core.models import Role
+from membercard.core.transactions import business_operation
+from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
-from membercard.ledger.posting import Entry, lock_cards, post
-from membercard.ledger.services.checks import COUNTER_ROLES, MANAGER_ROLES, check_tender
-from membercard.ledger.transactions import business_operation
+from membercard.ledger.posting import Entry, lock_cards
 from membercard.loyalty.models import LotEvent
 from membercard.loyalty.services import tiers
 from membercard.loyalty.services.points import PointsBook
+from membercard.operations.checks import COUNTER_ROLES, MANAGER_ROLES, check_tender
+from membercard.operations.posting import post
 
 STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK, Role.STORE_MANAGER})
 
@@ -94,7 +95,7 @@ def replace_card(
     # Points move lot by lot, each keeping its expiry; tier and points owed follow.
     book = PointsBook(entry, old_accounts.points)
     book.move_all(to_card=new, to_account=new_accounts.points)
-    operation = book.post(actor=actor)
+    operation = post(book.entry, actor=actor, points=book)
     tiers.carry_over(old=old, new=new, operation=operation, actor=actor)
     document = {"operation": operation}
     transition(
@@ -178,7 +179,7 @@ def recover_card(
         credit=house_account(AccountKind.POINTS_EXPIRED),
         event=LotEvent.LAPSE,
     )
-    operation = book.post(actor=actor)
+    operation = post(book.entry, actor=actor, points=book)
     tiers.reset(card=card, operation=operation, actor=actor, reason="Card handed back.")
     transition(
         card,

@@ -12,12 +12,12 @@ from django.db import connection
 
 from membercard.core.errors import DayClosed
 from membercard.core.models import Role
-from membercard.ledger import business_days
-from membercard.ledger.business_days import BusinessDay, DayState
+from membercard.days import gate as business_days
+from membercard.days.closing import close_day
+from membercard.days.models import BusinessDay, DayState
+from membercard.days.seals import verify_seals
 from membercard.ledger.models import Operation
-from membercard.ledger.seals import verify_seals
-from membercard.ledger.services import purchase
-from membercard.ledger.services.days import close_day
+from membercard.operations import purchase
 from tests import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def test_close_waits_for_the_operation_in_flight_and_seals_it(monkeypatch):
             inside.set()
             release.wait(20)
 
-    monkeypatch.setattr("membercard.ledger.posting.enter_day", slow_enter)
+    monkeypatch.setattr("membercard.operations.posting.enter_day", slow_enter)
     results: dict = {}
     buyer = in_thread(
         lambda: purchase(
@@ -97,7 +97,7 @@ def test_tills_of_one_store_do_not_block_each_other(monkeypatch):
             inside.set()
             release.wait(20)
 
-    monkeypatch.setattr("membercard.ledger.posting.enter_day", slow_enter)
+    monkeypatch.setattr("membercard.operations.posting.enter_day", slow_enter)
     results: dict = {}
     first = in_thread(
         lambda: purchase(

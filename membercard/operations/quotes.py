@@ -18,9 +18,9 @@ from membercard.core.errors import CardNotFound
 from membercard.core.money import check_amount
 from membercard.ledger.accounts import CardAccounts
 from membercard.ledger.models import CARD_ACCOUNT_KINDS, Account, AccountKind, unit_of
-from membercard.ledger.pricing import price_purchase
-from membercard.ledger.services.checks import COUNTER_ROLES, ensure_usable
 from membercard.loyalty.services.standing import points_owed
+from membercard.operations.checks import COUNTER_ROLES, ensure_usable
+from membercard.operations.pricing import price_purchase
 
 
 @dataclass(frozen=True)

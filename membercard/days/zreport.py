@@ -21,10 +21,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from membercard.core.money import currency, format_minor
-from membercard.inventory.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font
-from membercard.ledger.business_days import BusinessDay
+from membercard.core.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font
+from membercard.days.models import BusinessDay
+from membercard.days.reconciliation import DayFigures, TenderFigures
 from membercard.ledger.models import OperationKind, Tender
-from membercard.ledger.reconciliation import DayFigures, TenderFigures
 
 BASE = ParagraphStyle("z_base", fontName="Helvetica", fontSize=9.5, leading=12)
 BOLD = ParagraphStyle("z_bold", BASE, fontName="Helvetica-Bold")

@@ -1,4 +1,4 @@
-"""Reversals and adjustments (membercard.ledger.services.corrections): new operations that
+"""Reversals and adjustments (membercard.operations.corrections): new operations that
 undo or correct, never a change to what was written."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from unittest import mock
 
 import pytest
 
-from membercard.cards.services import freeze_card, recover_card, replace_card, restock_card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import (
     CardNotActive,
     InsufficientBalance,
@@ -23,14 +23,14 @@ from membercard.core.errors import (
 )
 from membercard.core.models import Role, Terminal
 from membercard.core.money import MAX_AMOUNT_MINOR
-from membercard.ledger.days import today
 from membercard.ledger.models import (
     Account,
     OperationKind,
 )
-from membercard.ledger.services import adjust, refund, reverse, sell_card
 from membercard.ledger.verify import verify_ledger
 from membercard.loyalty.models import Member
+from membercard.operations import adjust, refund, reverse, sell_card
+from membercard.operations.card_life import freeze_card, recover_card, replace_card, restock_card
 from tests import factories as f
 from tests.ledger.helpers import add, house, houses, pay, refused
 
@@ -224,7 +224,7 @@ def test_an_operation_of_another_business_day_is_not_reversed(cashier):
     # When the cashier tries to reverse it on the next business day
     tomorrow = today() + dt.timedelta(days=1)
     with (
-        mock.patch("membercard.ledger.services.corrections.today", return_value=tomorrow),
+        mock.patch("membercard.operations.corrections.today", return_value=tomorrow),
         refused(NotReversible, "not_reversible", card),
     ):
         undo(cashier, op)

@@ -1,16 +1,16 @@
-"""The counter's purchase preview (membercard.ledger.quotes): read-only, and exactly what
+"""The counter's purchase preview (membercard.operations.quotes): read-only, and exactly what
 ``purchase`` then posts."""
 
 from __future__ import annotations
 
 import pytest
 
-from membercard.cards.services import freeze_card
 from membercard.core.errors import CardNotActive, InvalidAmount, NotPermitted
 from membercard.core.models import Role
 from membercard.ledger.models import Operation
-from membercard.ledger.quotes import quote_purchase
-from membercard.ledger.services import purchase
+from membercard.operations import purchase
+from membercard.operations.card_life import freeze_card
+from membercard.operations.quotes import quote_purchase
 from tests import factories as f
 from tests.ledger.helpers import unchanged
 from tests.loyalty.helpers import points_product, tiered_product

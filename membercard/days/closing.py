@@ -10,22 +10,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import DayClosed, IdempotencyConflict, NotFound, ValidationFailed
 from membercard.core.models import Location, LocationKind, Role
 from membercard.core.money import check_amount
-from membercard.ledger import idempotency
-from membercard.ledger.business_days import (
+from membercard.core.transactions import business_operation
+from membercard.days.gate import insert_if_missing
+from membercard.days.models import (
     BusinessDay,
     DayState,
     DayTakings,
     DepositReceipt,
-    insert_if_missing,
 )
-from membercard.ledger.days import today
+from membercard.days.reconciliation import TenderFigures, day_figures
+from membercard.days.seals import seal_of
+from membercard.ledger import idempotency
 from membercard.ledger.models import Tender
-from membercard.ledger.reconciliation import TenderFigures, day_figures
-from membercard.ledger.seals import seal_of
-from membercard.ledger.transactions import business_operation
 
 CLOSING_ROLES = frozenset({Role.STORE_MANAGER})
 DEPOSIT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})

@@ -4,7 +4,7 @@
   operation (posting inserts it if missing), or that its manager closed. Closing keeps
   the system's totals, the counted takings per tender (**DayTakings**), the variance and
   its comment, and the **seal**: a SHA-256 over the day's operation digests in id order
-  (``membercard.ledger.seals``), with their count and the last operation's id. A closed
+  (``membercard.days.seals``), with their count and the last operation's id. A closed
   day accepts no new operation (``DayClosed``, code ``day_closed``).
 * **Headquarters keeps no business day.** HQ's own operations (top-ups at HQ, adjustments,
   points expiry run by the scheduler) are not store takings: nothing is counted at a till
@@ -19,15 +19,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from membercard.core.errors import DayClosed
 from membercard.core.models import Location, Staff
 
 
@@ -65,6 +61,7 @@ class BusinessDay(models.Model):
     seal_last_operation_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        db_table = "ledger_businessday"  # the table kept its name when days left the ledger
         constraints = [
             models.UniqueConstraint(fields=["location", "business_date"], name="one_day_per_store"),
             models.CheckConstraint(
@@ -91,6 +88,7 @@ class DayTakings(models.Model):
     counted_minor = models.BigIntegerField()
 
     class Meta:
+        db_table = "ledger_daytakings"
         constraints = [
             models.UniqueConstraint(fields=["day", "tender"], name="one_count_per_tender"),
             models.CheckConstraint(condition=Q(counted_minor__gte=0), name="counted_not_negative"),
@@ -117,6 +115,7 @@ class DepositReceipt(models.Model):
     idempotency_key = models.CharField(max_length=255)
 
     class Meta:
+        db_table = "ledger_depositreceipt"
         indexes = [models.Index(fields=["location", "business_date"], name="deposit_store_day")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="deposit_positive"),
@@ -127,60 +126,3 @@ class DepositReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id}/{self.business_date} {self.amount_minor}"
-
-
-# Posting into a day ---------------------------------------------------------------------
-
-_TABLE = "ledger_businessday"
-
-
-def _select_state(location_id: int, business_date: dt.date) -> str | None:
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT state FROM {_TABLE} WHERE location_id = %s AND business_date = %s{lock}",
-            [location_id, connection.ops.adapt_datefield_value(business_date)],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def insert_if_missing(location_id: int, business_date: dt.date) -> str | None:
-    """Insert the open day row unless it exists; its state if this call inserted it, else
-    None. A concurrent uncommitted insert of the same day makes this wait for its end."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_TABLE} (location_id, business_date, state, opened_at, comment,"
-            " seal_digest) VALUES (%s, %s, %s, %s, '', '')"
-            " ON CONFLICT (location_id, business_date) DO NOTHING RETURNING state",
-            [
-                location_id,
-                connection.ops.adapt_datefield_value(business_date),
-                DayState.OPEN.value,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-            ],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def enter_day(location: Location, business_date: dt.date) -> None:
-    """Called by ``posting.post`` before an operation is written at ``location``: the
-    store's day exists afterwards (an operation opens it) and is open, else ``DayClosed``.
-
-    One query when the day exists (``FOR SHARE`` on PostgreSQL, held to the end of the
-    transaction, so a close waits for this operation); two for the day's first operation.
-    """
-    if location.is_hq:
-        return
-    state = _select_state(location.pk, business_date)
-    if state is None:
-        state = insert_if_missing(location.pk, business_date)
-        if state is None:  # inserted concurrently and committed meanwhile: read it again
-            state = _select_state(location.pk, business_date)
-    if state != DayState.OPEN:
-        raise DayClosed(
-            gettext("The business day %(date)s is closed at this store: no more operations today.")
-            % {"date": business_date.isoformat()},
-            business_date=business_date.isoformat(),
-        )

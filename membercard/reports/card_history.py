@@ -1,0 +1,46 @@
+"""A card's whole history for the HQ back office: its operations, stock movements, tier
+changes and points lots. Read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from membercard.cards.models import Card
+from membercard.inventory.models import StockMovement
+from membercard.ledger.models import Operation, Transfer
+from membercard.loyalty.models import PointsLot, TierChange
+
+
+@dataclass(frozen=True)
+class CardHistory:
+    operations: list[Operation]  # newest first, each with ``transfers`` prefetched
+    stock_movements: list[StockMovement]
+    tier_changes: list[TierChange]
+    points_lots: list[PointsLot]
+
+
+def card_history(card: Card) -> CardHistory:
+    """Everything recorded about ``card``: every ledger operation with its transfers, every
+    stock movement, every tier change and every points lot (with its entries)."""
+    transfers = Transfer.objects.select_related("debit_account", "credit_account").order_by("pk")
+    operations = (
+        Operation.objects.filter(card=card)
+        .select_related("location", "staff", "terminal", "reverses")
+        .prefetch_related(Prefetch("transfers", queryset=transfers))
+        .order_by("-pk")
+    )
+    movements = StockMovement.objects.filter(card=card).select_related(
+        "from_location", "to_location", "staff", "terminal", "operation", "handover"
+    )
+    tier_changes = TierChange.objects.filter(card=card).select_related(
+        "from_tier", "to_tier", "staff", "terminal", "location"
+    )
+    lots = PointsLot.objects.filter(card=card).select_related("operation").order_by("-pk")
+    return CardHistory(
+        operations=list(operations),
+        stock_movements=list(movements.order_by("-pk")),
+        tier_changes=list(tier_changes.order_by("-pk")),
+        points_lots=list(lots),
+    )
