@@ -228,7 +228,7 @@ BREAKDOWN = [
     ("request, end to end (Django test client)", "django/test/client.py", "request"),
     ("  django-ninja operation (auth, parse, view)", "ninja/operation.py", "run"),
     ("    terminal key check (1 SELECT, last_used_at)", "membercard/api/auth.py", "authenticate"),
-    ("    ledger purchase service (its transaction)", "ledger/services/payments.py", "purchase"),
+    ("    purchase operation (its transaction)", "operations/payments.py", "purchase"),
     ("    response: balances after (1 SELECT) + JSON", "membercard/api/render.py", "operation_out"),
     ("  all SQL round trips (psycopg execute)", "psycopg/cursor.py", "execute"),
     ("  SQL compilation (Django ORM as_sql)", "django/db/models/sql/compiler.py", "as_sql"),

@@ -14,7 +14,7 @@ from membercard.cards.models import Batch
 from membercard.cards.reader import barcode_value, track2
 from membercard.cards.states import CardState
 from membercard.core.exports import csv_writer
-from membercard.core.pdf_fonts import font_for
+from membercard.core.pdf import font_for
 
 CSV_COLUMNS = ("number", "barcode", "track2", "rfid_uid")
 READ_CHUNK = 5_000

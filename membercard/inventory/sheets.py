@@ -7,7 +7,7 @@ Long lists run on over more pages, each with the document number and "page x of 
 
 Latin text is set in Helvetica; runs of other characters (Chinese store, staff and
 product names) in the built-in CID font STSong-Light, so no font file is needed
-(``membercard.core.pdf_fonts``).
+(``membercard.core.pdf``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -24,13 +23,24 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus import TableStyle as TS
 
 from membercard.cards.models import CardProduct
 from membercard.core.models import Location, Staff
 from membercard.core.money import format_minor
-from membercard.core.pdf_fonts import CJK_FONT, NOT_LATIN, cjk_font, font_for
+from membercard.core.pdf import (
+    BOLD,
+    GRID,
+    HEADING,
+    RIGHT,
+    RIGHT_BOLD,
+    SHADE,
+    TITLE,
+    cjk_font,
+    font_for,
+    paragraph,
+)
 from membercard.inventory.handover_queries import lines_of
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.ranges import NumberRange, to_ranges
@@ -38,27 +48,7 @@ from membercard.inventory.ranges import NumberRange, to_ranges
 NO_TOTAL = "—"
 _BLANK = "_" * 28
 
-BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=9, leading=11.5)
-BOLD = ParagraphStyle("bold", BASE, fontName="Helvetica-Bold")
-RIGHT = ParagraphStyle("right", BASE, alignment=TA_RIGHT)
-RIGHT_BOLD = ParagraphStyle("right_bold", BOLD, alignment=TA_RIGHT)
-TITLE = ParagraphStyle("title", BOLD, fontSize=16, leading=20)
 NUMBER = ParagraphStyle("number", TITLE, alignment=TA_RIGHT)
-HEADING = ParagraphStyle("heading", BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4)
-
-GRID = colors.HexColor("#9a9a9a")
-SHADE = colors.HexColor("#ececec")
-
-
-def _markup(text: object) -> str:
-    """Paragraph markup for ``text``: escaped, non-Latin runs in the CJK font."""
-    return NOT_LATIN.sub(
-        lambda m: f'<font name="{CJK_FONT}">{m.group(0)}</font>', escape(str(text))
-    )
-
-
-def _p(text: object, style: ParagraphStyle = BASE) -> Paragraph:
-    return Paragraph(_markup(text), style)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -153,10 +143,13 @@ _ARRIVED = (LineStatus.LISTED, LineStatus.RECEIVED)
 def _header(handover: Handover) -> list:
     title = Table(
         [
-            [_p("Card handover sheet  卡片交接单", TITLE), _p(handover.document_number, NUMBER)],
             [
-                _p(f"from {handover.from_location.code} to {handover.to_location.code}"),
-                _p(handover.get_state_display(), RIGHT),
+                paragraph("Card handover sheet  卡片交接单", TITLE),
+                paragraph(handover.document_number, NUMBER),
+            ],
+            [
+                paragraph(f"from {handover.from_location.code} to {handover.to_location.code}"),
+                paragraph(handover.get_state_display(), RIGHT),
             ],
         ],
         colWidths=["70%", "30%"],
@@ -189,7 +182,10 @@ def _header(handover: Handover) -> list:
     if h.note:
         rows.append(["Note", h.note, "", ""])
     info = Table(
-        [[_p(a, BOLD), _p(b), _p(c, BOLD), _p(d)] for a, b, c, d in rows],
+        [
+            [paragraph(a, BOLD), paragraph(b), paragraph(c, BOLD), paragraph(d)]
+            for a, b, c, d in rows
+        ],
         colWidths=["17%", "33%", "17%", "33%"],
     )
     style = [
@@ -206,8 +202,8 @@ def _header(handover: Handover) -> list:
 
 def _cards_table(data: SheetData) -> list:
     rows: list[list] = [
-        [_p(t, BOLD) for t in ("#", "First number", "Last number")]
-        + [_p(t, RIGHT_BOLD) for t in ("Count", "Face value", "Card cost")]
+        [paragraph(t, BOLD) for t in ("#", "First number", "Last number")]
+        + [paragraph(t, RIGHT_BOLD) for t in ("Count", "Face value", "Card cost")]
     ]
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
@@ -219,33 +215,46 @@ def _cards_table(data: SheetData) -> list:
         face = product.face_values[0] if len(product.face_values or []) == 1 else None
         each = f"face value {format_minor(face) if face is not None else NO_TOTAL} each, "
         each += f"card cost {format_minor(product.unit_cost_minor)} each"
-        rows.append([_p(f"{product.name} ({product.code}): {each}", BOLD), "", "", "", "", ""])
+        rows.append(
+            [paragraph(f"{product.name} ({product.code}): {each}", BOLD), "", "", "", "", ""]
+        )
         style += [
             ("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)),
             ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), SHADE),
         ]
         for index, run in enumerate(block.ranges, start=1):
-            rows.append([_p(index), _p(run.first), _p(run.last), _p(run.count, RIGHT), "", ""])
+            rows.append(
+                [
+                    paragraph(index),
+                    paragraph(run.first),
+                    paragraph(run.last),
+                    paragraph(run.count, RIGHT),
+                    "",
+                    "",
+                ]
+            )
         face_total = block.face_total_minor
         rows.append(
             [
-                _p(f"Subtotal {product.name}: {len(block.ranges)} range(s)", BOLD),
+                paragraph(f"Subtotal {product.name}: {len(block.ranges)} range(s)", BOLD),
                 "",
                 "",
-                _p(block.count, RIGHT_BOLD),
-                _p(format_minor(face_total) if face_total is not None else NO_TOTAL, RIGHT_BOLD),
-                _p(format_minor(block.cost_total_minor), RIGHT_BOLD),
+                paragraph(block.count, RIGHT_BOLD),
+                paragraph(
+                    format_minor(face_total) if face_total is not None else NO_TOTAL, RIGHT_BOLD
+                ),
+                paragraph(format_minor(block.cost_total_minor), RIGHT_BOLD),
             ]
         )
         style.append(("SPAN", (0, len(rows) - 1), (2, len(rows) - 1)))
     rows.append(
         [
-            _p("Grand total", BOLD),
+            paragraph("Grand total", BOLD),
             "",
             "",
-            _p(data.count, RIGHT_BOLD),
-            _p(data.face_total, RIGHT_BOLD),
-            _p(format_minor(data.cost_total_minor), RIGHT_BOLD),
+            paragraph(data.count, RIGHT_BOLD),
+            paragraph(data.face_total, RIGHT_BOLD),
+            paragraph(format_minor(data.cost_total_minor), RIGHT_BOLD),
         ]
     )
     style += [("SPAN", (0, -1), (2, -1)), ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black)]
@@ -256,7 +265,7 @@ def _cards_table(data: SheetData) -> list:
         return [table]
     names = ", ".join(product.name for product in left_out)
     note = f"* Face value total without {names}: no single face value ({NO_TOTAL})."
-    return [table, Spacer(0, 1 * mm), _p(note)]
+    return [table, Spacer(0, 1 * mm), paragraph(note)]
 
 
 def _discrepancies(data: SheetData) -> list:
@@ -264,10 +273,10 @@ def _discrepancies(data: SheetData) -> list:
         return []
     sent, missing, extra = data.count, len(data.missing), len(data.unexpected)
     summary = f"Received {sent - missing} of {sent} cards; missing: {missing}; unexpected: {extra}."
-    out: list = [_p("Receipt and discrepancies", HEADING), _p(summary)]
+    out: list = [paragraph("Receipt and discrepancies", HEADING), paragraph(summary)]
     if not (missing or extra):
         return out
-    rows = [[_p(t, BOLD) for t in ("Card number", "Product", "Discrepancy", "Resolution")]]
+    rows = [[paragraph(t, BOLD) for t in ("Card number", "Product", "Discrepancy", "Resolution")]]
     for line in [*data.missing, *data.unexpected]:
         kind = "missing" if line.status != LineStatus.UNEXPECTED else "unexpected"
         if line.resolved_at is None:
@@ -278,7 +287,14 @@ def _discrepancies(data: SheetData) -> list:
                 f"{outcome}: {line.resolution_note} ({_who(line.resolved_by)}, "
                 f"{_when(line.resolved_at)})"
             )
-        rows.append([_p(line.card.number), _p(line.card.product.name), _p(kind), _p(resolution)])
+        rows.append(
+            [
+                paragraph(line.card.number),
+                paragraph(line.card.product.name),
+                paragraph(kind),
+                paragraph(resolution),
+            ]
+        )
     table = Table(rows, colWidths=["24%", "22%", "14%", "40%"], repeatRows=1)
     table.setStyle(
         TS(
@@ -295,16 +311,21 @@ def _discrepancies(data: SheetData) -> list:
 def _signatures(handover: Handover) -> KeepTogether:
     sender = handover.dispatched_by or handover.created_by
     rows = [
-        [_p("Sender  交付方", BOLD), "", _p("Receiver  接收方", BOLD), ""],
+        [paragraph("Sender  交付方", BOLD), "", paragraph("Receiver  接收方", BOLD), ""],
         [
-            _p("Location"),
-            _p(_place(handover.from_location)),
-            _p("Location"),
-            _p(_place(handover.to_location)),
+            paragraph("Location"),
+            paragraph(_place(handover.from_location)),
+            paragraph("Location"),
+            paragraph(_place(handover.to_location)),
         ],
-        [_p("Name"), _p(_who(sender)), _p("Name"), _p(_who(handover.received_by) or _BLANK)],
-        [_p("Signature"), _p(_BLANK), _p("Signature"), _p(_BLANK)],
-        [_p("Date"), _p(_BLANK), _p("Date"), _p(_BLANK)],
+        [
+            paragraph("Name"),
+            paragraph(_who(sender)),
+            paragraph("Name"),
+            paragraph(_who(handover.received_by) or _BLANK),
+        ],
+        [paragraph("Signature"), paragraph(_BLANK), paragraph("Signature"), paragraph(_BLANK)],
+        [paragraph("Date"), paragraph(_BLANK), paragraph("Date"), paragraph(_BLANK)],
     ]
     table = Table(
         rows,
@@ -323,11 +344,11 @@ def _signatures(handover: Handover) -> KeepTogether:
             ]
         )
     )
-    confirm = _p(
+    confirm = paragraph(
         "By signing, the sender confirms handing over, and the receiver confirms receiving, "
         "the cards listed above (discrepancies as recorded)."
     )
-    return KeepTogether([_p("Signatures", HEADING), confirm, Spacer(0, 2 * mm), table])
+    return KeepTogether([paragraph("Signatures", HEADING), confirm, Spacer(0, 2 * mm), table])
 
 
 class _NumberedCanvas(canvas.Canvas):
@@ -377,7 +398,7 @@ def handover_sheet_pdf(handover: Handover) -> bytes:
     canvas_class = type("SheetCanvas", (_NumberedCanvas,), {"footer_left": footer})
     story = [
         *_header(handover),
-        _p("Cards", HEADING),
+        paragraph("Cards", HEADING),
         *_cards_table(data),
         *_discrepancies(data),
         Spacer(0, 4 * mm),

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 from membercard.core.exports import csv_writer, xlsx_append
-from membercard.core.pdf_fonts import font_for
+from membercard.core.pdf import font_for
 from membercard.reports.tables import Table
 
 FORMATS = ("csv", "xlsx", "pdf")
