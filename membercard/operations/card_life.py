@@ -95,7 +95,7 @@ def replace_card(
     # Points move lot by lot, each keeping its expiry; tier and points owed follow.
     book = PointsBook(entry, old_accounts.points)
     book.move_all(to_card=new, to_account=new_accounts.points)
-    operation = post(book.entry, actor=actor, points=book)
+    operation = post(entry, actor=actor, points=book)
     tiers.carry_over(old=old, new=new, operation=operation, actor=actor)
     document = {"operation": operation}
     transition(
@@ -179,7 +179,7 @@ def recover_card(
         credit=house_account(AccountKind.POINTS_EXPIRED),
         event=LotEvent.LAPSE,
     )
-    operation = post(book.entry, actor=actor, points=book)
+    operation = post(entry, actor=actor, points=book)
     tiers.reset(card=card, operation=operation, actor=actor, reason="Card handed back.")
     transition(
         card,

@@ -209,7 +209,7 @@ def adjust(
             )
         else:
             book.take(-delta, credit=house, event=LotEvent.ADJUST)
-        return claim.complete(post(book.entry, actor=actor, points=book))
+        return claim.complete(post(entry, actor=actor, points=book))
     if delta > 0:
         entry.move(house, card_account, delta)
     else:

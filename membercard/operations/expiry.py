@@ -47,7 +47,7 @@ def expire_card_points(*, actor: Actor, card_id: int, on: dt.date) -> Operation 
     if not expired:
         return None
     details["points_expired"] = expired
-    return post(book.entry, actor=actor, points=book)
+    return post(entry, actor=actor, points=book)
 
 
 def expire_points(*, actor: Actor, on: dt.date) -> ExpiryRun:

@@ -82,7 +82,7 @@ def redeem_gift(
     )
     credit = house_account(AccountKind.POINTS_REDEEMED, location=actor.location)
     book = spend_points(card=card, points=points, entry=entry, credit=credit, on=on)
-    operation = post(book.entry, actor=actor, occurred_at=occurred_at, points=book)
+    operation = post(entry, actor=actor, occurred_at=occurred_at, points=book)
     move_stock(stock, -quantity, GiftMovementKind.REDEEMED, actor=actor, operation=operation)
     return claim.complete(operation)
 

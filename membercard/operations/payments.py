@@ -132,7 +132,7 @@ def purchase(
             on=on,
             expires_on=lot_expiry(policy, on),
         )
-    operation = post(book.entry, actor=actor, occurred_at=occurred_at, points=book)
+    operation = post(entry, actor=actor, occurred_at=occurred_at, points=book)
     tiers.upgrade_after_purchase(card=card, operation=operation, actor=actor)
     return claim.complete(operation)
 
@@ -279,7 +279,7 @@ def refund(
     _claw_back(book, original, points_due, details)
     if points_paid:
         details["points_returned"] = returned
-    return claim.complete(post(book.entry, actor=actor, occurred_at=occurred_at, points=book))
+    return claim.complete(post(entry, actor=actor, occurred_at=occurred_at, points=book))
 
 
 def _claw_back(book: PointsBook, original: Operation, points_due: int, details: dict) -> None:

@@ -295,7 +295,7 @@ def test_spend_points_helper_for_other_operations(cashier, three_lots):
         book = spend_points(
             card=locked, points=25, entry=entry, credit=credit, on=dt.date(2027, 4, 1)
         )
-        op = post(book.entry, actor=cashier, points=book)
+        op = post(entry, actor=cashier, points=book)
     assert [remaining for _, remaining, _ in lots(card)] == [10, 25, 0]
     assert Operation.objects.get(pk=op.pk).transfers.get().amount == 25
     clean()
