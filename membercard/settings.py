@@ -16,6 +16,8 @@ MEMBERCARD_OTP_ISSUER   default membercard: the name authenticator apps show
 MEMBERCARD_HTTPS        default off: served over HTTPS (Secure cookies, HSTS, redirect to https)
 MEMBERCARD_LOOKUP_THROTTLE_PER_KEY / _PER_STAFF / _PER_ADDRESS  default 120 / 60 / 300
                         card look-ups a minute; MEMBERCARD_LOOKUP_MISS_ALERT default 20 a day
+MEMBERCARD_COUNTER_REFUND_LIMIT default 10000 minor units: what a cashier or terminal may
+                        refund of a purchase of the open business day (more: a manager)
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ MIDDLEWARE = [
     "membercard.web.cache.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "membercard.web.middleware_input.RejectNulMiddleware",  # NUL in any input: 400
+    # The database down or failing mid-request: 503 outcome unknown, never a 500 (outside
+    # every middleware that uses the database).
+    "membercard.web.middleware_errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -310,6 +315,10 @@ MEMBERCARD_API_THROTTLE_WINDOW_SECONDS = MEMBERCARD_LOOKUP_THROTTLE_WINDOW_SECON
 # Misses a day (no such card, not theirs, mistyped) after which a key or staff member is
 # flagged to HQ on the back office's home page.
 MEMBERCARD_LOOKUP_MISS_ALERT = int(os.environ.get("MEMBERCARD_LOOKUP_MISS_ALERT", "20"))
+# The counter refund rule (core/permissions.py, Action.REFUND): a cashier or a POS terminal may
+# refund a purchase of the open business day up to this much in all (minor units); anything
+# else needs a store manager (or HQ admin/finance).
+MEMBERCARD_COUNTER_REFUND_LIMIT = int(os.environ.get("MEMBERCARD_COUNTER_REFUND_LIMIT", "10000"))
 
 # Every handler runs the card-data filter (membercard.core.redaction): track data and bank-card
 # numbers are removed, our card numbers masked to their last four, in every log line. Django's

@@ -25,6 +25,17 @@ acts as a cashier at its store.
   body after a timeout and you get the first answer (`Idempotent-Replayed: true`), never
   a second charge.
 * Card reads are throttled per key and per client address (429 with `Retry-After`).
+
+**Timeouts and 5xx: retry the same request with the same key.** A money request has a
+definite answer only when it gets one: 201 (made, or `Idempotent-Replayed: true` for the
+first one), or a 4xx refusal (nothing was made; a new attempt needs a fixed request and,
+after a 409 `idempotency_conflict`, a new key). On a timeout, a dropped connection or any
+5xx, do not treat the payment as declined and do not send it under a new key: send the
+same request (same body, same `Idempotency-Key`) again, after `Retry-After` seconds when
+given, until a definite answer comes. 503 `outcome_unknown` says exactly that: the
+database failed under the request and the operation may or may not have been made; the
+retry answers the first result if it was. Keys are kept at least 7 days. A read (GET, card
+look-up) answers 503 `service_unavailable` while the database is away: ask again later.
 """
 
 ERROR_EXAMPLES = {
@@ -35,6 +46,19 @@ ERROR_EXAMPLES = {
     409: ("idempotency_conflict", "This idempotency key was already used for a different request."),
     422: ("validation_error", "header Idempotency-Key: Field required"),
     429: ("throttled", "Too many card reads for this key; try again in 12 s."),
+    503: (
+        "outcome_unknown",
+        "The operation may or may not have been made. Send the same request with the same "
+        "Idempotency-Key again.",
+    ),
+}
+READ_503 = ("service_unavailable", "The database cannot be reached just now; try again.")
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
 }
 
 
@@ -59,11 +83,16 @@ def _add_example(content: dict, components: dict) -> None:
 
 def finish_schema(schema: dict) -> None:
     """What django-ninja does not say by itself: problems are ``application/problem+json``
-    (with an example each), 429 carries ``Retry-After``, 201 may carry
+    (with an example each), 429 and 503 carry ``Retry-After`` (503 is ``outcome_unknown``
+    on a money request, ``service_unavailable`` on a read), 201 may carry
     ``Idempotent-Replayed``; every body gets an example."""
     components = schema.get("components", {}).get("schemas", {})
     for methods in schema.get("paths", {}).values():
         for operation in methods.values():
+            headers = {
+                p.get("name") for p in operation.get("parameters", []) if p.get("in") == "header"
+            }
+            money = "Idempotency-Key" in headers
             body = operation.get("requestBody")
             if body:
                 _add_example(body.get("content", {}), components)
@@ -73,6 +102,8 @@ def finish_schema(schema: dict) -> None:
                 if code >= 400 and "application/json" in content:
                     media = content.pop("application/json")
                     problem_code, detail = ERROR_EXAMPLES.get(code, ("domain_error", "Refused."))
+                    if code == 503 and not money:
+                        problem_code, detail = READ_503
                     media["example"] = {
                         "type": f"urn:membercard:problem:{problem_code}",
                         "title": errors.TITLES.get(problem_code, detail),
@@ -82,14 +113,8 @@ def finish_schema(schema: dict) -> None:
                     }
                     content[errors.PROBLEM_JSON] = media
                     response["content"] = content
-                if code == 429:
-                    response["headers"] = {
-                        "Retry-After": {
-                            "description": "Seconds until the next window.",
-                            "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]+$"},
-                        }
-                    }
+                if code in (429, 503):
+                    response["headers"] = RETRY_AFTER
                 if code == 201:
                     response["headers"] = {
                         "Idempotent-Replayed": {

@@ -6,6 +6,14 @@
 ``currency``. The handlers here are the one mapping from exceptions to responses:
 domain errors keep the status their class names; request validation is 422
 ``validation_error``; unknown paths 404, wrong methods 405, unparseable bodies 400.
+
+Answers that tell the truth: a database that is down or fails mid-request answers 503 with
+``Retry-After``. On a money request (one sent with an ``Idempotency-Key``) the code is
+``outcome_unknown``: the operation may or may not have been made, and the till sends the
+same request with the same key again until it gets a definite answer (the first result,
+replayed, or a refusal). So does any unexpected failure of a money request once its
+service was called: never a 500 that a till could take for "declined". A read answers 503
+``service_unavailable`` (nothing to be unsure about: just ask again).
 """
 
 from __future__ import annotations
@@ -14,11 +22,13 @@ import json
 import logging
 from typing import Any
 
+from django.db import DatabaseError, InterfaceError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from membercard.api.idempotency import HEADER, is_money_request, outcome_at_stake
 from membercard.api.throttle import Throttled
 from membercard.core.errors import DomainError
 from membercard.core.money import currency
@@ -36,7 +46,14 @@ TITLES = {
     "method_not_allowed": "This method is not allowed here.",
     "throttled": "Too many card reads; slow down.",
     "server_error": "Something went wrong on the server.",
+    "outcome_unknown": "The outcome is unknown: retry the same request with the same key.",
+    "service_unavailable": "The service is unavailable for a moment; try again.",
 }
+
+# The database is down or failed mid-request (a refusal is a DomainError, never one of
+# these): Django's wrappers of the driver's errors, connecting included.
+DATABASE_ERRORS = (DatabaseError, InterfaceError)
+RETRY_AFTER_SECONDS = 3
 
 
 def problem(
@@ -79,6 +96,35 @@ def _no_card_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_no_card_data(item) for item in value]
     return value
+
+
+def outcome_unknown() -> HttpResponse:
+    """503 for a money request whose outcome this server cannot tell."""
+    return problem(
+        503,
+        "outcome_unknown",
+        "The server could not finish answering; the operation may or may not have been "
+        f"made. Send the same request with the same {HEADER} again: a request that went "
+        "through is answered as a replay, never made twice.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
+def service_unavailable() -> HttpResponse:
+    """503 for a read (or a request that changes nothing) while the database is away."""
+    return problem(
+        503,
+        "service_unavailable",
+        "The database cannot be reached just now; try again in a few seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 for ``request`` when the database failed under it."""
+    return outcome_unknown() if is_money_request(request) else service_unavailable()
 
 
 def _domain_extra(exc: DomainError) -> dict[str, Any]:
@@ -166,7 +212,18 @@ def install(api: NinjaAPI) -> None:
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(404, "not_found", "Not found.")
 
+    def on_database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.warning(
+            "Database unavailable on %s %s: %s", request.method, request.path, exc, exc_info=exc
+        )
+        return unavailable(request)
+
+    for database_error in DATABASE_ERRORS:
+        api.add_exception_handler(database_error, on_database_error)
+
     @api.exception_handler(Exception)
     def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
+        if outcome_at_stake(request):
+            return outcome_unknown()
         return problem(500, "server_error", "The server could not answer this request.")

@@ -29,6 +29,8 @@ from membercard.ledger.models import (
     Transfer,
 )
 from membercard.ledger.selectors import CardSummary
+from membercard.loyalty.services.earning import discount_rate
+from membercard.loyalty.services.tiers import current_tier
 
 JSON = "application/json"
 
@@ -47,13 +49,7 @@ def json_response(
 
 def _tier_and_rate(card: Card) -> tuple[schemas.TierOut | None, int]:
     """The card's tier and the discount rate the next purchase gets (the tier's rate
-    replaces the product's), from the loyalty app; the product's rate without it."""
-    try:
-        from membercard.loyalty.services.earning import discount_rate
-        from membercard.loyalty.services.tiers import current_tier
-    except ImportError:
-        product = card.product
-        return None, product.discount_rate_bp if product.has_discount else 0
+    replaces the product's)."""
     tier = current_tier(card)
     out = schemas.TierOut(code=tier.code, name=tier.name) if tier is not None else None
     return out, discount_rate(card.product, tier)

@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from membercard.cards import numbers
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.models import Location
 
@@ -190,10 +189,6 @@ class Card(models.Model):
     @property
     def masked_number(self) -> str:
         return "•••• " + self.number[-4:]
-
-    def check_number(self) -> None:
-        if not numbers.is_luhn_valid(self.number):
-            raise ValidationError({"number": _("The check digit is wrong.")})
 
 
 # Card look-ups: the one throttle and the misses HQ watches (card-number guessing,

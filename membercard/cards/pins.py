@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, PinLocked, WrongPin
-from membercard.core.permissions import MANAGER_ROLES
+from membercard.core.permissions import Action, require
+from membercard.core.transactions import CommittedRefusal, business_operation
 
 PIN_MAX_FAILURES = 5
 PIN_LOCK_HOURS = 24
@@ -45,9 +46,10 @@ class _WrongPinChecked(WrongPin):
     """A PIN was given and checked, and it was wrong: the one refusal that is counted."""
 
 
-class _CountedRefusal:
+class _CountedRefusal(CommittedRefusal):
     """What the business operation returns (so its transaction commits the count) in place
-    of raising the wrong-PIN refusal; :func:`raises_counted_refusal` raises it."""
+    of raising the wrong-PIN refusal; :func:`raises_counted_refusal` raises it. (A
+    ``CommittedRefusal``: the face's audit row is not written with the count.)"""
 
     def __init__(self, refusal: WrongPin) -> None:
         self.refusal = refusal
@@ -123,14 +125,14 @@ def check_pin(card: Card, pin: str | None) -> None:
         card.save(update_fields=["pin_failures", "pin_locked_until"])
 
 
+@business_operation
 def unlock_pin(*, actor: Actor, card_number: str) -> None:
     """A store manager (or HQ) lifts the wrong-PIN lock and resets the count, after the
-    customer proved who they are. One transaction, with the card row locked. (The staff
-    page's POST is what the audit log records.)"""
-    actor.require(MANAGER_ROLES, _("unlock card PINs"))
-    with transaction.atomic():
-        card = Card.objects.select_for_update().filter(number=card_number).first()
-        if card is None:
-            raise CardNotFound()
-        card.pin_failures, card.pin_locked_until = 0, None
-        card.save(update_fields=["pin_failures", "pin_locked_until"])
+    customer proved who they are. One business operation, with the card row locked (the
+    staff page's audit row is written in it)."""
+    require(actor, Action.UNLOCK_PIN, _("unlock card PINs"))
+    card = Card.objects.select_for_update().filter(number=card_number).first()
+    if card is None:
+        raise CardNotFound()
+    card.pin_failures, card.pin_locked_until = 0, None
+    card.save(update_fields=["pin_failures", "pin_locked_until"])

@@ -8,15 +8,14 @@ its number format, so no card ever stops matching its product.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, CardProduct
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
-from membercard.core.models import Role
+from membercard.core.permissions import Action, require
+from membercard.core.transactions import business_operation
 
-ADMIN_ROLES = frozenset({Role.HQ_ADMIN})
 # Fields fixed once cards of the product exist.
 NUMBER_FORMAT = ("number_prefix", "number_length")
 
@@ -38,12 +37,11 @@ def _refuse(problems: dict[str, list[str]]) -> None:
     )
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def save_product(*, actor: Actor, product: CardProduct) -> CardProduct:
     """Create ``product`` (unsaved) or store the changes made to it. Every policy is checked;
     the number prefix and length of a product that already has cards cannot change."""
-    actor.require_hq(_("set up card products"))
-    actor.require(ADMIN_ROLES, _("set up card products"))
+    require(actor, Action.MANAGE_PRODUCTS, _("set up card products"))
     if product.pk is not None:
         stored = CardProduct.objects.select_for_update().filter(pk=product.pk).first()
         if stored is None:

@@ -14,13 +14,6 @@ from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
 
 
-def card_is_visible(actor: Actor, card: Card) -> bool:
-    """Whether ``actor`` may see ``card`` presented at its counter: the counter's side of the
-    one scope rule (``membercard.cards.scope``): its own shelf, cards in customers' hands,
-    everything at HQ."""
-    return seen_at_counter(actor, card)
-
-
 def visible_card(actor: Actor, card: Card) -> Card:
     """``card`` if ``actor`` may see it; another store's shelf answers like no card."""
     if not seen_at_counter(actor, card):

@@ -1,19 +1,17 @@
 """Who is acting: a staff member or a POS terminal, always at one location with one role.
 
 Services take an ``Actor`` rather than a request, so the web pages, the API and
-the CLI pass the same thing and a rule is checked once.
+the CLI pass the same thing and a rule is checked once (``core/permissions.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from membercard.core.errors import NotPermitted
 from membercard.core.models import (
-    HQ_ROLES,
     Location,
     LocationKind,
     Role,
@@ -63,20 +61,6 @@ class Actor:
         if self.terminal is not None:
             return f"terminal {self.terminal}"
         return f"{self.staff} ({self.role.label}, {self.location.code})"
-
-    def require(self, roles: Iterable[Role], what: str) -> None:
-        """Refuse unless the actor has one of ``roles``."""
-        if self.role not in set(roles):
-            raise NotPermitted(
-                _("%(role)s may not %(what)s.") % {"role": self.role.label, "what": what},
-                role=str(self.role),
-            )
-
-    def require_hq(self, what: str) -> None:
-        if not self.at_hq or self.role not in HQ_ROLES:
-            raise NotPermitted(
-                _("Only headquarters may %(what)s.") % {"what": what}, role=str(self.role)
-            )
 
 
 def system_actor() -> Actor:

@@ -172,6 +172,15 @@ class RefundExceedsPurchase(DomainError):
     default_message = _("The refund is more than what is left to refund on that purchase.")
 
 
+class RefundNeedsManager(NotPermitted):
+    """A cashier or POS terminal asked for a refund outside the counter refund rule (a
+    purchase of the open business day, up to ``limit_minor`` refunded in all)."""
+
+    code = "refund_needs_manager"
+    status = 403
+    default_message = _("This refund needs a store manager.")
+
+
 class NotReversible(DomainError):
     code = "not_reversible"
     status = 422

@@ -13,9 +13,9 @@ here, so the rule is stated and tested in one place:
   the points charged for that value round **up** (``points_for_value``), so the
   customer is never charged a point more than the value they get, and never gets
   value for a fraction of a point.
-* Pro-rata splits (a partial refund over principal and bonus) round down on
-  the running total, so the parts of several partial refunds always add up to
-  exactly the whole.
+* Pro-rata splits (a partial refund over principal, bonus and tender; the points
+  it takes back or gives back) round down on the running total (``pro_rata``), so
+  the parts of several partial refunds always add up to exactly the whole.
 """
 
 from __future__ import annotations
@@ -72,11 +72,6 @@ def discount_of(gross_minor: int, rate_bp: int) -> int:
     return gross_minor * rate_bp // BASIS_POINTS
 
 
-def points_for(net_minor: int, points_per_unit: int, multiplier_pct: int = 100) -> int:
-    """Points earned on ``net_minor``: ``points_per_unit`` per major unit, rounded down."""
-    return net_minor * points_per_unit * multiplier_pct // (100 * 10 ** minor_digits())
-
-
 def points_earned(base_minor: int, points_per_unit: int, *multipliers_pct: int) -> int:
     """Points on ``base_minor``: ``points_per_unit`` per major unit, times each multiplier
     (percent: 150 = one and a half), rounded down once at the end.
@@ -111,7 +106,7 @@ def points_for_value(value_minor: int, conversion_points: int, conversion_value_
 
 
 def pro_rata(total: int, part_of: int, whole: int) -> int:
-    """``total * part_of / whole`` rounded down; 0 when ``whole`` is 0."""
+    """``total * part_of / whole`` rounded down; 0 when ``whole`` is 0 (nothing to share)."""
     if whole <= 0:
         return 0
     return total * part_of // whole

@@ -9,20 +9,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
 from membercard.core.models import Location, LocationKind, Role, Staff, role_location_problem
+from membercard.core.permissions import Action, require
+from membercard.core.transactions import business_operation
 
-ADMIN_ROLES = frozenset({Role.HQ_ADMIN})
 _LANGUAGES = {code for code, _ in settings.LANGUAGES}
-
-
-def _require_admin(actor: Actor, what: str) -> None:
-    actor.require_hq(what)
-    actor.require(ADMIN_ROLES, what)
 
 
 def _first_problem(error: ValidationError) -> tuple[str | None, str]:
@@ -44,10 +39,10 @@ def _checked_save(instance, *, exclude: list[str] | None = None) -> None:
 # Stores --------------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def create_store(*, actor: Actor, code: str, name: str, address: str = "") -> Location:
     """A new store (HQ exists from installation: there is exactly one)."""
-    _require_admin(actor, _("open stores"))
+    require(actor, Action.MANAGE_STORES, _("open stores"))
     code = (code or "").strip().upper()
     if Location.objects.filter(code__iexact=code).exists():
         raise ValidationFailed(
@@ -59,12 +54,12 @@ def create_store(*, actor: Actor, code: str, name: str, address: str = "") -> Lo
     return store
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def update_store(
     *, actor: Actor, location_id: int, name: str, address: str = "", is_active: bool = True
 ) -> Location:
     """Rename a location or close (reopen) a store. Codes never change: they are on sheets."""
-    _require_admin(actor, _("change stores"))
+    require(actor, Action.MANAGE_STORES, _("change stores"))
     store = Location.objects.select_for_update().filter(pk=location_id).first()
     if store is None:
         raise ValidationFailed(_("No such location."), field="location")
@@ -107,7 +102,7 @@ def _check_password(password: str, staff: Staff) -> None:
         raise ValidationFailed(" ".join(error.messages), field="password") from None
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def create_staff(
     *,
     actor: Actor,
@@ -121,7 +116,7 @@ def create_staff(
 ) -> Staff:
     """A new staff member with one role at one location and an initial password (checked by
     the installation's password validators)."""
-    _require_admin(actor, _("add staff"))
+    require(actor, Action.MANAGE_STAFF, _("add staff"))
     username = (username or "").strip()
     if Staff.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(_("That username is taken."), field="username")
@@ -140,7 +135,7 @@ def create_staff(
     return staff
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def update_staff(
     *,
     actor: Actor,
@@ -156,7 +151,7 @@ def update_staff(
     """Change a staff member's name, role, place, language, or (de)activate them; with
     ``password``, set a new one (checked like an initial one). An admin cannot lock
     themselves out."""
-    _require_admin(actor, _("change staff"))
+    require(actor, Action.MANAGE_STAFF, _("change staff"))
     staff = Staff.objects.select_for_update().filter(pk=staff_id).first()
     if staff is None:
         raise ValidationFailed(_("No such staff member."), field="staff")
@@ -177,10 +172,10 @@ def update_staff(
     return staff
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def deactivate_staff(*, actor: Actor, staff_id: int) -> Staff:
     """The staff member can no longer sign in; their name stays on every document."""
-    _require_admin(actor, _("deactivate staff"))
+    require(actor, Action.MANAGE_STAFF, _("deactivate staff"))
     staff = Staff.objects.select_for_update().filter(pk=staff_id).first()
     if staff is None:
         raise ValidationFailed(_("No such staff member."), field="staff")

@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.core.errors import NotFound, NotPermitted, ValidationFailed
-from membercard.core.models import Location, LocationKind, Role, Staff, Terminal
+from membercard.core.models import Location, LocationKind, Staff, Terminal
+from membercard.core.permissions import Action, role_may
+from membercard.core.transactions import business_operation
 
 KEY_SCHEME = "mct"
 PREFIX_HEX_CHARS = 12
@@ -46,11 +48,11 @@ def _check_issuer(by: Staff | None) -> None:
     """Keys are made at HQ: by an HQ admin, or by an operator at the server (``by`` None)."""
     if by is None:
         return
-    if not by.is_active or by.role != Role.HQ_ADMIN:
+    if not by.is_active or not role_may(by.role, Action.MANAGE_TERMINALS):
         raise NotPermitted(_("Only an HQ admin may create or revoke terminal keys."))
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def create_terminal_key(
     *, store_code: str, name: str, by: Staff | None = None
 ) -> tuple[Terminal, str]:
@@ -107,7 +109,7 @@ def find_terminal(prefix_or_name: str, *, store_code: str | None = None) -> Term
     return found
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def revoke_terminal_key(*, terminal: Terminal, by: Staff | None = None) -> Terminal:
     """Stop ``terminal``'s key working, from the next request on. Revoking twice is harmless:
     the first revocation time is kept."""

@@ -50,6 +50,15 @@ BeforeCommit = Callable[[Any], None]
 _before_commit: contextvars.ContextVar[tuple[BeforeCommit, ...]] = contextvars.ContextVar(
     "before_commit", default=()
 )
+_after_commit: contextvars.ContextVar[tuple[BeforeCommit, ...]] = contextvars.ContextVar(
+    "after_commit", default=()
+)
+
+
+class CommittedRefusal:
+    """Base for the result of a business operation that commits only bookkeeping for a
+    refusal the face raises afterwards (a wrong PIN counted, ``cards.pins``): a before-commit
+    callback that does the action's own work (its audit row) leaves such a result alone."""
 
 
 @contextlib.contextmanager
@@ -63,6 +72,20 @@ def inside_operations(callback: BeforeCommit) -> Iterator[None]:
         _before_commit.reset(token)
 
 
+@contextlib.contextmanager
+def after_operations(callback: BeforeCommit) -> Iterator[None]:
+    """Run ``callback(result)`` after each business operation started in this block has
+    committed (its durable block exited without error; in a test case, whose outer
+    transaction never commits, when the block was released). Unlike
+    ``transaction.on_commit`` it also runs inside a test's transaction. Keep it to
+    bookkeeping that cannot fail: the operation is already committed."""
+    token = _after_commit.set((*_after_commit.get(), callback))
+    try:
+        yield
+    finally:
+        _after_commit.reset(token)
+
+
 def business_operation(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -73,11 +96,14 @@ def business_operation(func: Callable[P, R]) -> Callable[P, R]:
                     result = func(*args, **kwargs)
                     for callback in _before_commit.get():
                         callback(result)
-                    return result
             except (OperationalError, IntegrityError) as exc:
                 # Inside an outer transaction (a test case) a retry cannot start afresh.
                 if attempt >= MAX_ATTEMPTS or connection.in_atomic_block or not _retryable(exc):
                     raise
+            else:
+                for callback in _after_commit.get():
+                    callback(result)
+                return result
             # Jittered back-off so the retried transactions do not collide again.
             time.sleep(random.uniform(0, 0.005 * 2**attempt))
             attempt += 1

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
 from membercard.core.errors import DayClosed, IdempotencyConflict, NotFound, ValidationFailed
-from membercard.core.models import Location, LocationKind, Role
+from membercard.core.models import Location, LocationKind
 from membercard.core.money import check_amount
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.days.gate import insert_if_missing
 from membercard.days.models import (
@@ -27,8 +28,6 @@ from membercard.days.seals import seal_of
 from membercard.ledger import idempotency
 from membercard.ledger.models import Tender
 
-CLOSING_ROLES = frozenset({Role.STORE_MANAGER})
-DEPOSIT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
 MAX_COMMENT = 2_000
 
 
@@ -52,7 +51,7 @@ def close_day(
     """The store manager closes the store's business day (today unless told): the system's
     totals per tender and kind are kept with the takings counted per tender, the variance
     (counted - expected; a comment is required when there is one) and the seal."""
-    actor.require(CLOSING_ROLES, _("close the business day"))
+    require(actor, Action.CLOSE_DAY, _("close the business day"))
     if actor.location.kind != LocationKind.STORE:
         raise ValidationFailed(_("Headquarters keeps no business day."))
     on = business_date or today()
@@ -119,7 +118,7 @@ def record_deposit(
 ) -> DepositReceipt:
     """HQ finance records that HQ received ``amount_minor`` from a store for its day. A
     replay of the same key returns the first receipt; another request under it is refused."""
-    actor.require(DEPOSIT_ROLES, _("record deposits"))
+    require(actor, Action.RECORD_DEPOSIT, _("record deposits"))
     if not actor.at_hq:
         raise ValidationFailed(_("Deposits are recorded at headquarters."))
     key = idempotency.check_key(idempotency_key)

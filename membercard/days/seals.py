@@ -17,7 +17,6 @@ from membercard.days.models import BusinessDay, DayState
 from membercard.ledger import chain
 from membercard.ledger.models import Operation, Transfer
 
-EMPTY_DAY = hashlib.sha256(b"").hexdigest()
 CHUNK = 2_000
 
 

@@ -5,6 +5,12 @@ same transaction as the ledger rows, so a crash never leaves a key without its
 operation or an operation without its key. A concurrent request with the same
 key waits on the unique index until the first commits, fails, and is retried by
 ``business_operation``; the retry finds the key and replays.
+
+The operation a service returns says which it was: ``operation.replayed`` is True when
+``claim`` found the key (the first operation, returned again) and False when this call
+made it (``Claim.complete``). Each attempt of a retried business operation claims afresh,
+so the flag belongs to the attempt that committed: the loser of a race for one key, retried
+after waiting on the unique index, replays.
 """
 
 from __future__ import annotations
@@ -54,12 +60,14 @@ def check_key(key: object) -> str:
 @dataclass
 class Claim:
     record: IdempotencyRecord | None  # None when this is a replay
-    replay: Operation | None
+    replay: Operation | None  # the first operation, marked ``replayed``
 
     def complete(self, operation: Operation) -> Operation:
+        """Tie the claimed key to the operation this call made (not a replay)."""
         if self.record is not None:
             self.record.operation = operation
             self.record.save(update_fields=["operation"])
+        operation.replayed = False
         return operation
 
 
@@ -74,7 +82,10 @@ def claim(*, actor: Actor, key: str, service: str, request: dict[str, Any]) -> C
     if existing is not None:
         if existing.fingerprint != print_:
             raise IdempotencyConflict()
-        return Claim(record=None, replay=existing.operation)
+        replay = existing.operation
+        if replay is not None:
+            replay.replayed = True
+        return Claim(record=None, replay=replay)
     record = IdempotencyRecord.objects.create(
         scope=actor.idempotency_scope, key=key, fingerprint=print_
     )

@@ -165,6 +165,9 @@ class Operation(models.Model):
     reason = models.TextField(blank=True)
     reference = models.CharField(max_length=64, blank=True, help_text="The till's reference.")
     details = models.JSONField(default=dict, blank=True, help_text="Structured extras.")
+    # Not stored: True on the operation a service returns for a replayed idempotency key
+    # (set by ``ledger.idempotency``), so a face can tell a replay without guessing.
+    replayed: bool = False
 
     class Meta:
         indexes = [

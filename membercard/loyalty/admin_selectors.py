@@ -10,15 +10,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
+from membercard.core.permissions import Action, require
 from membercard.loyalty.audit import log_access
 from membercard.loyalty.models import Member
-from membercard.loyalty.services.members import MEMBER_ROLES
 
 
 def members_for_hq(actor: Actor) -> QuerySet[Member]:
     """Every member, for HQ's member list (HQ staff who may look members up)."""
-    actor.require_hq(_("list members"))
-    actor.require(MEMBER_ROLES, _("look members up"))
+    require(actor, Action.LIST_MEMBERS, _("list members"))
     return Member.objects.select_related("registered_at")
 
 

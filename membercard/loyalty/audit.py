@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from membercard.core.actors import Actor
+from membercard.core.audit import record_member_access
 from membercard.loyalty.models import Member, MemberAccessLog
 
 
@@ -19,8 +20,6 @@ def log_access(
     address: str = "",
 ) -> MemberAccessLog:
     if member is None:  # a bulk read or an export: into the staff audit log too
-        from membercard.ops.audit import record_member_access
-
         record_member_access(actor, action, count=count, data=data, address=address)
     return MemberAccessLog.objects.create(
         action=action,

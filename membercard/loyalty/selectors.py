@@ -18,16 +18,15 @@ from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
 from membercard.core.errors import NotFound, ValidationFailed
-from membercard.core.models import Location, Role
+from membercard.core.models import Location
+from membercard.core.permissions import Action, require
 from membercard.ledger.models import Account, AccountKind
 from membercard.ledger.selectors import look_up
 from membercard.loyalty.audit import log_access
 from membercard.loyalty.models import CardStanding, Member, PointsLot, Tier
 from membercard.loyalty.policies import policy_for
-from membercard.loyalty.services.members import MEMBER_ROLES, normalize_mobile
+from membercard.loyalty.services.members import normalize_mobile
 from membercard.loyalty.services.tiers import Progress, progress
-
-EXPORT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
 
 
 def mobile_for(actor: Actor, member: Member) -> str:
@@ -108,7 +107,7 @@ def search_members(
 ) -> list[MemberView]:
     """Members found by one of: what a card reader typed, a mobile number (whole, or its
     last four or more digits), part of a name. A result of several members is audited."""
-    actor.require(MEMBER_ROLES, _("look members up"))
+    require(actor, Action.LOOK_UP_MEMBERS, _("look members up"))
     given = [c for c in (card_input, mobile, name) if c]
     if len(given) != 1:
         raise ValidationFailed(_("Search by one of card, mobile or name."))
@@ -136,7 +135,7 @@ def search_members(
 
 
 def member_detail(*, actor: Actor, member_id: int) -> MemberView:
-    actor.require(MEMBER_ROLES, _("look members up"))
+    require(actor, Action.LOOK_UP_MEMBERS, _("look members up"))
     member = Member.objects.select_related("registered_at").filter(pk=member_id).first()
     if member is None:
         raise NotFound(_("No such member."))
@@ -145,8 +144,7 @@ def member_detail(*, actor: Actor, member_id: int) -> MemberView:
 
 def export_members(*, actor: Actor, address: str = "") -> list[dict[str, object]]:
     """Every member with contact data and consents, for HQ admin or finance; audited."""
-    actor.require_hq(_("export members"))
-    actor.require(EXPORT_ROLES, _("export members"))
+    require(actor, Action.EXPORT_MEMBERS, _("export members"))
     rows = list(
         Member.objects.order_by("pk").values(
             "id",
@@ -248,7 +246,7 @@ def points_expiring_cards(
 ) -> list[ExpiringCard]:
     """Cards with points expiring in the ``days`` days from ``on``, with their members (for
     reminders); a store sees the cards it sold. Names members in bulk: audited."""
-    actor.require(MEMBER_ROLES, _("list members' expiring points"))
+    require(actor, Action.LOOK_UP_MEMBERS, _("list members' expiring points"))
     lots = _expiring(on or today(), days)
     if not actor.at_hq:
         location = actor.location

@@ -12,7 +12,7 @@ from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotInStock, InvalidTransition, ProductPolicyViolation
-from membercard.core.models import Role
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
@@ -22,16 +22,14 @@ from membercard.ledger.posting import Entry, lock_cards
 from membercard.loyalty.models import LotEvent
 from membercard.loyalty.services import tiers
 from membercard.loyalty.services.points import PointsBook
-from membercard.operations.checks import COUNTER_ROLES, MANAGER_ROLES, check_tender
+from membercard.operations.checks import check_tender
 from membercard.operations.posting import post
-
-STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK, Role.STORE_MANAGER})
 
 
 @business_operation
 def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
     """Stop a card being used (reported lost or stolen)."""
-    actor.require(COUNTER_ROLES, _("freeze cards"))
+    require(actor, Action.FREEZE, _("freeze cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.ACTIVE:
         raise InvalidTransition(_("Only an active card can be frozen."), state=card.state)
@@ -45,7 +43,7 @@ def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operatio
 
 @business_operation
 def unfreeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
-    actor.require(MANAGER_ROLES, _("unfreeze cards"))
+    require(actor, Action.UNFREEZE, _("unfreeze cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.FROZEN:
         raise InvalidTransition(_("The card is not frozen."), state=card.state)
@@ -70,7 +68,7 @@ def replace_card(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, _("replace cards"))
+    require(actor, Action.REPLACE, _("replace cards"))
     old, new = lock_cards(old_number, new_number)
     if old.pk == new.pk:
         raise InvalidTransition(_("A card cannot replace itself."))
@@ -151,7 +149,7 @@ def recover_card(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, _("take cards back"))
+    require(actor, Action.RECOVER, _("take cards back"))
     (card,) = lock_cards(card_number)
     if card.product.rechargeable:
         raise ProductPolicyViolation(_("Only one-time cards are recovered."))
@@ -198,7 +196,7 @@ def recover_card(
 @business_operation
 def restock_card(*, actor: Actor, card_number: str) -> None:
     """A recovered card, checked and fit to sell again, goes back into stock here."""
-    actor.require(STOCK_ROLES, _("restock cards"))
+    require(actor, Action.RESTOCK, _("restock cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.RECOVERED or card.location_id != actor.location.pk:
         raise CardNotInStock(_("The card is not recovered at this location."))

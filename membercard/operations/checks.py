@@ -1,4 +1,4 @@
-"""Checks shared by the ledger services: who may act, and whether a card can be used."""
+"""Checks shared by the business operations: whether a card can be used, tenders, PINs."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.calendar import today
 from membercard.core.errors import CardExpired, CardNotActive, ValidationFailed
-from membercard.core.permissions import COUNTER_ROLES, HQ_MONEY_ROLES, MANAGER_ROLES
 from membercard.ledger.models import Operation, OperationKind, Tender
-
-__all__ = ["COUNTER_ROLES", "HQ_MONEY_ROLES", "MANAGER_ROLES"]
 
 
 def ensure_usable(card: Card) -> None:

@@ -16,8 +16,8 @@ from membercard.core.errors import (
     NotReversible,
     ValidationFailed,
 )
-from membercard.core.models import Role
 from membercard.core.money import check_amount
+from membercard.core.permissions import Action, allowed, require
 from membercard.core.transactions import business_operation
 from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
@@ -29,7 +29,7 @@ from membercard.loyalty.policies import lot_expiry, policy_for
 from membercard.loyalty.services import standing, tiers
 from membercard.loyalty.services.points import PointsBook
 from membercard.operations import gifts
-from membercard.operations.checks import MANAGER_ROLES, handed_back_since
+from membercard.operations.checks import handed_back_since
 from membercard.operations.posting import post
 
 REVERSIBLE = frozenset(
@@ -54,7 +54,7 @@ def _may_reverse(actor: Actor, original: Operation) -> bool:
         return original.terminal_id == actor.terminal.pk
     if actor.staff is not None and original.staff_id == actor.staff.pk:
         return True
-    return actor.role in MANAGER_ROLES
+    return allowed(actor, Action.REVERSE_OTHERS, original.location)
 
 
 def _sale_is_untouched(sale: Operation) -> bool:
@@ -73,6 +73,7 @@ def reverse(
     )
     if claim.replay:
         return claim.replay
+    require(actor, Action.REVERSE, _("reverse operations"))
     original = Operation.objects.filter(pk=operation_id).select_related("card").first()
     # Another store's operations answer like nonexistent ones.
     if original is None or original.location_id != actor.location.pk:
@@ -170,7 +171,7 @@ def adjust(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="adjust", request=request)
     if claim.replay:
         return claim.replay
-    if actor.role != Role.HQ_FINANCE or not actor.at_hq:
+    if not allowed(actor, Action.ADJUST):
         raise NotPermitted(_("Only HQ finance may adjust a card."))
     if not reason or not reason.strip():
         raise ValidationFailed(_("An adjustment needs a reason."), field="reason")

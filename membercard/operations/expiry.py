@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind
@@ -52,7 +53,7 @@ def expire_card_points(*, actor: Actor, card_id: int, on: dt.date) -> Operation 
 
 def expire_points(*, actor: Actor, on: dt.date) -> ExpiryRun:
     """Expire every lot due before ``on`` on every card (see the module docstring)."""
-    actor.require_hq(_("expire points"))
+    require(actor, Action.EXPIRE_POINTS, _("expire points"))
     card_ids = (
         PointsLot.objects.filter(remaining__gt=0, expires_on__lt=on)
         .order_by("card_id")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import house_account
@@ -25,7 +26,7 @@ from membercard.loyalty.errors import GiftNotAvailable, GiftOutOfStock
 from membercard.loyalty.models import GiftMovementKind
 from membercard.loyalty.services.gifts import check_quantity, find_gift, lock_stock, move_stock
 from membercard.loyalty.services.points import spend_points
-from membercard.operations.checks import COUNTER_ROLES, ensure_usable
+from membercard.operations.checks import ensure_usable
 from membercard.operations.posting import post
 
 MAX_REDEEM_QUANTITY = 99
@@ -51,7 +52,7 @@ def redeem_gift(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, _("redeem gifts"))
+    require(actor, Action.REDEEM_GIFT, _("redeem gifts"))
     check_quantity(quantity, most=MAX_REDEEM_QUANTITY)
     gift, on = find_gift(gift_code), today()
     if not gift.available_on(on):

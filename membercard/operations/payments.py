@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
@@ -11,13 +12,16 @@ from membercard.cards.models import Card
 from membercard.cards.pins import check_pin, counts_wrong_pins, raises_counted_refusal
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import (
     CardNotActive,
     InsufficientBalance,
     NotFound,
     RefundExceedsPurchase,
+    RefundNeedsManager,
 )
-from membercard.core.money import check_amount
+from membercard.core.money import check_amount, format_minor, pro_rata
+from membercard.core.permissions import Action, allowed, require
 from membercard.core.transactions import business_operation
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
@@ -28,7 +32,6 @@ from membercard.loyalty.policies import lot_expiry, policy_for
 from membercard.loyalty.services import standing, tiers
 from membercard.loyalty.services.points import PointsBook, lot_created_by
 from membercard.operations.checks import (
-    COUNTER_ROLES,
     check_tender,
     ensure_usable,
     handed_back_since,
@@ -72,7 +75,7 @@ def purchase(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="purchase", request=request)
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, _("take payments"))
+    require(actor, Action.TAKE_PAYMENT, _("take payments"))
     check_amount(amount_minor)
     other_tender = check_tender(other_tender, needed=False)
     (card,) = lock_cards(card_number)
@@ -164,7 +167,7 @@ def _allocate(amount: int, capacity: dict[str, int]) -> dict[str, int]:
     every bucket exactly, so several partial refunds always add up to the whole.
     """
     total = sum(capacity.values())
-    shares = {name: amount * room // total for name, room in capacity.items()} if total else {}
+    shares = {name: pro_rata(amount, room, total) for name, room in capacity.items()}
     left = amount - sum(shares.values())
     for name, room in capacity.items():
         extra = min(left, room - shares[name])
@@ -197,7 +200,7 @@ def refund(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="refund", request=request)
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, _("refund purchases"))
+    require(actor, Action.REFUND, _("refund purchases"))
     check_amount(amount_minor)
     original = (
         Operation.objects.filter(pk=operation_id, kind=OperationKind.PURCHASE)
@@ -231,6 +234,7 @@ def refund(
     refundable = sum(capacity.values())
     if amount_minor > refundable:
         raise RefundExceedsPurchase(refundable_minor=refundable)
+    _check_counter_refund_rule(actor, original, earlier, amount_minor)
     share = _allocate(amount_minor, capacity)
 
     # Points come back pro rata of the net amount refunded so far (rounded down). Never a
@@ -240,7 +244,7 @@ def refund(
     refunded_after = original.net_minor - refundable + amount_minor
     points_due = max(
         0,
-        earned * refunded_after // original.net_minor
+        pro_rata(earned, refunded_after, original.net_minor)
         - sum(
             r.details.get("points_taken_back", 0) + r.details.get("points_shortfall", 0)
             for r in earlier
@@ -271,7 +275,7 @@ def refund(
     if points_paid:
         returned = max(
             0,
-            points_paid * refunded_after // original.net_minor
+            pro_rata(points_paid, refunded_after, original.net_minor)
             - sum(r.details.get("points_returned", 0) for r in earlier),
         )
         source = house_account(AccountKind.POINTS_REDEEMED, location=original.location)
@@ -280,6 +284,30 @@ def refund(
     if points_paid:
         details["points_returned"] = returned
     return claim.complete(post(entry, actor=actor, occurred_at=occurred_at, points=book))
+
+
+def _check_counter_refund_rule(
+    actor: Actor, original: Operation, earlier: list[Operation], amount_minor: int
+) -> None:
+    """Who may not refund any amount (a cashier, a POS terminal) refunds under the counter
+    rule: a purchase of the open business day, up to ``MEMBERCARD_COUNTER_REFUND_LIMIT``
+    refunded on it in all (so splitting a refund does not get round it). Anything else waits
+    for a store manager, who can see the customer and the goods."""
+    if allowed(actor, Action.REFUND_ANY_AMOUNT, original.location):
+        return
+    limit = settings.MEMBERCARD_COUNTER_REFUND_LIMIT
+    if original.business_date != today():
+        raise RefundNeedsManager(
+            _("The counter refunds purchases of the open business day only: ask a manager."),
+            limit_minor=limit,
+        )
+    refunded = sum(r.gross_minor for r in earlier) + amount_minor
+    if refunded > limit:
+        raise RefundNeedsManager(
+            _("Refunds above %(limit)s on one purchase need a manager.")
+            % {"limit": format_minor(limit)},
+            limit_minor=limit,
+        )
 
 
 def _claw_back(book: PointsBook, original: Operation, points_due: int, details: dict) -> None:

@@ -16,10 +16,11 @@ from membercard.cards.models import Card
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound
 from membercard.core.money import check_amount
+from membercard.core.permissions import Action, require
 from membercard.ledger.accounts import CardAccounts
 from membercard.ledger.models import CARD_ACCOUNT_KINDS, Account, AccountKind, unit_of
 from membercard.loyalty.services.standing import points_owed
-from membercard.operations.checks import COUNTER_ROLES, ensure_usable
+from membercard.operations.checks import ensure_usable
 from membercard.operations.pricing import price_purchase
 
 
@@ -78,7 +79,7 @@ def quote_purchase(
     """The purchase of ``amount_minor`` gross on the card, priced as ``purchase`` would
     (with the rest paid otherwise when the balance is short). Refuses what ``purchase``
     refuses before pricing: the role, the amount, a card not usable."""
-    actor.require(COUNTER_ROLES, _("take payments"))
+    require(actor, Action.TAKE_PAYMENT, _("take payments"))
     check_amount(amount_minor)
     card = Card.objects.select_related("product").filter(number=card_number).first()
     if card is None:

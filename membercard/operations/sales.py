@@ -18,8 +18,8 @@ from membercard.core.errors import (
     ProductPolicyViolation,
     ValidationFailed,
 )
-from membercard.core.models import Role
 from membercard.core.money import check_amount
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
@@ -30,15 +30,11 @@ from membercard.loyalty.models import Member
 from membercard.loyalty.services import limits
 from membercard.loyalty.services.members import find_or_register_member
 from membercard.operations.checks import (
-    COUNTER_ROLES,
-    HQ_MONEY_ROLES,
     check_new_pin,
     check_tender,
     ensure_usable,
 )
 from membercard.operations.posting import post
-
-STORE_TOP_UP_ROLES = frozenset({Role.STORE_MANAGER, Role.STORE_CASHIER})
 
 
 @business_operation
@@ -77,7 +73,7 @@ def sell_card(
     )
     if claim.replay:
         return claim.replay
-    actor.require(COUNTER_ROLES, _("sell cards"))
+    require(actor, Action.SELL_CARD, _("sell cards"))
     (card,) = lock_cards(card_number)
     product = card.product
     if card.state != CardState.IN_STOCK or card.location_id != actor.location.pk:
@@ -162,12 +158,12 @@ def top_up(
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="top_up", request=request)
     if claim.replay:
         return claim.replay
-    actor.require(HQ_MONEY_ROLES | STORE_TOP_UP_ROLES, _("top up cards"))
+    require(actor, Action.TOP_UP, _("top up cards"))
     check_amount(amount_minor)
     tender = check_tender(tender, needed=True)
     (card,) = lock_cards(card_number)
     product = card.product
-    if actor.role in STORE_TOP_UP_ROLES and not product.stores_may_top_up:
+    if not actor.at_hq and not product.stores_may_top_up:  # the product widens a store's power
         raise NotPermitted(
             _("Only headquarters may top up %(product)s cards.") % {"product": product.name}
         )

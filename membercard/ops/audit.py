@@ -1,33 +1,48 @@
-"""Recording the audit log (``AuditEvent``): helpers, the middleware, the sign-in receivers.
+"""The audit log above the services: the middleware, the sign-in receivers, the search.
 
-* ``AuditMiddleware`` records every non-safe request (POST, PUT, PATCH, DELETE) by a
-  signed-in staff member on the staff pages and the admin, after the response, with its
-  status: a refused attempt (403, 422) is audited as well as a success. The POS API is
-  left out: terminal writes are operations in the ledger.
+The writing itself lives in ``membercard.core.audit`` (so services and every face write it
+the same way, inside the action's transaction).
+
+* ``AuditMiddleware`` owes one row for every non-safe request (POST, PUT, PATCH, DELETE)
+  by a signed-in staff member on the staff pages and the admin, and by a POS terminal on
+  the API (a terminal acts as staff of its store: ``terminal:S01/till-1``, its role and
+  store). The first business operation the request commits writes the row inside its
+  transaction (status empty, ``"outcome": "committed"``); if the row cannot be written the
+  action rolls back. A request that committed nothing (a refusal: 403, 409, 422…) gets its
+  row after the response, with the status. API reads (GET) are not recorded.
 * ``connect()`` (called from ``OpsConfig.ready``) hooks Django's sign-in, sign-out and
   failed sign-in signals.
-* ``record_member_access`` is called by ``membercard.loyalty.audit.log_access`` for bulk
-  reads and exports of member data; ``record_cli`` is for operators' commands.
-
-Nothing secret is stored: form fields named like passwords, PINs, keys, secrets or tokens
-are dropped, card numbers and reader input are masked to their last four digits.
+* ``AuditedCommand`` (``membercard.ops.commands``) does the same for operators' commands.
 """
 
 from __future__ import annotations
 
-import contextvars
+import json
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from membercard.core.http import client_address
-from membercard.core.redaction import mask_card_data, mask_reference
-from membercard.ops.models import AuditEvent, AuditKind
+from membercard.core.actors import Actor
+from membercard.core.audit import (  # noqa: F401  (the helpers, where callers above core look)
+    CARD_NAME,
+    PendingAudit,
+    actor_fields,
+    audit_inside,
+    clean_fields,
+    clean_value,
+    client_address_of,
+    is_secret,
+    mask,
+    record,
+    record_cli,
+    record_member_access,
+)
+from membercard.core.models import AuditEvent, AuditKind
+from membercard.core.redaction import mask_card_data
 
 logger = logging.getLogger(__name__)
 
@@ -35,89 +50,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Sign-in and sign-out are recorded by the signal receivers, not twice by the middleware.
 SKIPPED_URL_NAMES = frozenset({"login", "logout", "admin:login", "admin:logout"})
 API_PREFIX = "/api/"
-
-MAX_FIELDS = 40
-MAX_VALUE = 120
-
-_SECRET_NAME = re.compile(r"pass|pin|secret|token|key|csrf|otp|cvv|cvc", re.IGNORECASE)
-# Not secret, and the way to find the operation a form made.
-_KEPT = frozenset({"idempotency_key"})
-_CARD_NAME = re.compile(r"card|number|track|swipe|reader|uid", re.IGNORECASE)
-
-_address: contextvars.ContextVar[str] = contextvars.ContextVar("audit_address", default="")
-
-
-# What gets stored ------------------------------------------------------------------------
-
-
-# One implementation for the audit log and the log files: ``membercard.core.redaction``.
-mask = mask_reference
-
-
-def clean_value(value: str) -> str:
-    """A free-text value with anything that looks like card or track data masked (bank-card
-    data removed), then cut (after masking, so a cut never leaves digits unmasked)."""
-    return mask_card_data(value)[:MAX_VALUE]
-
-
-def is_secret(name: str) -> bool:
-    return name not in _KEPT and bool(_SECRET_NAME.search(name))
-
-
-def clean_fields(data: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """Form fields fit for the audit log: secrets dropped, card data masked, values cut."""
-    items = data.lists() if hasattr(data, "lists") else getattr(data, "items", lambda: data)()
-    out: dict[str, Any] = {}
-    for name, value in items:
-        if len(out) >= MAX_FIELDS:
-            out["…"] = "more fields left out"
-            break
-        name = str(name)[:60]
-        if is_secret(name):
-            continue
-        values = value if isinstance(value, list | tuple) else [value]
-        cleaned = [
-            mask(str(v)) if _CARD_NAME.search(name) and re.search(r"\d{5}", str(v)) else v
-            for v in values
-        ]
-        cleaned = [clean_value(str(v)) if isinstance(v, str) else v for v in cleaned]
-        out[name] = cleaned[0] if len(cleaned) == 1 else cleaned[:10]
-    return out
-
-
-def _who(staff) -> dict[str, Any]:
-    if staff is None or not getattr(staff, "pk", None):
-        return {}
-    location = staff.location.code if staff.location_id else ""
-    return {
-        "staff": staff,
-        "username": staff.get_username(),
-        "role": staff.role or "",
-        "location_code": location,
-    }
-
-
-def record(kind: str, *, staff=None, request: HttpRequest | None = None, **fields) -> AuditEvent:
-    """One audit row. ``fields`` are AuditEvent fields; ``details`` is cleaned here."""
-    values: dict[str, Any] = {**_who(staff), **fields}
-    values["details"] = clean_fields(values.get("details") or {})
-    if request is not None:
-        values.setdefault("address", client_address(request))
-        values.setdefault("method", request.method or "")
-        values.setdefault("path", request.path)
-        match = getattr(request, "resolver_match", None)
-        if match is not None and match.view_name:
-            values.setdefault("what", match.view_name[:120])
-    else:
-        values.setdefault("address", _address.get())
-    values["reference"] = mask_card_data(values.get("reference", ""))[:200]
-    # A card number in a URL (``/hq/cards/<number>/``) or typed as a username is masked
-    # like any other; bank-card data never reaches the table. A staff member's own
-    # username is kept as it is (it is theirs, whatever it looks like).
-    values["path"] = mask_card_data(values.get("path", ""))[:255]
-    if values.get("staff") is None:
-        values["username"] = mask_card_data(values.get("username", ""))[:150]
-    return AuditEvent.objects.create(kind=kind, **values)
+IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 
 
 # The middleware ---------------------------------------------------------------------------
@@ -130,7 +63,7 @@ def _reference(request: HttpRequest) -> str:
     parts = []
     for name, value in sorted(match.kwargs.items()):
         text = str(value)
-        parts.append(f"{name}={mask(text) if _CARD_NAME.search(name) else text}")
+        parts.append(f"{name}={mask(text) if CARD_NAME.search(name) else text}")
     return " ".join(parts)
 
 
@@ -138,56 +71,88 @@ def _kind(what: str, path: str) -> str:
     return AuditKind.TERMINAL_CHANGE if "terminal" in f"{what} {path}".lower() else AuditKind.CHANGE
 
 
+def _view_name(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match is not None and match.view_name else ""
+
+
+def _form_details(request: HttpRequest) -> dict[str, Any]:
+    content_type = request.content_type or ""
+    if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        details = clean_fields(request.POST)
+        if request.FILES:
+            details["files"] = [f.name[:80] for f in request.FILES.values()][:10]
+        return details
+    return {"content_type": content_type[:80]} if content_type else {}
+
+
+def _staff_row(request: HttpRequest) -> dict[str, Any] | None:
+    """The row a staff page request owes, or None (not signed in, sign-in and sign-out)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or _view_name(request) in SKIPPED_URL_NAMES:
+        return None
+    what = _view_name(request)
+    return {
+        "kind": _kind(what, request.path),
+        "staff": user,
+        "request": request,
+        "reference": _reference(request),
+        "details": _form_details(request),
+    }
+
+
+def _api_body(request: HttpRequest) -> dict[str, Any]:
+    """A terminal's JSON body, cleaned like a form (card numbers masked, secrets dropped)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {"content_type": (request.content_type or "")[:80]}
+    return clean_fields(body) if isinstance(body, dict) else {}
+
+
+def _terminal_row(request: HttpRequest) -> dict[str, Any] | None:
+    """The row a POS terminal's write owes, or None (no valid key: nothing to audit)."""
+    actor = getattr(request, "auth", None)
+    if not isinstance(actor, Actor):
+        return None
+    details = _api_body(request)
+    if actor.terminal is not None:
+        details["terminal"] = str(actor.terminal)
+    key = request.META.get(IDEMPOTENCY_HEADER, "")
+    if key:
+        details["idempotency_key"] = mask_card_data(key)[:120]
+    return {
+        "kind": AuditKind.CHANGE,
+        "request": request,
+        "reference": _reference(request),
+        "details": details,
+        **actor_fields(actor),
+    }
+
+
 class AuditMiddleware:
-    """Place after AuthenticationMiddleware. Records non-safe staff requests after the
-    response; keeps the client address for audit rows written during the request."""
+    """Place after AuthenticationMiddleware. Owes an audit row for every non-safe staff or
+    terminal request, written inside the first business operation the request commits, else
+    after the response; keeps the client address for audit rows written during the
+    request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _address.set(client_address(request))
-        try:
-            response = self.get_response(request)
-        finally:
-            _address.reset(token)
-        if self._audited(request):
-            try:
-                self._record(request, response)
-            except Exception:  # the change is done; a lost audit row is logged loudly
+        with client_address_of(request):
+            if request.method in SAFE_METHODS:
+                return self.get_response(request)
+            describe = _terminal_row if request.path.startswith(API_PREFIX) else _staff_row
+            pending = PendingAudit(describe=lambda: describe(request))
+            with audit_inside(pending):
+                response = self.get_response(request)
+        if not pending.done:
+            try:  # nothing committed: the attempt is recorded with its answer's status
+                pending.write_after(status=response.status_code)
+            except Exception:
                 logger.exception("Could not write the audit row for %s", request.path)
         return response
-
-    @staticmethod
-    def _audited(request: HttpRequest) -> bool:
-        if request.method in SAFE_METHODS or request.path.startswith(API_PREFIX):
-            return False
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return False
-        match = getattr(request, "resolver_match", None)
-        return not (match is not None and match.view_name in SKIPPED_URL_NAMES)
-
-    @staticmethod
-    def _record(request: HttpRequest, response: HttpResponse) -> None:
-        match = getattr(request, "resolver_match", None)
-        what = match.view_name if match is not None and match.view_name else ""
-        details: dict[str, Any] = {}
-        content_type = request.content_type or ""
-        if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-            details = clean_fields(request.POST)
-            if request.FILES:
-                details["files"] = [f.name[:80] for f in request.FILES.values()][:10]
-        elif content_type:
-            details = {"content_type": content_type[:80]}
-        record(
-            _kind(what, request.path),
-            staff=request.user,
-            request=request,
-            status=response.status_code,
-            reference=_reference(request),
-            details=details,
-        )
 
 
 # Sign-in, sign-out, failed sign-in --------------------------------------------------------
@@ -240,31 +205,7 @@ def connect() -> None:
     user_login_failed.connect(_sign_in_failed, dispatch_uid="membercard-audit-sign-in-failed")
 
 
-# Called from other layers -----------------------------------------------------------------
-
-
-def record_member_access(
-    actor, action: str, *, count: int, data: Mapping[str, Any] | None = None, address: str = ""
-) -> AuditEvent:
-    """A bulk read or export of member data (from ``loyalty.audit.log_access``), in the
-    caller's transaction."""
-    kind = AuditKind.MEMBER_EXPORT if "export" in action else AuditKind.MEMBER_BULK_READ
-    details = {"count": count, **(data or {})}
-    fields: dict[str, Any] = {}
-    if actor.staff is None:
-        fields = {"role": str(actor.role), "location_code": actor.location.code}
-        if actor.terminal is not None:
-            details["terminal"] = str(actor.terminal)
-    return record(
-        kind,
-        staff=actor.staff,
-        what=action,
-        address=(address or _address.get())[:64],
-        reference=f"count={count}",
-        details=details,
-        **fields,
-    )
-
+# Operators' commands -----------------------------------------------------------------------
 
 # Options every management command has; they say nothing about what the operator did.
 _COMMON_OPTIONS = frozenset(
@@ -273,46 +214,12 @@ _COMMON_OPTIONS = frozenset(
 
 
 def command_options(options: dict) -> list[str]:
-    """A command's parsed options as ``--name=value`` arguments for ``record_cli``."""
+    """A command's parsed options as ``--name=value`` arguments for its audit row."""
     return [
         f"--{name.replace('_', '-')}={value}"
         for name, value in sorted(options.items())
         if name not in _COMMON_OPTIONS and value not in (None, "", False, [])
     ]
-
-
-def record_cli(command: str, args: Iterable[str] = (), *, username: str = "") -> AuditEvent:
-    """An operator's command (``membercard batch create …``), with its arguments cleaned:
-    ``--key value`` pairs named like secrets are dropped, card numbers masked."""
-    import getpass
-
-    cleaned: list[str] = []
-    skip_next = False
-    for arg in args:
-        if skip_next:
-            skip_next = False
-            continue
-        if arg.startswith("--") and is_secret(arg.split("=", 1)[0]):
-            skip_next = "=" not in arg
-            continue
-        cleaned.append(clean_value(str(arg)))
-    staff = None
-    if username:
-        from django.contrib.auth import get_user_model
-
-        staff = get_user_model()._default_manager.filter(username=username).first()
-    try:
-        operator = getpass.getuser()
-    except Exception:  # no login name in some containers
-        operator = ""
-    fields = {} if staff is not None else {"username": username[:150]}
-    return record(
-        AuditKind.CLI,
-        staff=staff,
-        what=command[:120],
-        details={"args": " ".join(cleaned)[:500], "os_user": operator},
-        **fields,
-    )
 
 
 # Reading (the search page and its export) -------------------------------------------------

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,7 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
 from membercard.core.models import Staff
-from membercard.core.services import ADMIN_ROLES
+from membercard.core.permissions import Action, require
+from membercard.core.transactions import business_operation
 from membercard.ops import audit
 from membercard.ops.models import AuditKind
 
@@ -74,11 +74,11 @@ def current_locks() -> list[Lock]:
     )
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def unlock(*, actor: Actor, kind: str, value: str, request: HttpRequest | None = None) -> int:
     """Lift the lock on a username or a client address (HQ admins); the failures counted
     against it are forgotten. Returns how many attempt rows were cleared."""
-    actor.require(ADMIN_ROLES, _("lift sign-in locks"))
+    require(actor, Action.MANAGE_SIGNIN, _("lift sign-in locks"))
     if kind not in {"username", "address"} or not value:
         raise ValidationFailed(_("Choose a lock to lift."), field="value")
     handler = AxesDatabaseHandler()
@@ -99,12 +99,7 @@ def unlock(*, actor: Actor, kind: str, value: str, request: HttpRequest | None =
 # The second factor -------------------------------------------------------------------------
 
 
-def totp_device(staff: Staff, *, confirmed: bool | None = True) -> TOTPDevice | None:
-    devices = TOTPDevice.objects.devices_for_user(staff, confirmed=confirmed)
-    return devices.order_by("-pk").first()
-
-
-@transaction.atomic(durable=True)
+@business_operation
 def start_enrolment(*, staff: Staff) -> TOTPDevice:
     """An unconfirmed TOTP device with a fresh secret for ``staff`` to add to their app
     (replacing an earlier unconfirmed one); it counts only once a code from it is entered."""
@@ -112,7 +107,7 @@ def start_enrolment(*, staff: Staff) -> TOTPDevice:
     return TOTPDevice.objects.create(user=staff, name=TOTP_NAME, confirmed=False)
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def confirm_enrolment(
     *, staff: Staff, device_id: int, token: str, request: HttpRequest | None = None
 ) -> tuple[TOTPDevice, list[str]]:
@@ -152,13 +147,13 @@ def _new_recovery_codes(staff: Staff) -> list[str]:
     return codes
 
 
-@transaction.atomic(durable=True)
+@business_operation
 def reset_second_factor(
     *, actor: Actor, staff_id: int, request: HttpRequest | None = None
 ) -> Staff:
     """Remove a staff member's authenticator and recovery codes (HQ admins), e.g. after a
     lost phone: at their next sign-in they enrol again (if their role needs one)."""
-    actor.require(ADMIN_ROLES, _("reset second factors"))
+    require(actor, Action.MANAGE_SIGNIN, _("reset second factors"))
     staff = Staff.objects.select_for_update().filter(pk=staff_id).first()
     if staff is None:
         raise ValidationFailed(_("No such staff member."), field="staff")

@@ -20,7 +20,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from membercard.cards.states import AT_A_LOCATION
-from membercard.core import calendar as business_days
+from membercard.core.calendar import today
 from membercard.ledger.models import Operation
 
 Key = tuple[int, int, str]  # (location_id, product_id, measure)
@@ -47,7 +47,6 @@ POINTS = "pts.net"
 MEASURES = (*LIABILITY, SOLD_AT_LIABILITY, *HOUSE, *COSTS, *STOCK_IN, *STOCK_OUT, POINTS)
 
 CARD_VALUE = ("card_principal", "card_bonus")
-CARD_KINDS = (*CARD_VALUE, "card_points")
 
 
 # Business-day bounds ---------------------------------------------------------------------
@@ -66,10 +65,6 @@ def days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
     while day <= date_to:
         yield day
         day += dt.timedelta(days=1)
-
-
-def today() -> dt.date:
-    return business_days.today()
 
 
 def last_complete_day() -> dt.date:

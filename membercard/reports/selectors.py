@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import ISSUED
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.models import Location
 from membercard.ledger.models import Account, AccountKind, Operation, OperationKind
 from membercard.loyalty.models import PointsLot
 from membercard.reports import rollups
 from membercard.reports.errors import BadReportRequest
-from membercard.reports.rollups import SOLD_AT_LIABILITY, today
+from membercard.reports.rollups import SOLD_AT_LIABILITY
 from membercard.reports.sales_inventory import check_period
 
 # Days a report, a date filter or a day page accepts --------------------------------------
@@ -95,16 +96,6 @@ def liability_by_store(
         if start or end:
             rows.append(LiabilityRow(names[loc], products[product], start, end - start, end))
     return sorted(rows, key=lambda r: (r.store_of_sale, r.product))
-
-
-def card_balances_by_store() -> dict[str, int]:
-    """What the cards hold now, per store of sale (the liability report's check)."""
-    rows = (
-        Account.objects.filter(kind__in=rollups.CARD_VALUE, card__isnull=False)
-        .values("card__sold_at__code")
-        .annotate(total=Sum("balance"))
-    )
-    return {r["card__sold_at__code"] or "": r["total"] for r in rows if r["total"]}
 
 
 # Dormant cards ---------------------------------------------------------------------------

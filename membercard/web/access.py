@@ -1,9 +1,13 @@
-"""Who may open which staff page: one table, checked on the server for every request.
+"""Who may open which staff page: the one permission table, checked on the server for
+every request.
 
-Every staff view is wrapped in ``staff_page(roles)``. The wrapper signs the user in (or
-sends them to the login page), turns the staff member into an ``Actor`` and refuses the
-page with 403 unless the actor's role is listed. Menus only *hide* what the server refuses
-here, so a hand-typed address gets the same answer as a hidden link.
+Every staff view is wrapped in ``staff_page(action)``, naming the action of
+``membercard.core.permissions`` the page does (or shows), and, for pages of one side of
+the business, ``at=HQ`` or ``at=STORE`` (the counter is the store's; the card pages are
+HQ's). The wrapper signs the user in (or sends them to the login page), turns the staff
+member into an ``Actor`` and refuses the page with 403 unless the table lets the actor's
+role do the action there. Menus (``web/navigation.py``) show exactly the pages the server
+lets in, so a hand-typed address gets the same answer as a hidden link.
 
 Domain errors raised by a service are rendered once, here: a full page for a normal
 request, a fragment for an htmx request (see ``web/_error.html``).
@@ -12,7 +16,7 @@ request, a fragment for an htmx request (see ``web/_error.html``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -21,22 +25,15 @@ from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.errors import DomainError, NotPermitted, Throttled
-from membercard.core.models import HQ_ROLES, STORE_ROLES, Role
+from membercard.core.models import LocationKind, Role
+from membercard.core.permissions import Action, allowed, roles_for
 
-# Role groups in the merchant's words (DESIGN.md, "Who uses it").
-EVERYONE = frozenset(Role)
-HQ = HQ_ROLES
-STORE = STORE_ROLES  # the counter: cashiers and managers
-MANAGER = frozenset({Role.STORE_MANAGER})
-ADMIN = frozenset({Role.HQ_ADMIN})
-FINANCE = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
-STOCK_KEEPING = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK})
-# Handovers and stock are HQ's work, but a store manager receives and checks them.
-STOCK_AND_STORES = STOCK_KEEPING | MANAGER
+HQ = LocationKind.HQ
+STORE = LocationKind.STORE
 
 View = Callable[..., HttpResponse]
 
-# view function's dotted name -> roles allowed; tests walk this table.
+# view function's dotted name -> roles let in (from the permission table); tests walk it.
 PAGE_ROLES: dict[str, frozenset[Role]] = {}
 
 
@@ -62,11 +59,18 @@ def actor_of(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined]
 
 
-def staff_page(roles: Iterable[Role]) -> Callable[[View], View]:
-    allowed = frozenset(roles)
+def may_open(actor: Actor, action: Action, at: LocationKind | None = None) -> bool:
+    """Whether ``actor`` may open a page doing ``action`` (on the ``at`` side only)."""
+    return actor.role in roles_for(action, at=at) and allowed(actor, action)
+
+
+def staff_page(action: Action, *, at: LocationKind | None = None) -> Callable[[View], View]:
+    """Wrap a staff view: only roles the table lets do ``action`` (working at ``at``, HQ or
+    a store, when the page belongs to one side) get in."""
+    roles = roles_for(action, at=at)
 
     def decorate(view: View) -> View:
-        PAGE_ROLES[f"{view.__module__}.{view.__qualname__}"] = allowed
+        PAGE_ROLES[f"{view.__module__}.{view.__qualname__}"] = roles
 
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -74,7 +78,7 @@ def staff_page(roles: Iterable[Role]) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             try:
                 actor = Actor.for_staff(request.user)
-                if actor.role not in allowed:
+                if not may_open(actor, action, at):
                     raise NotPermitted(
                         _("%(role)s may not open this page.") % {"role": actor.role.label},
                         role=str(actor.role),
@@ -84,7 +88,9 @@ def staff_page(roles: Iterable[Role]) -> Callable[[View], View]:
             except DomainError as error:
                 return render_error(request, error)
 
-        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
+        wrapper.allowed_roles = roles  # type: ignore[attr-defined]
+        wrapper.action = action  # type: ignore[attr-defined]
+        wrapper.at = at  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

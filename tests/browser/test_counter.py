@@ -171,7 +171,7 @@ def test_a_cashier_is_refused_hq_pages_and_actions(page):
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     refused = page.request.post(
         reverse("web:card-top-up", kwargs={"number": card.number}),
-        form={"amount": "500.00", "tender": "cash", "key": f.key()},
+        form={"amount": "500.00", "tender": "cash", "idempotency_key": f.key()},
         headers={"X-CSRFToken": csrf, "Referer": page.url},
     )
     assert refused.status == 403

@@ -13,7 +13,7 @@ from membercard.core.money import (
     check_amount,
     discount_of,
     format_minor,
-    points_for,
+    points_earned,
     pro_rata,
 )
 
@@ -52,14 +52,14 @@ def test_a_discount_rounds_down_to_the_minor_unit(gross, rate_bp, discount):
     ],
 )
 def test_points_are_whole_and_round_down(net, per_unit, multiplier, points):
-    assert points_for(net, per_unit, multiplier) == points
+    assert points_earned(net, per_unit, multiplier) == points
 
 
 def test_points_follow_the_currency_digits(settings):
     # Given a currency without minor units (yen)
     settings.MEMBERCARD_CURRENCY_DIGITS = 0
     # Then one point per unit is one point per minor unit
-    assert points_for(1_999, 1) == 1_999
+    assert points_earned(1_999, 1) == 1_999
 
 
 # Pro rata ----------------------------------------------------------------------------------

@@ -52,8 +52,8 @@ def three_days(clock, shop):
         tender="cash",
         idempotency_key=f.key(),
     )
-    refund(
-        actor=shop["cashier"], operation_id=spent.pk, amount_minor=1_000, idempotency_key=f.key()
+    refund(  # a purchase of the day before: the manager's (the counter refund rule)
+        actor=shop["manager"], operation_id=spent.pk, amount_minor=1_000, idempotency_key=f.key()
     )
     undone = _spend(shop, b, 4_000)
     reverse(actor=shop["manager"], operation_id=undone.pk, idempotency_key=f.key())

@@ -166,7 +166,7 @@ def _sell(shop: Shop, **fields):
         "tender": "cash",
         "member_name": "",
         "member_mobile": "",
-        "key": uuid.uuid4().hex,
+        "idempotency_key": uuid.uuid4().hex,
         **fields,
     }
     return shop.cashier.post("/counter/sell/", data)

@@ -280,34 +280,39 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
         *card_samples(COUNTER, "POST"),
         entry(COUNTER, "POST", probes=counter_probes(), label="probes"),
     ),
-    "web:counter-quote": card_samples(COUNTER, "POST", amount="10.00", key=KEY),
-    "web:counter-purchase": card_samples(COUNTER, "POST", amount="10.00", key=KEY),
+    "web:counter-quote": card_samples(COUNTER, "POST", amount="10.00", idempotency_key=KEY),
+    "web:counter-purchase": card_samples(COUNTER, "POST", amount="10.00", idempotency_key=KEY),
     "web:counter-sell": (
         entry(COUNTER),
         entry(
             COUNTER,
             "POST",
-            probes=counter_probes(initial_value="50.00", tender="cash", key=KEY),
+            probes=counter_probes(initial_value="50.00", tender="cash", idempotency_key=KEY),
             label="probes",
         ),
         by(
-            shelf(initial_value="50.00", tender="cash", key=KEY),
+            shelf(initial_value="50.00", tender="cash", idempotency_key=KEY),
             COUNTER,
             "POST",
             label="shelf",
         ),
     ),
     "web:counter-topup": card_samples(
-        COUNTER, "GET", "POST", amount="10.00", tender="cash", key=KEY
+        COUNTER, "GET", "POST", amount="10.00", tender="cash", idempotency_key=KEY
     ),
-    "web:counter-gift": card_samples(COUNTER, "GET", "POST", gift="MUG-01", quantity="1", key=KEY),
+    "web:counter-gift": card_samples(
+        COUNTER, "GET", "POST", gift="MUG-01", quantity="1", idempotency_key=KEY
+    ),
     "web:counter-member": card_samples(COUNTER, "GET", "POST", name="X", mobile="13900009999"),
     "web:counter-freeze": card_samples(COUNTER, "GET", "POST", reason="lost"),
-    "web:counter-replace": card_samples(COUNTER, "GET", "POST", reason="lost", key=KEY),
+    "web:counter-replace": card_samples(COUNTER, "GET", "POST", reason="lost", idempotency_key=KEY),
     "web:counter-unfreeze": card_samples(MANAGERS, "POST"),
     "web:counter-pin-unlock": card_samples(MANAGERS, "POST"),
-    "web:counter-refund": by(operation(amount="1.00", key=KEY), MANAGERS, "GET", "POST"),
-    "web:counter-reverse": by(operation(key=KEY, reason="matrix"), MANAGERS, "GET", "POST"),
+    # Cashiers refund under the counter refund rule (a small refund of today's purchase).
+    "web:counter-refund": by(operation(amount="1.00", idempotency_key=KEY), COUNTER, "GET", "POST"),
+    "web:counter-reverse": by(
+        operation(idempotency_key=KEY, reason="matrix"), MANAGERS, "GET", "POST"
+    ),
     "web:receipt": by(pk("operation_id", lambda w: w.purchase.pk), STAFF),
     # A store's own stock.
     "web:store-stock": entry(COUNTER),
@@ -437,7 +442,7 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
         "POST",
         target=lambda w: Call(
             kwargs={"code": "S01", "day": w.closed_day.isoformat()},
-            data={"amount": "1.00", "key": KEY},
+            data={"amount": "1.00", "idempotency_key": KEY},
         ),
     ),
     # Reports.
@@ -457,7 +462,7 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     # Cards and members at HQ.
     "web:cards": entry(HQ),
     "web:card-detail": by(ACTIVE_NUMBER, HQ),
-    "web:card-adjust": by(ACTIVE_NUMBER, MONEY, "POST"),
+    "web:card-adjust": by(ACTIVE_NUMBER, frozenset({FINANCE}), "POST"),  # finance alone
     "web:card-top-up": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:card-freeze": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:card-tier": by(ACTIVE_NUMBER, MONEY, "POST"),

@@ -142,7 +142,9 @@ def test_numbers_typed_into_counter_forms_are_look_ups_too(cashier, product, set
     settings.MEMBERCARD_LOOKUP_THROTTLE_PER_STAFF = 2
     data = {"initial_value": "50", "tender": "cash"}
     statuses = [
-        cashier.post("/counter/sell/", {**data, "card": unused_number(product), "key": f.key()})
+        cashier.post(
+            "/counter/sell/", {**data, "card": unused_number(product), "idempotency_key": f.key()}
+        )
         for _ in range(3)
     ]
     assert [response.status_code for response in statuses] == [404, 404, 429]
@@ -159,10 +161,14 @@ def test_made_up_numbers_posted_back_by_a_form_count_as_misses_and_are_throttled
     topup = {"amount": "1", "tender": "cash"}
     # A real card, posted back again and again, is a till at work: not throttled.
     for _ in range(3):
-        page = cashier.post("/counter/top-up/", {**topup, "card": card.number, "key": f.key()})
+        page = cashier.post(
+            "/counter/top-up/", {**topup, "card": card.number, "idempotency_key": f.key()}
+        )
         assert page.status_code == 302
     guesses = [
-        cashier.post("/counter/top-up/", {**topup, "card": unused_number(product), "key": "k"})
+        cashier.post(
+            "/counter/top-up/", {**topup, "card": unused_number(product), "idempotency_key": "k"}
+        )
         for _ in range(3)
     ]
     assert [response.status_code for response in guesses] == [404, 404, 429]

@@ -22,7 +22,7 @@ def key_in(html: bytes | str, form_id: str | None = None) -> str:
     text = html.decode() if isinstance(html, bytes) else html
     if form_id is not None:
         text = text[text.index(f'id="{form_id}"') :]
-    match = re.search(r'name="key" value="([0-9a-f]{32})"', text)
+    match = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', text)
     assert match, "the form carries no idempotency key"
     return match.group(1)
 

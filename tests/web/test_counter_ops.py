@@ -59,7 +59,14 @@ def test_sell_page_has_the_contract_fields(cashier):
     response = cashier.get("/counter/sell/")
     html = response.content.decode()
     assert response.status_code == 200
-    for name in ("card", "initial_value", "tender", "member_name", "member_mobile", "key"):
+    for name in (
+        "card",
+        "initial_value",
+        "tender",
+        "member_name",
+        "member_mobile",
+        "idempotency_key",
+    ):
         assert f'name="{name}"' in html
     assert 'id="sell-submit"' in html
     assert '<option value="cash" selected>' in html
@@ -75,7 +82,7 @@ def test_sell_a_card_from_stock_with_a_new_member(cashier):
             "tender": "bank_card",
             "member_name": "Li Na",
             "member_mobile": "13800138000",
-            "key": f.key(),
+            "idempotency_key": f.key(),
         },
     )
     operation = Operation.objects.get(pk=receipt_id(response))
@@ -92,7 +99,12 @@ def test_sell_a_card_from_stock_with_a_new_member(cashier):
 
 def test_sell_replay_sells_once(cashier):
     card = f.stock_card(f.product(), f.store())
-    data = {"card": card.number, "initial_value": "50", "tender": "cash", "key": f.key()}
+    data = {
+        "card": card.number,
+        "initial_value": "50",
+        "tender": "cash",
+        "idempotency_key": f.key(),
+    }
     first = receipt_id(cashier.post("/counter/sell/", data))
     second = receipt_id(cashier.post("/counter/sell/", data))
     assert first == second
@@ -101,7 +113,12 @@ def test_sell_replay_sells_once(cashier):
 
 def test_sell_refuses_another_stores_card_and_keeps_the_form(cashier):
     other = f.stock_card(f.product(), f.store("S02"))
-    data = {"card": other.number, "initial_value": "50", "tender": "cash", "key": f.key()}
+    data = {
+        "card": other.number,
+        "initial_value": "50",
+        "tender": "cash",
+        "idempotency_key": f.key(),
+    }
     response = cashier.post("/counter/sell/", data)
     assert response.status_code == 404
     assert b"No card with that number" in response.content
@@ -114,7 +131,7 @@ def test_sell_refuses_a_bad_value_and_half_a_member(cashier):
     card = f.stock_card(f.product(), f.store())
     bad = cashier.post(
         "/counter/sell/",
-        {"card": card.number, "initial_value": "-1", "tender": "cash", "key": f.key()},
+        {"card": card.number, "initial_value": "-1", "tender": "cash", "idempotency_key": f.key()},
     )
     assert bad.status_code == 422 and b"cannot be negative" in bad.content
     half = cashier.post(
@@ -124,7 +141,7 @@ def test_sell_refuses_a_bad_value_and_half_a_member(cashier):
             "initial_value": "1",
             "tender": "cash",
             "member_name": "X",
-            "key": f.key(),
+            "idempotency_key": f.key(),
         },
     )
     assert half.status_code == 422
@@ -139,7 +156,8 @@ def test_top_up_where_allowed(cashier):
     page = cashier.get(link(cashier, card, "topup-link"))
     key = key_in(page.content)
     response = cashier.post(
-        "/counter/top-up/", {"card": card.number, "amount": "20", "tender": "cash", "key": key}
+        "/counter/top-up/",
+        {"card": card.number, "amount": "20", "tender": "cash", "idempotency_key": key},
     )
     receipt_id(response)
     assert f.balances(card)[0] == 3_000
@@ -148,7 +166,8 @@ def test_top_up_where_allowed(cashier):
 def test_top_up_refused_where_only_hq_may(cashier):
     card = f.sold_card(seller(), value_minor=1_000)
     response = cashier.post(
-        "/counter/top-up/", {"card": card.number, "amount": "20", "tender": "cash", "key": f.key()}
+        "/counter/top-up/",
+        {"card": card.number, "amount": "20", "tender": "cash", "idempotency_key": f.key()},
     )
     assert response.status_code == 403
     assert b"Only headquarters may top up" in response.content
@@ -175,7 +194,12 @@ def test_manager_refunds_part_of_a_purchase(manager):
     assert page.status_code == 200 and b'value="40.00"' in page.content
     response = manager.post(
         "/counter/refund/",
-        {"operation": original.pk, "amount": "15", "reason": "broken", "key": key_in(page.content)},
+        {
+            "operation": original.pk,
+            "amount": "15",
+            "reason": "broken",
+            "idempotency_key": key_in(page.content),
+        },
     )
     refund = Operation.objects.get(pk=receipt_id(response))
     assert (refund.kind, refund.refund_of_id, refund.net_minor) == ("refund", original.pk, 1_500)
@@ -186,26 +210,37 @@ def test_refund_more_than_bought_is_refused(manager):
     card = f.sold_card(seller(), value_minor=10_000)
     original = bought(manager, card, 1_000)
     response = manager.post(
-        "/counter/refund/", {"operation": original.pk, "amount": "11", "key": f.key()}
+        "/counter/refund/", {"operation": original.pk, "amount": "11", "idempotency_key": f.key()}
     )
     assert response.status_code == 422
     assert not Operation.objects.filter(kind=OperationKind.REFUND).exists()
 
 
-def test_cashier_may_not_refund_or_reverse(cashier, manager):
+def test_cashier_may_not_reverse_and_refunds_only_under_the_counter_rule(
+    cashier, manager, settings
+):
+    settings.MEMBERCARD_COUNTER_REFUND_LIMIT = 500
     card = f.sold_card(seller(), value_minor=10_000)
     original = bought(manager, card, 1_000)
-    for url in ("/counter/refund/", "/counter/reverse/"):
-        assert cashier.get(url, {"operation": original.pk}).status_code == 403
-        response = cashier.post(url, {"operation": original.pk, "amount": "1", "key": f.key()})
-        assert response.status_code == 403
+    assert cashier.get("/counter/reverse/", {"operation": original.pk}).status_code == 403
+    response = cashier.post(
+        "/counter/reverse/", {"operation": original.pk, "idempotency_key": f.key()}
+    )
+    assert response.status_code == 403
+    # The refund form opens; above the counter refund limit the service refuses.
+    assert cashier.get("/counter/refund/", {"operation": original.pk}).status_code == 200
+    response = cashier.post(
+        "/counter/refund/", {"operation": original.pk, "amount": "6", "idempotency_key": f.key()}
+    )
+    assert response.status_code == 403
+    assert b"need a manager" in response.content
     assert Operation.objects.count() == 2  # the sale and the purchase
 
 
 def test_manager_reverses_a_purchase_once(manager):
     card = f.sold_card(seller(), value_minor=10_000)
     original = bought(manager, card, 2_500)
-    data = {"operation": original.pk, "reason": "wrong amount", "key": f.key()}
+    data = {"operation": original.pk, "reason": "wrong amount", "idempotency_key": f.key()}
     first = receipt_id(manager.post("/counter/reverse/", data))
     assert receipt_id(manager.post("/counter/reverse/", data)) == first
     assert Operation.objects.get(pk=first).reverses_id == original.pk
@@ -233,7 +268,12 @@ def test_redeem_a_gift_for_points(cashier):
     assert b"Mug" in page.content
     response = cashier.post(
         "/counter/gift/",
-        {"card": card.number, "gift": "MUG", "quantity": "2", "key": key_in(page.content)},
+        {
+            "card": card.number,
+            "gift": "MUG",
+            "quantity": "2",
+            "idempotency_key": key_in(page.content),
+        },
     )
     operation = Operation.objects.get(pk=receipt_id(response))
     assert operation.kind == OperationKind.GIFT_REDEMPTION
@@ -245,7 +285,8 @@ def test_gift_with_too_few_points_is_refused(cashier):
     card = f.sold_card(seller(), points_product(), value_minor=1_000)
     stocked(new_gift("MUG", 100, "Mug"), {f.store(): 3})
     response = cashier.post(
-        "/counter/gift/", {"card": card.number, "gift": "MUG", "quantity": "1", "key": f.key()}
+        "/counter/gift/",
+        {"card": card.number, "gift": "MUG", "quantity": "1", "idempotency_key": f.key()},
     )
     assert response.status_code == 422
     assert not Operation.objects.filter(kind=OperationKind.GIFT_REDEMPTION).exists()
@@ -293,7 +334,8 @@ def test_freeze_then_replace_moves_the_balance(cashier):
     assert card.state == CardState.FROZEN
     new = f.stock_card(card.product, f.store())
     response = cashier.post(
-        "/counter/replace/", {"card": card.number, "new_card": new.number, "key": f.key()}
+        "/counter/replace/",
+        {"card": card.number, "new_card": new.number, "idempotency_key": f.key()},
     )
     assert Operation.objects.get(pk=receipt_id(response)).kind == OperationKind.CARD_REPLACEMENT
     assert f.balances(new)[0] == 7_000

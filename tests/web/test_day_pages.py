@@ -132,12 +132,12 @@ def test_board_is_for_finance_and_admin(client_for, role):
 def test_recording_a_deposit_is_idempotent(client_for, sales):
     client = client_for(Role.HQ_FINANCE)
     url = reverse("web:reconciliation-deposit", args=["S01", today().isoformat()])
-    form = {"amount": "75.00", "reference": "BANK-1", "key": f.key()}
+    form = {"amount": "75.00", "reference": "BANK-1", "idempotency_key": f.key()}
     assert client.post(url, form).status_code == 302
     assert client.post(url, form).status_code == 302  # a double submit
     assert list(DepositReceipt.objects.values_list("amount_minor", flat=True)) == [7_500]
 
-    bad = client.post(url, {**form, "amount": "abc", "key": f.key()})
+    bad = client.post(url, {**form, "amount": "abc", "idempotency_key": f.key()})
     assert bad.status_code == 422
     assert b'class="field has-error"' in bad.content
     assert DepositReceipt.objects.count() == 1

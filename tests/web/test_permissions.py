@@ -1,16 +1,24 @@
-"""Who may open which staff page: a hand-written table of page by role, checked on the server.
+"""Who may open which staff page, and which menu entries each role sees: the permission
+table (``membercard/core/permissions.py``) walked against the pages and the menus.
 
-Every address in the ``web`` namespace must be in ``PAGES`` (a new page without a row fails
-``test_every_staff_page_is_in_the_table``), and the table holds no page that is gone. For
-each page and each role the page is opened as a signed-in staff member of that role (GET,
-or POST with an empty form for POST-only views): a refused role gets 403 and never 200; an
-allowed role never gets 403 (nor 405, nor a server error). Pages about one object are
-opened with an id that does not exist: the role check runs before the lookup, so a refused
-role still gets 403 and an allowed one 404 (the tier pages get a real product: their admin
-check follows the product lookup). Anonymous visitors are sent to the sign-in page.
+Every page is wrapped in ``access.staff_page(action, at=...)`` and lets in the roles the
+table gives that action (on that side of the business). ``PAGES`` below is the expected
+answer, written by hand from DESIGN.md's "Who uses it" — deliberately not read from the
+table — so a wrong row in the table fails here as well as in the README test:
 
-The table is the expected answer, written from DESIGN.md's "Who uses it" — deliberately
-not read from ``membercard.web.access.PAGE_ROLES`` or the views' ``allowed_roles``.
+* every address in the ``web`` namespace is in ``PAGES`` and ``PAGES`` holds no page that
+  is gone; every page names an action, and the roles the table gives it are ``PAGES``';
+* for each page and each role the page is opened as a signed-in staff member of that role
+  (GET, or POST with an empty form for POST-only views): a refused role gets 403 and never
+  200; an allowed role never gets 403 (nor 405, nor a server error). Pages about one object
+  are opened with an id that does not exist: the role check runs before the lookup, so a
+  refused role still gets 403 and an allowed one 404. Anonymous visitors are sent to sign in;
+* the menu shows a role an entry exactly when the entry's page lets the role in;
+* every action only pages check (``tests/core/test_permission_table.py``'s
+  ``PAGE_ACTIONS``) is some page's action.
+
+The services are walked in ``tests/core/test_permission_table.py``, the API's writes in
+``tests/api/test_permission_table.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +31,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from membercard.core.models import Role
+from membercard.core.permissions import Action, roles_for
+from membercard.web.navigation import MENU, menu_for
 from tests import factories as f
+from tests.core.test_permission_table import PAGE_ACTIONS
 from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +81,9 @@ def post(roles, stub=(), **kwargs) -> Page:
 PAGES: dict[str, Page] = {
     # The counter: store staff only (HQ staff have no till). Cashiers look cards up, take
     # purchases, sell cards, top up where the product lets stores, redeem gifts, register
-    # members, freeze a lost card and swap a card for a replacement; undoing money
-    # (refund, reverse) and lifting a freeze or a PIN lock is the manager's.
+    # members, freeze a lost card, swap a card for a replacement and refund under the
+    # counter refund rule (the service says when a manager is needed); reversing another
+    # person's operation and lifting a freeze or a PIN lock is the manager's.
     "web:counter": get(COUNTER),
     "web:counter-card": post(COUNTER),  # the card is posted, never in a URL
     "web:counter-quote": post(COUNTER),
@@ -82,7 +94,7 @@ PAGES: dict[str, Page] = {
     "web:counter-member": get(COUNTER),
     "web:counter-freeze": get(COUNTER),
     "web:counter-replace": get(COUNTER),
-    "web:counter-refund": get({MANAGER}),
+    "web:counter-refund": get(COUNTER),
     "web:counter-reverse": get({MANAGER}),
     "web:counter-unfreeze": post({MANAGER}),
     "web:counter-pin-unlock": post({MANAGER}),
@@ -164,11 +176,11 @@ PAGES: dict[str, Page] = {
         get(MONEY | {MANAGER}, name="top-members"),
     ),
     # Cards at HQ: every HQ role looks them up; money moves and card freezes from HQ are
-    # the money people's. Members' personal data: the admin and finance only (a stock
-    # keeper has no need of it).
+    # the money people's, an adjustment (with a reason) finance's alone. Members' personal
+    # data: the admin and finance only (a stock keeper has no need of it).
     "web:cards": get(HQ),
     "web:card-detail": get(HQ, number=MISSING_CARD),
-    "web:card-adjust": post(MONEY, number=MISSING_CARD),
+    "web:card-adjust": post({FINANCE}, number=MISSING_CARD),
     "web:card-top-up": post(MONEY, number=MISSING_CARD),
     "web:card-freeze": post(MONEY, number=MISSING_CARD),
     "web:card-tier": post(MONEY, number=MISSING_CARD),
@@ -262,10 +274,42 @@ def test_the_table_names_only_pages_that_exist():
 
 
 def test_every_staff_page_checks_the_role_on_the_server():
-    unchecked = sorted(
-        name for name, view in web_views().items() if not hasattr(view, "allowed_roles")
-    )
-    assert not unchecked, f"wrap these views in access.staff_page(roles): {unchecked}"
+    unchecked = sorted(name for name, view in web_views().items() if not hasattr(view, "action"))
+    assert not unchecked, f"wrap these views in access.staff_page(action): {unchecked}"
+
+
+def expected_roles(name: str) -> frozenset[Role]:
+    samples = PAGES[name] if isinstance(PAGES[name], tuple) else (PAGES[name],)
+    return samples[0].roles  # a page's first sample: who gets past its wrapper
+
+
+def test_each_page_lets_in_the_roles_the_table_gives_its_action():
+    wrong = {}
+    for name, view in sorted(web_views().items()):
+        if name not in PAGES or not hasattr(view, "action"):
+            continue  # reported by the tests above
+        from_table = roles_for(view.action, at=view.at)
+        if view.allowed_roles != from_table or from_table != expected_roles(name):
+            expected = sorted(expected_roles(name))
+            wrong[name] = f"{view.action}: table {sorted(from_table)}, expected {expected}"
+    assert not wrong, wrong
+
+
+def test_every_page_action_is_on_a_page():
+    on_pages = {view.action for view in web_views().values() if hasattr(view, "action")}
+    # Checked inside a page, for one of its samples: the report that names members.
+    top_members = PAGES["web:report"][1]
+    assert top_members.kwargs == {"name": "top-members"}
+    assert top_members.roles == roles_for(Action.VIEW_MEMBER_REPORTS)
+    assert PAGE_ACTIONS - on_pages == {Action.VIEW_MEMBER_REPORTS}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_the_menu_shows_exactly_the_pages_the_role_may_open(role):
+    shown = [entry["url"] for entry in menu_for(role)]
+    expected = [reverse(item.url_name) for item in MENU if role in expected_roles(item.url_name)]
+    assert shown == expected
+    assert shown, f"{role} sees an empty menu"
 
 
 @pytest.mark.parametrize(("name", "page"), cases())

@@ -261,7 +261,7 @@ def test_counter_card_panel_and_preview_in_chinese(card):
     panel = cashier.post("/counter/card/", {"card": card.number}, headers=HTMX)
     preview = cashier.post(
         "/counter/quote/",
-        {"card": card.number, "amount": "150", "key": f.key()},
+        {"card": card.number, "amount": "150", "idempotency_key": f.key()},
         headers=HTMX,
     )
 
@@ -294,7 +294,7 @@ def test_counter_form_errors_in_chinese(card):
 
     response = cashier.post(
         "/counter/quote/",
-        {"card": card.number, "amount": "-5", "key": f.key()},
+        {"card": card.number, "amount": "-5", "idempotency_key": f.key()},
         headers={**HTMX, "X-Error-Target": "#purchase-preview"},
     )
 

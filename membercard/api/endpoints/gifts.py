@@ -10,13 +10,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from membercard.api import gift_schemas, render
+from membercard.api import gift_schemas, render, scope
 from membercard.api.auth import actor_of
 from membercard.api.endpoints import responses
 from membercard.api.endpoints._money import (
     IDEMPOTENCY_NOTE,
     MONEY_ERRORS,
-    card_money_response,
+    answering,
     idempotency_key_param,
 )
 from membercard.api.endpoints.cards import CardNumber
@@ -70,13 +70,17 @@ def redeem(
     number: str = CardNumber,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    return card_money_response(
-        request,
-        number,
-        idempotency_key,
-        redeem_gift,
-        out=render.gift_redemption_out,
-        gift_code=body.gift,
-        quantity=body.quantity,
-        read_as=body.read_as or "",
-    )
+    actor = actor_of(request)
+    with (
+        scope.money_on_card(request, actor, number) as card_number,
+        answering(request, idempotency_key, out=render.gift_redemption_out) as answer,
+    ):
+        operation = redeem_gift(
+            actor=actor,
+            card_number=card_number,
+            gift_code=body.gift,
+            quantity=body.quantity,
+            read_as=body.read_as or "",
+            idempotency_key=idempotency_key,
+        )
+    return answer.response(operation)

@@ -1,8 +1,8 @@
 """Money at the counter: sell a card from this store's stock, top up, take a purchase.
 
-Each endpoint calls one ledger service under the request's ``Idempotency-Key`` and answers
-201 with the operation, rendered from what was stored (see ``render.py``); the shared steps
-are in ``_money.py``.
+Each endpoint calls one named service under the request's ``Idempotency-Key`` and answers
+201 with the operation, rendered inside its transaction from what was stored (see
+``render.py``); the shared steps are in ``_money.py``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from membercard.api.endpoints import responses
 from membercard.api.endpoints._money import (
     IDEMPOTENCY_NOTE,
     MONEY_ERRORS,
-    card_money_response,
+    answering,
     idempotency_key_param,
-    money_response,
 )
 from membercard.api.endpoints.cards import CardNumber
 from membercard.operations import purchase, sell_card, top_up
@@ -43,17 +42,18 @@ def sell(
 ) -> HttpResponse:
     actor = actor_of(request)
     card = scope.card_for_operation(request, actor, number)
-    return money_response(
-        request,
-        idempotency_key,
-        sell_card,
-        card_number=card.number,
-        initial_value_minor=body.initial_value,
-        tender=body.tender,
-        member_name=body.member.name if body.member else "",
-        member_mobile=body.member.mobile if body.member else "",
-        pin=body.pin,
-    )
+    with answering(request, idempotency_key) as answer:
+        operation = sell_card(
+            actor=actor,
+            card_number=card.number,
+            initial_value_minor=body.initial_value,
+            tender=body.tender,
+            member_name=body.member.name if body.member else "",
+            member_mobile=body.member.mobile if body.member else "",
+            pin=body.pin,
+            idempotency_key=idempotency_key,
+        )
+    return answer.response(operation)
 
 
 @router.post(
@@ -69,9 +69,19 @@ def add_value(
     number: str = CardNumber,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    return card_money_response(
-        request, number, idempotency_key, top_up, amount_minor=body.amount, tender=body.tender
-    )
+    actor = actor_of(request)
+    with (
+        scope.money_on_card(request, actor, number) as card_number,
+        answering(request, idempotency_key) as answer,
+    ):
+        operation = top_up(
+            actor=actor,
+            card_number=card_number,
+            amount_minor=body.amount,
+            tender=body.tender,
+            idempotency_key=idempotency_key,
+        )
+    return answer.response(operation)
 
 
 @router.post(
@@ -90,16 +100,21 @@ def pay(
     number: str = CardNumber,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    return card_money_response(
-        request,
-        number,
-        idempotency_key,
-        purchase,
-        amount_minor=body.amount,
-        pay_with_balance=body.pay_with_balance,
-        allow_split=body.allow_split,
-        other_tender=body.other_tender or "",
-        redeem_points=body.redeem_points,
-        pin=body.pin,
-        reference=body.reference,
-    )
+    actor = actor_of(request)
+    with (
+        scope.money_on_card(request, actor, number) as card_number,
+        answering(request, idempotency_key) as answer,
+    ):
+        operation = purchase(
+            actor=actor,
+            card_number=card_number,
+            amount_minor=body.amount,
+            pay_with_balance=body.pay_with_balance,
+            allow_split=body.allow_split,
+            other_tender=body.other_tender or "",
+            redeem_points=body.redeem_points,
+            pin=body.pin,
+            reference=body.reference,
+            idempotency_key=idempotency_key,
+        )
+    return answer.response(operation)

@@ -11,7 +11,7 @@ from ninja import Path, Router
 from membercard.api import render, schemas, scope
 from membercard.api.auth import actor_of
 from membercard.api.endpoints import MAX_ID, responses
-from membercard.api.endpoints._money import IDEMPOTENCY_NOTE, idempotency_key_param, money_response
+from membercard.api.endpoints._money import IDEMPOTENCY_NOTE, answering, idempotency_key_param
 from membercard.operations import refund, reverse
 
 router = Router(tags=["operations"])
@@ -36,7 +36,10 @@ def get_operation(request: HttpRequest, id: int = OperationId) -> HttpResponse:
     summary="Refund (part of) a purchase made at this store",
     description="Value goes back to the card buckets it came from, the part paid otherwise "
     "back by the same tender, and the points earned are taken back pro rata. Several "
-    "partial refunds may not exceed the purchase (`refund_exceeds_purchase`)." + IDEMPOTENCY_NOTE,
+    "partial refunds may not exceed the purchase (`refund_exceeds_purchase`). A terminal "
+    "refunds under the counter rule: a purchase of the open business day, up to "
+    "`MEMBERCARD_COUNTER_REFUND_LIMIT` refunded on it in all; anything else needs a store "
+    "manager in the web app (403 `refund_needs_manager`, with the `limit`)." + IDEMPOTENCY_NOTE,
 )
 def refund_purchase(
     request: HttpRequest,
@@ -44,14 +47,15 @@ def refund_purchase(
     id: int = OperationId,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    return money_response(
-        request,
-        idempotency_key,
-        refund,
-        operation_id=id,
-        amount_minor=body.amount,
-        reason=body.reason,
-    )
+    with answering(request, idempotency_key) as answer:
+        operation = refund(
+            actor=actor_of(request),
+            operation_id=id,
+            amount_minor=body.amount,
+            reason=body.reason,
+            idempotency_key=idempotency_key,
+        )
+    return answer.response(operation)
 
 
 @router.post(
@@ -67,4 +71,8 @@ def reverse_operation(
     id: int = OperationId,
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
-    return money_response(request, idempotency_key, reverse, operation_id=id)
+    with answering(request, idempotency_key) as answer:
+        operation = reverse(
+            actor=actor_of(request), operation_id=id, idempotency_key=idempotency_key
+        )
+    return answer.response(operation)

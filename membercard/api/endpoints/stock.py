@@ -8,21 +8,10 @@ from ninja import Query, Router
 from membercard.api import pagination, render, schemas
 from membercard.api.auth import actor_of
 from membercard.api.endpoints import responses
-from membercard.cards.models import Card, CardProduct
-from membercard.cards.states import CardState
+from membercard.cards.models import CardProduct
+from membercard.inventory.selectors import cards_in_stock
 
 router = Router(tags=["stock"])
-
-
-def _in_stock(location, product: CardProduct | None):
-    try:
-        from membercard.inventory.selectors import cards_in_stock
-    except ImportError:  # the inventory work not merged yet: the same query
-        cards = Card.objects.filter(location=location, state=CardState.IN_STOCK)
-        if product is not None:
-            cards = cards.filter(product=product)
-        return cards.order_by("number")
-    return cards_in_stock(location=location, product=product)
 
 
 @router.get(
@@ -46,7 +35,7 @@ def stock(
         chosen = CardProduct.objects.filter(code=product).first()
         if chosen is None:
             return render.json_response(schemas.StockPage(items=[], next_cursor=None))
-    cards = _in_stock(actor.location, chosen).select_related("product")
+    cards = cards_in_stock(location=actor.location, product=chosen).select_related("product")
     if cursor:
         cards = cards.filter(number__gt=pagination.decode_number("stock", cursor))
     page = list(cards[: limit + 1])

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import HandoverLineNotFound, HandoverLineNotOpen
 from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.inventory.roles import require_hq_stock
 from membercard.inventory.services.handovers import lock_cards, stamp_step
 
 
@@ -70,7 +70,7 @@ def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> Hand
     (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
     left open the handover is closed.
     """
-    require_hq_stock(actor, _("resolve handover discrepancies"))
+    require(actor, Action.RESOLVE_DISCREPANCY, _("resolve handover discrepancies"))
     handover, line = _open_line(actor, line_id)
     result = _check_outcome(line, outcome)
     note = note.strip()

@@ -26,6 +26,7 @@ from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
 from membercard.core.models import Location
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import (
@@ -38,7 +39,6 @@ from membercard.inventory.errors import (
 )
 from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.inventory.roles import require_stock_staff
 from membercard.inventory.scope import cards_in_scope
 
 RECEIVED_STATES = (HandoverState.RECEIVED, HandoverState.DISCREPANCY, HandoverState.CLOSED)
@@ -65,10 +65,10 @@ def _refuse(problems: list[q.Problem], what: str) -> None:
 
 def _as_sender(actor: Actor, handover_id: int, what: str) -> Handover:
     """The locked draft handover, if the actor may edit it as its sender."""
+    require(actor, Action.HANDOVER_SEND, what)  # the role first: it says nothing of the handover
     handover = q.get_handover(actor, handover_id, lock=True)
     if handover.from_location_id != actor.location.pk:
         raise NotPermitted(_("Only the sending location may %(what)s.") % {"what": what})
-    require_stock_staff(actor, what)
     if handover.state != HandoverState.DRAFT:
         raise HandoverWrongState(
             _("%(handover)s is %(state)s, no longer a draft.")
@@ -122,7 +122,7 @@ def stamp_step(handover: Handover, actor: Actor, step: str, state: HandoverState
 @business_operation
 def create_handover(*, actor: Actor, to_location: Location, note: str = "") -> Handover:
     """A draft handover from the actor's location (the sender) to ``to_location``."""
-    require_stock_staff(actor, _("hand cards over"))
+    require(actor, Action.HANDOVER_SEND, _("hand cards over"))
     if actor.staff is None:
         raise NotPermitted(_("A handover is signed by a person, not a terminal."))
     if to_location.pk == actor.location.pk:
@@ -286,10 +286,10 @@ def receive_handover(
     nothing (no oracle); a scanned number resolves within the receiver's scope and this
     handover, and any other card answers like a number that does not exist.
     """
+    require(actor, Action.HANDOVER_RECEIVE, _("receive handovers"))
     handover = q.get_handover(actor, handover_id, lock=True)
     if handover.to_location_id != actor.location.pk:
         raise NotPermitted(_("Only the receiving location confirms a handover."))
-    require_stock_staff(actor, _("receive handovers"))
     if handover.state in RECEIVED_STATES:
         raise HandoverAlreadyReceived(state=handover.state)
     if handover.state != HandoverState.DISPATCHED:

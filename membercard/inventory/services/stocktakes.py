@@ -21,7 +21,8 @@ from membercard.cards.reader import parse_reader_input
 from membercard.cards.states import AT_A_LOCATION
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotFound, NotFound, NotPermitted
-from membercard.core.models import Location, Role
+from membercard.core.models import Location
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory.errors import StocktakeAlreadyOpen, StocktakeNotOpen
 from membercard.inventory.models import (
@@ -33,12 +34,6 @@ from membercard.inventory.models import (
 )
 from membercard.inventory.ranges import NumberRange, to_ranges
 from membercard.inventory.scope import cards_in_scope, cards_seen_from
-
-# Who runs a stocktake: the store's manager, or HQ's stock keeper (or admin) at HQ. Roles
-# sit at their kind of location (Actor.for_staff), so the role says which kind it is.
-LEAD_ROLES = frozenset({Role.STORE_MANAGER, Role.HQ_STOCK, Role.HQ_ADMIN})
-# Who may scan cards into an open stocktake: the leads, and the store's cashiers.
-COUNT_ROLES = LEAD_ROLES | {Role.STORE_CASHIER}
 
 
 def _expected(location: Location | int):
@@ -89,7 +84,7 @@ def _locked_open(actor: Actor, stocktake_id: int) -> Stocktake:
 @business_operation
 def start_stocktake(*, actor: Actor, note: str = "") -> Stocktake:
     """Open a stocktake at the actor's location; only one may be open there at a time."""
-    actor.require(LEAD_ROLES, _("start a stocktake"))
+    require(actor, Action.STOCKTAKE_LEAD, _("start a stocktake"))
     staff = _staff(actor, _("start a stocktake"))
     # Lock the location row: two managers starting at once cannot both see "none open".
     Location.objects.select_for_update().get(pk=actor.location.pk)
@@ -123,7 +118,7 @@ def count_card(*, actor: Actor, stocktake_id: int, raw_input: str) -> CountResul
     Counting a card twice is harmless: the second scan records nothing and says so. A
     card outside :func:`countable_cards` is refused exactly like a number of no card.
     """
-    actor.require(COUNT_ROLES, _("count cards"))
+    require(actor, Action.STOCKTAKE_COUNT, _("count cards"))
     staff = _staff(actor, _("count cards"))
     # Parse first: a bank card or mistyped number is refused before any lookup.
     reference = parse_reader_input(raw_input)
@@ -248,7 +243,7 @@ def confirm_stocktake(*, actor: Actor, stocktake_id: int) -> StocktakeResult:
     Confirming moves no card. Deciding what a difference means (a lost card voided, a
     stray card sent back on a handover) is a separate step with its own document.
     """
-    actor.require(LEAD_ROLES, _("confirm a stocktake"))
+    require(actor, Action.STOCKTAKE_LEAD, _("confirm a stocktake"))
     staff = _staff(actor, _("confirm a stocktake"))
     stocktake = _locked_open(actor, stocktake_id)
     result = _live_result(stocktake)
@@ -290,7 +285,7 @@ def confirm_stocktake(*, actor: Actor, stocktake_id: int) -> StocktakeResult:
 def cancel_stocktake(*, actor: Actor, stocktake_id: int, reason: str = "") -> Stocktake:
     """Abandon an open count (started by mistake, or to be redone). Nothing is recorded
     as a difference; the scans stay with the cancelled stocktake."""
-    actor.require(LEAD_ROLES, _("cancel a stocktake"))
+    require(actor, Action.STOCKTAKE_LEAD, _("cancel a stocktake"))
     staff = _staff(actor, _("cancel a stocktake"))
     stocktake = _locked_open(actor, stocktake_id)
     stocktake.state = StocktakeState.CANCELLED

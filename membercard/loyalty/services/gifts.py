@@ -26,15 +26,13 @@ from django.utils.translation import gettext as _
 
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
-from membercard.core.models import Location, Role
+from membercard.core.models import Location
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.ledger.models import Operation
 from membercard.loyalty.errors import GiftNotFound, GiftOutOfStock
 from membercard.loyalty.models import Gift, GiftMovementKind, GiftStock, GiftStockMovement
 
-CATALOG_ROLES = frozenset({Role.HQ_ADMIN})
-HQ_STOCK_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_STOCK})
-STORE_STOCK_ROLES = frozenset({Role.STORE_MANAGER})
 MAX_STOCK_QUANTITY = 1_000_000
 EDITABLE = frozenset(
     {"name", "description", "points_price", "active_from", "active_until", "is_active", "picture"}
@@ -88,8 +86,7 @@ def create_gift(
     picture: File | None = None,
 ) -> Gift:
     """A new gift in the catalog (HQ admin)."""
-    actor.require_hq(_("manage the gift catalog"))
-    actor.require(CATALOG_ROLES, _("manage the gift catalog"))
+    require(actor, Action.MANAGE_GIFTS, _("manage the gift catalog"))
     if Gift.objects.filter(code=normalize_code(code)).exists():
         raise ValidationFailed(_("A gift with this code exists already."), field="code")
     gift = Gift(
@@ -115,8 +112,7 @@ def create_gift(
 def update_gift(*, actor: Actor, code: str, **changes: Any) -> Gift:
     """Change a gift (HQ admin): any of name, description, points_price, active_from,
     active_until, is_active, picture (a file, or None to remove it). The code stays."""
-    actor.require_hq(_("manage the gift catalog"))
-    actor.require(CATALOG_ROLES, _("manage the gift catalog"))
+    require(actor, Action.MANAGE_GIFTS, _("manage the gift catalog"))
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationFailed(
@@ -208,17 +204,12 @@ def move_stock(
     )
 
 
-def _require_hq_stock(actor: Actor, what: str) -> None:
-    actor.require_hq(what)
-    actor.require(HQ_STOCK_ROLES, what)
-
-
 @business_operation
 def receive_gift_stock(
     *, actor: Actor, gift_code: str, quantity: int, reason: str = ""
 ) -> GiftStockMovement:
     """Pieces of a gift arrive at HQ (from the supplier); ``reason``: delivery note etc."""
-    _require_hq_stock(actor, _("receive gift stock"))
+    require(actor, Action.MOVE_GIFT_STOCK, _("receive gift stock"))
     check_quantity(quantity, most=MAX_STOCK_QUANTITY)
     gift = find_gift(gift_code)
     stock = lock_stock(gift, actor.location)[actor.location.pk]
@@ -232,7 +223,7 @@ def send_gift_stock(
     *, actor: Actor, gift_code: str, to_location: Location, quantity: int, note: str = ""
 ) -> tuple[GiftStockMovement, GiftStockMovement]:
     """HQ sends pieces to a store: out of HQ's stock and into the store's, together."""
-    _require_hq_stock(actor, _("send gift stock"))
+    require(actor, Action.MOVE_GIFT_STOCK, _("send gift stock"))
     check_quantity(quantity, most=MAX_STOCK_QUANTITY)
     if to_location.is_hq or not to_location.is_active:
         raise ValidationFailed(_("Gift stock goes to an open store."), field="to_location")
@@ -257,12 +248,9 @@ def adjust_gift_stock(
 ) -> GiftStockMovement:
     """Correct a location's count by a signed ``delta`` with a reason (counted, damaged,
     lost): HQ for any location, a store manager for their own store."""
-    if actor.at_hq:
-        _require_hq_stock(actor, _("adjust gift stock"))
-    elif location.pk != actor.location.pk:
+    if not actor.at_hq and location.pk != actor.location.pk:
         raise NotPermitted(_("A store adjusts only its own gift stock."))
-    else:
-        actor.require(STORE_STOCK_ROLES, _("adjust gift stock"))
+    require(actor, Action.ADJUST_GIFT_STOCK, _("adjust gift stock"))
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed(_("A stock adjustment needs a reason."), field="reason")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:

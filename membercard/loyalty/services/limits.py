@@ -7,14 +7,12 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import Card, CardProduct
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
-from membercard.core.models import Role
 from membercard.core.money import check_amount, format_minor
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.loyalty.errors import MemberRequired, PrepaidLimitExceeded
 from membercard.loyalty.models import Member, PrepaidLimits
 from membercard.loyalty.policies import policy_for
-
-LIMIT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
 
 
 def current_limits() -> PrepaidLimits:
@@ -27,8 +25,7 @@ def set_prepaid_limits(
     *, actor: Actor, anonymous_limit_minor: int, registered_limit_minor: int, reason: str
 ) -> PrepaidLimits:
     """HQ admin or finance sets both limits; the change is kept as a new row (who, why)."""
-    actor.require_hq(_("change prepaid limits"))
-    actor.require(LIMIT_ROLES, _("change prepaid limits"))
+    require(actor, Action.SET_PREPAID_LIMITS, _("change prepaid limits"))
     check_amount(anonymous_limit_minor, allow_zero=True, field="anonymous limit")
     check_amount(registered_limit_minor, allow_zero=True, field="registered limit")
     if anonymous_limit_minor > registered_limit_minor:

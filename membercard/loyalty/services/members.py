@@ -13,7 +13,7 @@ from membercard.cards.models import Card
 from membercard.cards.states import ISSUED
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotActive, NotFound, NotPermitted, ValidationFailed
-from membercard.core.models import Role
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.ledger.posting import lock_cards
 from membercard.loyalty.audit import log_access
@@ -21,7 +21,6 @@ from membercard.loyalty.errors import MemberExists
 from membercard.loyalty.models import Member
 
 # Who may register and change members: everyone at a counter, and HQ's office.
-MEMBER_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.STORE_MANAGER, Role.STORE_CASHIER})
 KEEP = object()  # "leave this field as it is" for update_member
 
 
@@ -89,7 +88,7 @@ def register_member(
     address: str = "",
 ) -> Member:
     """A new member, registered at the actor's location. A mobile number is one member."""
-    actor.require(MEMBER_ROLES, _("register members"))
+    require(actor, Action.REGISTER_MEMBER, _("register members"))
     mobile = normalize_mobile(mobile)
     if Member.objects.filter(mobile=mobile).exists():
         raise MemberExists()
@@ -123,7 +122,7 @@ def update_member(
 ) -> Member:
     """Change what is given (``None``/``KEEP``: unchanged). The audit row names the fields
     changed, never their values."""
-    actor.require(MEMBER_ROLES, _("change members"))
+    require(actor, Action.REGISTER_MEMBER, _("change members"))
     member = Member.objects.select_for_update().filter(pk=member_id).first()
     if member is None:
         raise NotFound(_("No such member."))
@@ -161,7 +160,7 @@ def update_member(
 def link_card(*, actor: Actor, card_number: str, member_id: int, address: str = "") -> None:
     """Register an anonymous card in a customer's hands to a member (its prepaid limit
     becomes the registered one). Moving a card from one member to another is for HQ."""
-    actor.require(MEMBER_ROLES, _("register cards to members"))
+    require(actor, Action.REGISTER_MEMBER, _("register cards to members"))
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
         raise NotFound(_("No such member."))

@@ -216,7 +216,9 @@ class PointsBook:
             .order_by("pk")
         )
         lots = sorted((self.current(e.lot) for e in drawn), key=_fifo_key, reverse=True)
-        for lot in lots:
+        # A lot emptied before its card was replaced has no continuation on the new card:
+        # what it would take back opens a lot here instead, never on the old card.
+        for lot in (lot for lot in lots if lot.card_id == self.card.pk):
             room = min(points, lot.points - lot.remaining)
             if room > 0:
                 self._refill(lot, room, LotEvent.RESTORE)

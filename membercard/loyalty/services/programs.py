@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import CardProduct
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
-from membercard.core.models import Location, Role
+from membercard.core.models import Location
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, Tier
-
-PROGRAM_ROLES = frozenset({Role.HQ_ADMIN})
 
 
 def _full_clean(item: Any) -> None:
@@ -28,8 +27,7 @@ def _full_clean(item: Any) -> None:
 
 
 def _require(actor: Actor) -> None:
-    actor.require_hq(_("configure loyalty programs"))
-    actor.require(PROGRAM_ROLES, _("configure loyalty programs"))
+    require(actor, Action.CONFIGURE_LOYALTY, _("configure loyalty programs"))
 
 
 @business_operation

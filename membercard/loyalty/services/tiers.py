@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,7 @@ from membercard.cards.states import ISSUED
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
 from membercard.core.errors import CardNotActive, NotFound, ProductPolicyViolation, ValidationFailed
-from membercard.core.models import Role
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
 from membercard.ledger.posting import lock_cards
@@ -47,8 +46,6 @@ from membercard.loyalty.models import (
 )
 from membercard.loyalty.policies import policy_for, starts_review_period, window_start
 from membercard.loyalty.services.standing import standing_of
-
-OVERRIDE_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
 
 
 @dataclass(frozen=True)
@@ -262,8 +259,7 @@ def set_tier(
 ) -> TierChange:
     """HQ sets a card's tier by hand (``tier_code`` None: no tier), with a reason; with
     ``hold_until`` the period review leaves it alone until after that date."""
-    actor.require_hq(_("set a card's tier"))
-    actor.require(OVERRIDE_ROLES, _("set a card's tier"))
+    require(actor, Action.SET_TIER, _("set a card's tier"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("A tier override needs a reason."), field="reason")
@@ -332,7 +328,7 @@ def review_tiers(*, actor: Actor, on: dt.date) -> list[TierReview]:
     """The period-end review for every product whose review period ends the day before
     ``on``. Each card is its own transaction; the product's ``TierReview`` row, written
     last, makes a second run for the same date do nothing."""
-    actor.require_hq(_("review tiers"))
+    require(actor, Action.REVIEW_TIERS, _("review tiers"))
     done = []
     policies = LoyaltyPolicy.objects.select_related("product").exclude(
         tier_review=TierReviewPeriod.NONE
@@ -354,11 +350,21 @@ def review_tiers(*, actor: Actor, on: dt.date) -> list[TierReview]:
         downgraded = sum(
             _review_card(actor=actor, card_id=card_id, on=on, policy=policy) for card_id in card_ids
         )
-        with transaction.atomic():
-            review, _created = TierReview.objects.get_or_create(
-                product=product,
-                review_date=on,
-                defaults={"cards_reviewed": len(card_ids), "cards_downgraded": downgraded},
-            )
-        done.append(review)
+        done.append(
+            _note_review(product=product, on=on, reviewed=len(card_ids), downgraded=downgraded)
+        )
     return done
+
+
+@business_operation
+def _note_review(
+    *, product: CardProduct, on: dt.date, reviewed: int, downgraded: int
+) -> TierReview:
+    """The product's review for ``on`` is done (a business operation of its own, so the
+    operator's audit row can go with it when no card moved)."""
+    review, _created = TierReview.objects.get_or_create(
+        product=product,
+        review_date=on,
+        defaults={"cards_reviewed": reviewed, "cards_downgraded": downgraded},
+    )
+    return review

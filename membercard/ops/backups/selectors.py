@@ -29,10 +29,6 @@ class BackupStatus:
         return self.last is None or self.now - self.last.created > MAX_AGE
 
     @property
-    def needs_attention(self) -> bool:
-        return self.too_old or (self.last is not None and self.last.verify_failed)
-
-    @property
     def total_size(self) -> int:
         return sum(backup.size for backup in self.backups)
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from membercard.core import files
 from membercard.core.actors import Actor
-from membercard.core.models import Role
+from membercard.core.permissions import Action, require
 from membercard.ops.backups import engine, retention
 from membercard.ops.backups import manifest as manifests
 from membercard.ops.backups.config import BackupConfig
@@ -232,6 +232,6 @@ def apply_retention(*, config: BackupConfig | None = None) -> list[Manifest]:
 
 def back_up_now(*, actor: Actor) -> Manifest:
     """The back office's "Back up now" (HQ admin only): the same backup the scheduler makes."""
-    actor.require({Role.HQ_ADMIN}, _("make backups"))
+    require(actor, Action.MAKE_BACKUP, _("make backups"))
     who = actor.staff.get_username() if actor.staff is not None else actor.label
     return run_backup(trigger=f"staff:{who}")

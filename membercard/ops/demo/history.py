@@ -151,9 +151,10 @@ def purchases(
 
 
 def partial_refunds(run: DemoRun, done: dict[str, list[Operation]]) -> None:
-    """A few goods returned: part of a purchase refunded where it was bought."""
-    for code, cashier in (("S01", "cashier1"), ("S02", "cashier2")):
-        actor = run.actor(cashier)
+    """A few goods returned days later: part of a purchase refunded where it was bought, by
+    the store's manager (the counter refund rule leaves older purchases to a manager)."""
+    for code, manager in (("S01", "manager1"), ("S02", "manager2")):
+        actor = run.actor(manager)
         candidates = [op for op in done[code] if op.net_minor >= 3_000]
         for original in run.rng.sample(candidates, REFUNDS_PER_STORE):
             amount = original.net_minor * run.rng.randrange(20, 60) // 100

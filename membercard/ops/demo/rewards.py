@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
-
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
+from membercard.core.transactions import business_operation
 from membercard.ledger.models import AccountKind
 from membercard.loyalty.models import Campaign, Gift
 from membercard.loyalty.services.gifts import receive_gift_stock, send_gift_stock
@@ -25,7 +24,7 @@ GIFTS = (
 )
 
 
-@transaction.atomic
+@business_operation
 def create_catalog(run: DemoRun) -> None:
     for code, name, price, _, _ in GIFTS:
         gift = Gift(code=code, name=name, points_price=price)

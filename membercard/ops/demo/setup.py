@@ -13,13 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.db.models import Sum
 
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.models import Location, Staff
+from membercard.core.transactions import business_operation
 from membercard.ledger.models import AccountKind
 from membercard.loyalty.models import Member
 from membercard.loyalty.services import find_or_register_member
@@ -145,7 +145,7 @@ def create_products(run: DemoRun) -> None:
         run.products[product.code] = product
 
 
-@transaction.atomic
+@business_operation
 def set_up(run: DemoRun) -> None:
     """Locations, staff (all but the admin, who comes last) and products."""
     create_locations(run)

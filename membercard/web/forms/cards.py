@@ -1,4 +1,5 @@
-"""Forms of the HQ card pages: card search, adjustment, top-up, freeze, tier override.
+"""Forms of the HQ card pages: card search, adjustment, tier override (top-up and freeze
+are the counter's forms, ``forms/counter.py``).
 
 Amounts are typed in major units ("12.50") and become integer minor units through the
 shared parser (``forms/amounts.py``); the services check everything else.
@@ -7,74 +8,15 @@ shared parser (``forms/amounts.py``); the services check everything else.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from membercard.cards.states import CardState
-from membercard.core.errors import DomainError, IdempotencyConflict
 from membercard.core.money import MAX_AMOUNT_MINOR
-from membercard.ledger.models import Tender
-from membercard.web.forms.amounts import AmountField, parse_amount
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class KeyedForm(forms.Form):
-    """A form that moves money: a fresh idempotency key rendered with it, so a double
-    submit or a refresh replays the first result instead of charging twice."""
-
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_key())
-        super().__init__(*args, **kwargs)
-
-    def renew_key(self) -> None:
-        """A fresh key for the next submit (the old one already carried another request)."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("idempotency_key")] = new_key()
-
-
-def call_service(form: forms.Form, service: Callable[..., Any], /, **kwargs) -> tuple[bool, Any]:
-    """Call ``service``: ``(True, its result)``, or ``(False, None)`` with the refusal put on
-    the form. A refusal for lack of permission (403) goes on to the error page."""
-    try:
-        return True, service(**kwargs)
-    except DomainError as error:
-        if error.status == 403:
-            raise
-        add_service_error(form, error)
-        return False, None
-
-
-def service_succeeded(form: forms.Form, service: Callable[..., Any], /, **kwargs) -> bool:
-    """``call_service`` for pages that only need to know whether it went through."""
-    return call_service(form, service, **kwargs)[0]
-
-
-def add_service_error(form: forms.Form, error: DomainError) -> None:
-    """Put a service refusal next to the field it names (else above the form)."""
-    field = error.extra.get("field") or getattr(form, "service_codes", {}).get(error.code)
-    aliases = getattr(form, "service_fields", {})
-    field = aliases.get(field, field)
-    if error.code == IdempotencyConflict.code and isinstance(form, KeyedForm):
-        form.renew_key()
-        form.add_error(
-            None,
-            _(
-                "This form was already sent with other values: check the history, "
-                "then send it again if needed."
-            ),
-        )
-        return
-    form.add_error(field if field in form.fields else None, error.message)
+from membercard.web.forms.amounts import parse_amount
+from membercard.web.forms.flows import IdempotentForm
 
 
 class CardSearchForm(forms.Form):
@@ -100,7 +42,7 @@ class CardSearchForm(forms.Form):
 BUCKETS = [("principal", _("Principal")), ("bonus", _("Bonus")), ("points", _("Points"))]
 
 
-class AdjustmentForm(KeyedForm):
+class AdjustmentForm(IdempotentForm):
     bucket = forms.ChoiceField(label=_("What to correct"), choices=BUCKETS)
     amount = forms.CharField(
         label=_("Change"),
@@ -140,16 +82,6 @@ class AdjustmentForm(KeyedForm):
         else:
             data["delta"] = delta
         return data
-
-
-class TopUpForm(KeyedForm):
-    amount = AmountField(label=_("Amount"))
-    tender = forms.ChoiceField(label=_("Paid by"), choices=Tender.choices)
-    service_fields = {"amount_minor": "amount"}
-
-
-class FreezeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
 class TierOverrideForm(forms.Form):

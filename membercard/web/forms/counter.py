@@ -1,9 +1,10 @@
 """Counter forms: the card field, purchase, sale, top-up, refund, reversal, gift, freeze and
-replacement. Each money form carries a fresh idempotency key (``IdempotentForm``)."""
+replacement. Each money form carries a fresh idempotency key (``flows.IdempotentForm``).
+
+Top-up and freeze serve the HQ card page too: there the card is named by the page's
+address, so the hidden ``card`` field is not required."""
 
 from __future__ import annotations
-
-import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,28 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from membercard.cards.reader import ReadAs
 from membercard.ledger.models import Tender
 from membercard.web.forms.amounts import AmountField
-
-TENDERS = [
-    (Tender.CASH.value, _("Cash")),
-    (Tender.BANK_CARD.value, _("Bank card")),
-    (Tender.MOBILE_PAY.value, _("Mobile pay")),
-]
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class IdempotentForm(forms.Form):
-    """A form whose submit moves money: a hidden key made when the form is rendered, so a
-    double submit or a refresh replays the first result instead of charging twice."""
-
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and "key" not in self.initial:
-            self.initial["key"] = new_key()
+from membercard.web.forms.flows import IdempotentForm
 
 
 def card_widget(**attrs) -> forms.TextInput:
@@ -51,12 +31,23 @@ class CardField(forms.CharField):
         super().__init__(**kwargs)
 
 
+class PinField(forms.CharField):
+    """The card's PIN where its product needs one (the service checks it); never shown back."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 6)
+        attrs = {"autocomplete": "off", "inputmode": "numeric"}
+        kwargs.setdefault("widget", forms.PasswordInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+
 class PurchaseForm(IdempotentForm):
     """The amount typed after the swipe (the preview), and the confirm's extras."""
 
     card = forms.CharField(widget=forms.HiddenInput, max_length=19)
     amount = AmountField(label=_("Amount"))
-    tender = forms.ChoiceField(label=_("Rest paid by"), choices=TENDERS, required=False)
+    tender = forms.ChoiceField(label=_("Rest paid by"), choices=Tender.choices, required=False)
     allow_split = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # How the card was presented at the swipe (kept with the operation).
     read_as = forms.ChoiceField(
@@ -64,26 +55,18 @@ class PurchaseForm(IdempotentForm):
         required=False,
         widget=forms.HiddenInput,
     )
-    pin = forms.CharField(
-        label=_("PIN"),
-        required=False,
-        max_length=6,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
+    pin = PinField(label=_("PIN"))
 
 
 class SellForm(IdempotentForm):
     card = CardField(label=_("Card to sell (scan it)"))
     initial_value = AmountField(label=_("Initial value"), allow_zero=True)
-    tender = forms.ChoiceField(label=_("Paid by"), choices=TENDERS, initial=Tender.CASH.value)
+    tender = forms.ChoiceField(
+        label=_("Paid by"), choices=Tender.choices, initial=Tender.CASH.value
+    )
     member_name = forms.CharField(label=_("Member name"), required=False, max_length=120)
     member_mobile = forms.CharField(label=_("Member mobile"), required=False, max_length=32)
-    pin = forms.CharField(
-        label=_("PIN (4 to 6 digits, where the card needs one)"),
-        required=False,
-        max_length=6,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
+    pin = PinField(label=_("PIN (4 to 6 digits, where the card needs one)"))
 
     def clean(self):
         data = super().clean()
@@ -96,9 +79,12 @@ class SellForm(IdempotentForm):
 
 
 class TopUpForm(IdempotentForm):
-    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19, required=False)
     amount = AmountField(label=_("Amount to add"))
-    tender = forms.ChoiceField(label=_("Paid by"), choices=TENDERS, initial=Tender.CASH.value)
+    tender = forms.ChoiceField(
+        label=_("Paid by"), choices=Tender.choices, initial=Tender.CASH.value
+    )
+    service_fields = {"amount_minor": "amount"}
 
 
 class RefundForm(IdempotentForm):
@@ -112,7 +98,7 @@ class ReverseForm(IdempotentForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
-class GiftForm(IdempotentForm):
+class GiftRedeemForm(IdempotentForm):
     card = forms.CharField(widget=forms.HiddenInput, max_length=19)
     gift = forms.ChoiceField(label=_("Gift"))
     quantity = forms.IntegerField(label=_("Pieces"), min_value=1, max_value=99, initial=1)
@@ -125,7 +111,7 @@ class GiftForm(IdempotentForm):
 
 
 class FreezeForm(forms.Form):
-    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19, required=False)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 

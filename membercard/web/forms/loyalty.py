@@ -1,5 +1,5 @@
-"""Forms of the HQ loyalty pages: members, loyalty policy, tiers, prepaid limits,
-campaigns, gifts and gift stock. They check shape; the services check the rules."""
+"""Forms of the HQ loyalty pages (members use ``forms/members.py``): loyalty policy, tiers,
+prepaid limits, campaigns, gifts and gift stock. They check shape; the services check the rules."""
 
 from __future__ import annotations
 
@@ -8,35 +8,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from membercard.core.errors import DomainError
 from membercard.loyalty.models import PointsExpiry, TierReviewPeriod
 from membercard.loyalty.models.gifts import MAX_POINTS_PRICE, PICTURE_EXTENSIONS
-from membercard.loyalty.services.members import normalize_mobile
 from membercard.web.forms.amounts import AmountField
 
 DATE = {"type": "date"}
-
-
-class MemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    mobile = forms.CharField(label=_("Mobile"), max_length=20)
-    birthday = forms.DateField(
-        label=_("Birthday"), required=False, widget=forms.DateInput(attrs=DATE)
-    )
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    marketing_sms = forms.BooleanField(label=_("Marketing by SMS"), required=False)
-    marketing_email = forms.BooleanField(label=_("Marketing by e-mail"), required=False)
-    service_codes = {"member_exists": "mobile"}
-
-    def clean_mobile(self) -> str:
-        try:
-            return normalize_mobile(self.cleaned_data["mobile"])
-        except DomainError:
-            raise forms.ValidationError(
-                _("The mobile number is not valid."), code="invalid"
-            ) from None
 
 
 class PolicyForm(forms.Form):

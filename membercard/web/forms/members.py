@@ -1,17 +1,25 @@
-"""Registering a member at the counter, or changing one."""
+"""A member's details: registered or changed at the counter, changed on the HQ member page.
+The mobile is checked and normalized here already, so every error of a wrong form shows
+at once (the service checks it again)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from membercard.core.errors import DomainError
+from membercard.loyalty.services.members import normalize_mobile
+
+FIELDS = ("name", "mobile", "birthday", "notes", "marketing_sms", "marketing_email")
+
 
 class MemberForm(forms.Form):
     """A new member (the mobile is required), or an existing one at a store: the stored
     mobile is shown masked (``mobile_on_file``) and ``mobile`` becomes an optional new
-    number, so a store never needs (or sees) the whole number to change other fields."""
+    number, so a store never needs (or sees) the whole number to change other fields.
+    ``card`` is the counter's (the HQ page names the member in its address)."""
 
-    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19, required=False)
     name = forms.CharField(label=_("Name"), max_length=120)
     mobile = forms.CharField(label=_("Mobile"), max_length=32)
     birthday = forms.DateField(
@@ -22,6 +30,7 @@ class MemberForm(forms.Form):
     )
     marketing_sms = forms.BooleanField(label=_("May receive SMS offers"), required=False)
     marketing_email = forms.BooleanField(label=_("May receive e-mail offers"), required=False)
+    service_codes = {"member_exists": "mobile"}
 
     def __init__(self, *args, mobile_on_file: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +51,12 @@ class MemberForm(forms.Form):
         self.initial.pop("mobile", None)
 
     def clean_mobile(self) -> str | None:
-        """``None`` (keep the number on file) when a store leaves the new mobile empty."""
+        """The mobile as the services keep it; ``None`` (keep the number on file) when a
+        store leaves the new mobile empty."""
         mobile = self.cleaned_data.get("mobile", "").strip()
-        return None if self.keeps_mobile and not mobile else mobile
+        if self.keeps_mobile and not mobile:
+            return None
+        try:
+            return normalize_mobile(mobile)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None

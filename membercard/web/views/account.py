@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from membercard.core.models import Role
+from membercard.core.permissions import Action, role_may
 
 _LANGUAGES = {code for code, _ in settings.LANGUAGES}
 
@@ -39,7 +39,7 @@ def account(request: HttpRequest) -> HttpResponse:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     enrolled = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists()
-    context = {"enrolled": enrolled, "is_admin": request.user.role == Role.HQ_ADMIN}
+    context = {"enrolled": enrolled, "is_admin": role_may(request.user.role, Action.MANAGE_SIGNIN)}
     return render(request, "web/account/account.html", context)
 
 

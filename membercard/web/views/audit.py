@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from membercard.core.exports import csv_writer
+from membercard.core.permissions import Action
 from membercard.ops import audit
 from membercard.ops.models import AuditKind
 from membercard.web import access
@@ -61,7 +62,7 @@ def _filtered(request: HttpRequest):
     return form, audit.search_events(**{k: v for k, v in filters.items() if v})
 
 
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.VIEW_AUDIT)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
     if has_day_out_of_range(form):  # other filter mistakes show the whole log, as before
@@ -83,7 +84,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.VIEW_AUDIT)
 def audit_export(request: HttpRequest) -> HttpResponse:
     """Every event matching the filters as CSV. The export itself becomes an event."""
     form, events = _filtered(request)

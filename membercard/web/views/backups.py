@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from membercard.core.permissions import Action
 from membercard.ops.backups import selectors, services
 from membercard.web import access
 from membercard.web.lists import ListPage
 
 
 @require_GET
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.MAKE_BACKUP)
 def status(request: HttpRequest) -> HttpResponse:
     state = selectors.backup_status()
     page = Paginator(state.backups, 25).get_page(request.GET.get("page"))
@@ -25,7 +26,7 @@ def status(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.MAKE_BACKUP)
 def back_up_now(request: HttpRequest) -> HttpResponse:
     record = services.back_up_now(actor=access.actor_of(request))
     if record.verify_failed:

@@ -4,7 +4,10 @@ actions (adjustment with a reason, top-up, freeze/unfreeze, tier override)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +19,8 @@ from django.views.decorators.http import require_POST
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.reader import parse_reader_input
 from membercard.core.errors import CardNotFound, DomainError
-from membercard.core.models import Location, Role
+from membercard.core.models import Location
+from membercard.core.permissions import Action, allowed
 from membercard.ledger.selectors import card_summary
 from membercard.loyalty.models import Tier
 from membercard.loyalty.selectors import card_points, tier_status
@@ -27,20 +31,13 @@ from membercard.operations.sales import top_up
 from membercard.reports.card_history import card_history
 from membercard.web import access
 from membercard.web.access import actor_of
-from membercard.web.forms.cards import (
-    AdjustmentForm,
-    CardSearchForm,
-    FreezeForm,
-    TierOverrideForm,
-    TopUpForm,
-    call_service,
-    service_succeeded,
-)
+from membercard.web.forms.cards import AdjustmentForm, CardSearchForm, TierOverrideForm
+from membercard.web.forms.counter import FreezeForm, TopUpForm
+from membercard.web.forms.flows import submit
 from membercard.web.lists import list_page
 
 SORTABLE = ("number", "state", "product__name", "location__code", "activated_at")
 # Only HQ finance may adjust a card (``corrections.adjust`` refuses anyone else).
-ADJUST_ROLES = frozenset({Role.HQ_FINANCE})
 
 
 def _search(queryset, text: str, *, by_mobile: bool):
@@ -52,7 +49,7 @@ def _search(queryset, text: str, *, by_mobile: bool):
     match = Q(pk__in=[])
     try:
         reference = parse_reader_input(text)
-    except DomainError:
+    except DomainError:  # not a refusal: the text is searched as digits and a mobile
         reference = None
     if reference is not None:
         field = "number" if reference.kind == "number" else "uid"
@@ -65,7 +62,7 @@ def _search(queryset, text: str, *, by_mobile: bool):
     return queryset.filter(match)
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.LOOK_UP_CARDS, at=access.HQ)
 def card_list(request: HttpRequest) -> HttpResponse:
     products = CardProduct.objects.order_by("name")
     locations = Location.objects.order_by("code")
@@ -74,7 +71,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         # Members' data is for HQ admin and finance, not the stock keeper.
-        by_mobile = actor_of(request).role in access.FINANCE
+        by_mobile = allowed(actor_of(request), Action.LIST_MEMBERS)
         cards = _search(cards, data["q"], by_mobile=by_mobile)
         if data["state"]:
             cards = cards.filter(state=data["state"])
@@ -106,15 +103,15 @@ def _card(number: str) -> Card:
 def _detail(request: HttpRequest, card: Card, status: int = 200, **forms) -> HttpResponse:
     actor = actor_of(request)
     tiers = list(Tier.objects.filter(product=card.product).order_by("rank"))
-    finance = actor.role in access.FINANCE
+    finance = allowed(actor, Action.TOP_UP)  # money moves from HQ
     context = {
         "card": card,
         "summary": card_summary(card),
         "points": card_points(card) if card.product.has_points else None,
         "tier": tier_status(card) if card.product.has_tiers else None,
         "history": card_history(card),
-        "show_member": finance,  # members' data: HQ admin and finance only
-        "can_adjust": actor.role in ADJUST_ROLES,
+        "show_member": allowed(actor, Action.LIST_MEMBERS),
+        "can_adjust": allowed(actor, Action.ADJUST),
         "can_finance": finance,
     }
     if finance:
@@ -127,99 +124,109 @@ def _detail(request: HttpRequest, card: Card, status: int = 200, **forms) -> Htt
     return render(request, "web/cards/detail.html", context, status=status)
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.LOOK_UP_CARDS, at=access.HQ)
 def card_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, _card(number))
 
 
-def _back(card: Card) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    card: Card,
+    form: forms.Form,
+    action: Callable[[dict], Any],
+    *,
+    shown_as: str,
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """One of HQ's actions on the card: a refusal shows the card page again with the form
+    (as ``shown_as``) carrying it; else the message ``done(result)`` and back to the card."""
+    outcome = submit(form, action)
+    if not outcome.done:
+        return _detail(request, card, outcome.status, **{shown_as: form})
+    messages.success(request, done(outcome.result))
     return redirect(reverse("web:card-detail", args=[card.number]))
 
 
+def _receipt(message: str) -> Callable[[Any], str]:
+    return lambda operation: message % {"receipt": operation.receipt_number}
+
+
 @require_POST
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.ADJUST)
 def card_adjust(request: HttpRequest, number: str) -> HttpResponse:
     card = _card(number)
-    form = AdjustmentForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        posted, operation = call_service(
-            form,
-            adjust,
+    return _act(
+        request,
+        card,
+        AdjustmentForm(request.POST),
+        lambda data: adjust(
             actor=actor_of(request),
             card_number=card.number,
             bucket=data["bucket"],
             delta=data["delta"],
             reason=data["reason"],
             idempotency_key=data["idempotency_key"],
-        )
-        if posted:
-            messages.success(request, _("Adjustment %(receipt)s posted.") % {
-                "receipt": operation.receipt_number
-            })  # fmt: skip
-            return _back(card)
-    return _detail(request, card, 422, adjust_form=form)
+        ),
+        shown_as="adjust_form",
+        done=_receipt(_("Adjustment %(receipt)s posted.")),
+    )
 
 
 @require_POST
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.TOP_UP, at=access.HQ)
 def card_top_up(request: HttpRequest, number: str) -> HttpResponse:
     card = _card(number)
-    form = TopUpForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        posted, operation = call_service(
-            form,
-            top_up,
+    return _act(
+        request,
+        card,
+        TopUpForm(request.POST),
+        lambda data: top_up(
             actor=actor_of(request),
             card_number=card.number,
             amount_minor=data["amount"],
             tender=data["tender"],
             idempotency_key=data["idempotency_key"],
-        )
-        if posted:
-            messages.success(request, _("Top-up %(receipt)s posted.") % {
-                "receipt": operation.receipt_number
-            })  # fmt: skip
-            return _back(card)
-    return _detail(request, card, 422, top_up_form=form)
+        ),
+        shown_as="top_up_form",
+        done=_receipt(_("Top-up %(receipt)s posted.")),
+    )
 
 
 @require_POST
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.FREEZE, at=access.HQ)
 def card_freeze(request: HttpRequest, number: str) -> HttpResponse:
     card = _card(number)
-    form = FreezeForm(request.POST)
-    if form.is_valid():
-        service = unfreeze_card if request.POST.get("action") == "unfreeze" else freeze_card
-        reason = form.cleaned_data["reason"]
-        if service_succeeded(
-            form, service, actor=actor_of(request), card_number=card.number, reason=reason
-        ):
-            messages.success(request, _("The card is now %(state)s.") % {
-                "state": _card(number).get_state_display()
-            })  # fmt: skip
-            return _back(card)
-    return _detail(request, card, 422, freeze_form=form)
+    service = unfreeze_card if request.POST.get("action") == "unfreeze" else freeze_card
+    return _act(
+        request,
+        card,
+        FreezeForm(request.POST),
+        lambda data: service(
+            actor=actor_of(request), card_number=card.number, reason=data["reason"]
+        ),
+        shown_as="freeze_form",
+        done=lambda _operation: (
+            _("The card is now %(state)s.") % {"state": _card(number).get_state_display()}
+        ),
+    )
 
 
 @require_POST
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.SET_TIER)
 def card_tier(request: HttpRequest, number: str) -> HttpResponse:
     card = _card(number)
     tiers = Tier.objects.filter(product=card.product).order_by("rank")
-    form = TierOverrideForm(request.POST, tiers=tiers)
-    if form.is_valid():
-        data = form.cleaned_data
-        if service_succeeded(
-            form,
-            set_tier,
+    return _act(
+        request,
+        card,
+        TierOverrideForm(request.POST, tiers=tiers),
+        lambda data: set_tier(
             actor=actor_of(request),
             card_number=card.number,
             tier_code=data["tier"] or None,
             reason=data["reason"],
             hold_until=data["hold_until"],
-        ):
-            messages.success(request, _("The card's tier was changed."))
-            return _back(card)
-    return _detail(request, card, 422, tier_form=form)
+        ),
+        shown_as="tier_form",
+        done=lambda _tier: _("The card's tier was changed."),
+    )

@@ -30,6 +30,8 @@ from membercard.core.actors import Actor
 from membercard.core.calendar import today
 from membercard.core.errors import CardNotFound
 from membercard.core.http import client_address
+from membercard.core.permissions import Action, allowed
+from membercard.core.transactions import inside_operations
 from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.selectors import CardSummary, card_summary, summary_of
 from membercard.loyalty.services.earning import discount_rate
@@ -96,7 +98,8 @@ def panel_context(
     card = summary.card
     product = card.product
     tier = current_tier(card)
-    manager = actor.role in access.MANAGER
+    may_refund = allowed(actor, Action.REFUND)
+    may_reverse = allowed(actor, Action.REVERSE_OTHERS)
     issued = card.state in (CardState.ACTIVE, CardState.FROZEN)
     operations = list(
         Operation.objects.filter(card=card, location=actor.location)
@@ -104,9 +107,9 @@ def panel_context(
         .order_by("-pk")[:LAST_OPERATIONS]
     )
     for operation in operations:
-        operation.can_refund = manager and operation.kind == OperationKind.PURCHASE
+        operation.can_refund = may_refund and operation.kind == OperationKind.PURCHASE
         operation.can_reverse = (
-            manager and operation.kind in REVERSIBLE and not hasattr(operation, "reversed_by")
+            may_reverse and operation.kind in REVERSIBLE and not hasattr(operation, "reversed_by")
         )
     expired = card.expires_on is not None and card.expires_on < today()
     active = card.state == CardState.ACTIVE and not expired
@@ -126,17 +129,16 @@ def panel_context(
         "active": active,
         "purchase_form": purchase_form
         or PurchaseForm(initial={"card": card.number, "read_as": summary.read_as or ""}),
-        "is_manager": manager,
         "can_top_up": active
         and product.has_stored_value
         and product.rechargeable
         and product.stores_may_top_up,
         "can_redeem_gift": active and product.has_points,
         "can_freeze": card.state == CardState.ACTIVE,
-        "can_unfreeze": manager and card.state == CardState.FROZEN,
+        "can_unfreeze": allowed(actor, Action.UNFREEZE) and card.state == CardState.FROZEN,
         "can_replace": issued,
         "can_edit_member": issued,
-        "pin_locked": bool(card.pin_locked_until) and manager,
+        "pin_locked": bool(card.pin_locked_until) and allowed(actor, Action.UNLOCK_PIN),
     }
 
 
@@ -147,7 +149,7 @@ def render_panel(request: HttpRequest, summary: CardSummary, status: int = 200, 
 
 
 @require_GET
-@access.staff_page(access.STORE)
+@access.staff_page(Action.LOOK_UP_CARDS, at=access.STORE)
 def counter(request: HttpRequest) -> HttpResponse:
     """The counter page; with ``?ref=<handle>`` (after a sale, a member edit, a look-up
     without JS) the card's panel is already open. A number in the URL is never looked up."""
@@ -160,7 +162,7 @@ def counter(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access.staff_page(access.STORE)
+@access.staff_page(Action.LOOK_UP_CARDS, at=access.STORE)
 def card(request: HttpRequest) -> HttpResponse:
     """The card panel for what the reader typed (posted by htmx), through the one look-up
     throttle and the one reader parser: a wrong check digit, a bank card or an unknown card
@@ -180,7 +182,7 @@ def _purchase_form(request: HttpRequest) -> tuple[PurchaseForm, CardSummary]:
 
 
 @require_POST
-@access.staff_page(access.STORE)
+@access.staff_page(Action.TAKE_PAYMENT, at=access.STORE)
 def quote(request: HttpRequest) -> HttpResponse:
     """The purchase preview (read-only): discount, paid from balance, rest to pay otherwise,
     points to earn, balance after; and the confirm form carrying the same idempotency key."""
@@ -197,7 +199,7 @@ def quote(request: HttpRequest) -> HttpResponse:
         initial={
             "card": summary.card.number,
             "amount": data["amount"],
-            "key": data["key"],
+            "idempotency_key": data["idempotency_key"],
             "allow_split": preview.needs_split,
             "tender": "cash",
             "read_as": data["read_as"],
@@ -209,7 +211,7 @@ def quote(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access.staff_page(access.STORE)
+@access.staff_page(Action.TAKE_PAYMENT, at=access.STORE)
 def confirm_purchase(request: HttpRequest) -> HttpResponse:
     """Take the purchase under the form's idempotency key (a replay answers with the first
     operation), then show the panel again with the new balance and the receipt link."""
@@ -221,17 +223,29 @@ def confirm_purchase(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     # The rest is paid by a tender when the balance is short (split) or the card holds no value.
     pays_rest = data["allow_split"] or not summary.card.product.has_stored_value
-    operation = purchase(
-        actor=actor_of(request),
-        card_number=summary.card.number,
-        amount_minor=data["amount"],
-        idempotency_key=data["key"],
-        allow_split=data["allow_split"],
-        other_tender=(data["tender"] or "cash") if pays_rest else "",
-        pin=data["pin"] or None,
-        read_as=data["read_as"],
-    )
+    panel: list[HttpResponse] = []
+
+    def show_panel(result: object) -> None:
+        """The panel with the new balance, rendered inside the purchase's transaction (just
+        before it commits): a purchase never commits without the page that shows it."""
+        if isinstance(result, Operation) and is_htmx(request):
+            card = Card.objects.select_related("product", "member").get(pk=summary.card.pk)
+            done = render_panel(
+                request, card_summary(card), done=result, message=_("Purchase taken.")
+            )
+            panel.append(done)
+
+    with inside_operations(show_panel):
+        operation = purchase(
+            actor=actor_of(request),
+            card_number=summary.card.number,
+            amount_minor=data["amount"],
+            idempotency_key=data["idempotency_key"],
+            allow_split=data["allow_split"],
+            other_tender=(data["tender"] or "cash") if pays_rest else "",
+            pin=data["pin"] or None,
+            read_as=data["read_as"],
+        )
     if not is_htmx(request):
         return redirect("web:receipt", operation_id=operation.pk)
-    fresh = card_summary(Card.objects.select_related("product", "member").get(pk=summary.card.pk))
-    return render_panel(request, fresh, done=operation, message=_("Purchase taken."))
+    return panel[-1]

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from membercard.cards.lookups import look_up_card
 from membercard.cards.pins import unlock_pin
-from membercard.core.errors import DomainError, NotFound
+from membercard.core.errors import NotFound
 from membercard.core.http import client_address
+from membercard.core.permissions import Action
 from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.selectors import CardSummary
 from membercard.loyalty.gift_selectors import gifts_at
@@ -41,7 +42,7 @@ from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.counter import (
     FreezeForm,
-    GiftForm,
+    GiftRedeemForm,
     PinUnlockForm,
     RefundForm,
     ReplaceForm,
@@ -49,6 +50,8 @@ from membercard.web.forms.counter import (
     SellForm,
     TopUpForm,
 )
+from membercard.web.forms.flows import submit
+from membercard.web.forms.members import FIELDS as MEMBER_FIELDS
 from membercard.web.forms.members import MemberForm
 from membercard.web.views.counter import counter_url, posted_card, summary_for_ref
 
@@ -80,17 +83,6 @@ def _page(
         "back": counter_url(summary.card if summary else ""),
     }
     return render(request, FORM_PAGE, context, status=status)
-
-
-def _run(form: forms.Form, call: Callable[[], object]) -> tuple[object | None, int]:
-    """Call the service; a refusal becomes an error on the form (its field where it names
-    one) and the status to answer with."""
-    try:
-        return call(), 200
-    except DomainError as error:
-        field = error.extra.get("field")
-        form.add_error(field if field in form.fields else None, error.message)
-        return None, error.status
 
 
 def _card_param(request: HttpRequest) -> CardSummary:
@@ -134,16 +126,14 @@ def _form_flow(
     if request.method == "GET":
         return _page(request, make_form(initial=initial), **page)
     form = make_form(request.POST)
-    if not form.is_valid():
-        return _page(request, form, status=422, **page)
-    result, status = _run(form, lambda: perform(form.cleaned_data))
-    if result is None:
-        return _page(request, form, status=status, **page)
-    return done(result)
+    outcome = submit(form, perform)
+    if not outcome.done:
+        return _page(request, form, status=outcome.status, **page)
+    return done(outcome.result)
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.STORE)
+@access.staff_page(Action.SELL_CARD, at=access.STORE)
 def sell(request: HttpRequest) -> HttpResponse:
     """Sell a card from this store's stock: scan it, type the initial value, the tender,
     and optionally the member's name and mobile."""
@@ -157,7 +147,7 @@ def sell(request: HttpRequest) -> HttpResponse:
             card_number=summary.card.number,
             initial_value_minor=data["initial_value"],
             tender=data["tender"],
-            idempotency_key=data["key"],
+            idempotency_key=data["idempotency_key"],
             member_name=data["member_name"],
             member_mobile=data["member_mobile"],
             pin=data["pin"] or None,
@@ -171,7 +161,7 @@ def sell(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.STORE)
+@access.staff_page(Action.TOP_UP, at=access.STORE)
 def topup(request: HttpRequest) -> HttpResponse:
     summary = _card_param(request)
     page = {"title": _("Top up"), "submit": _("Top up"), "submit_id": "topup-submit"}
@@ -185,15 +175,15 @@ def topup(request: HttpRequest) -> HttpResponse:
             card_number=summary.card.number,
             amount_minor=data["amount"],
             tender=data["tender"],
-            idempotency_key=data["key"],
+            idempotency_key=data["idempotency_key"],
         ),
     )
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.MANAGER)
+@access.staff_page(Action.REFUND, at=access.STORE)
 def refund_view(request: HttpRequest) -> HttpResponse:
-    """Refund (part of) a purchase of this store (managers)."""
+    """Refund (part of) a purchase of this store (a cashier under the counter refund rule)."""
     original = _store_operation(request, OperationKind.PURCHASE)
     page = {"title": _("Refund a purchase"), "submit": _("Refund"), "submit_id": "refund-submit"}
     return _form_flow(
@@ -205,14 +195,14 @@ def refund_view(request: HttpRequest) -> HttpResponse:
             actor=actor_of(request),
             operation_id=original.pk,
             amount_minor=data["amount"],
-            idempotency_key=data["key"],
+            idempotency_key=data["idempotency_key"],
             reason=data["reason"],
         ),
     )
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.MANAGER)
+@access.staff_page(Action.REVERSE_OTHERS, at=access.STORE)
 def reverse_view(request: HttpRequest) -> HttpResponse:
     """Reverse an operation of today at this store (managers)."""
     original = _store_operation(request)
@@ -229,14 +219,14 @@ def reverse_view(request: HttpRequest) -> HttpResponse:
         perform=lambda data: reverse(
             actor=actor_of(request),
             operation_id=original.pk,
-            idempotency_key=data["key"],
+            idempotency_key=data["idempotency_key"],
             reason=data["reason"],
         ),
     )
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.STORE)
+@access.staff_page(Action.REDEEM_GIFT, at=access.STORE)
 def gift(request: HttpRequest) -> HttpResponse:
     """Redeem a gift in stock here for the card's points."""
     summary = _card_param(request)
@@ -250,7 +240,7 @@ def gift(request: HttpRequest) -> HttpResponse:
     }
     return _form_flow(
         request,
-        partial(GiftForm, gifts=offers),
+        partial(GiftRedeemForm, gifts=offers),
         page,
         initial={"card": summary.card.number},
         perform=lambda data: redeem_gift(
@@ -258,16 +248,13 @@ def gift(request: HttpRequest) -> HttpResponse:
             card_number=summary.card.number,
             gift_code=data["gift"],
             quantity=data["quantity"],
-            idempotency_key=data["key"],
+            idempotency_key=data["idempotency_key"],
         ),
     )
 
 
-MEMBER_FIELDS = ("name", "mobile", "birthday", "notes", "marketing_sms", "marketing_email")
-
-
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.STORE)
+@access.staff_page(Action.REGISTER_MEMBER, at=access.STORE)
 def member(request: HttpRequest) -> HttpResponse:
     """Register the card's customer as a member, or change the member's details."""
     summary = _card_param(request)
@@ -306,7 +293,7 @@ def member(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.STORE)
+@access.staff_page(Action.FREEZE, at=access.STORE)
 def freeze(request: HttpRequest) -> HttpResponse:
     """Report the card lost: it is frozen (nothing can be paid with it) until replaced or
     unfrozen by a manager."""
@@ -328,7 +315,7 @@ def freeze(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access.staff_page(access.MANAGER)
+@access.staff_page(Action.UNFREEZE, at=access.STORE)
 def unfreeze(request: HttpRequest) -> HttpResponse:
     summary = _card_param(request)
     operation = unfreeze_card(actor=actor_of(request), card_number=summary.card.number)
@@ -336,7 +323,7 @@ def unfreeze(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(access.STORE)
+@access.staff_page(Action.REPLACE, at=access.STORE)
 def replace(request: HttpRequest) -> HttpResponse:
     """Replace a lost or damaged card with one from this store's stock: balance, points,
     tier, member and PIN move to the new card."""
@@ -350,7 +337,7 @@ def replace(request: HttpRequest) -> HttpResponse:
             actor=actor,
             old_number=summary.card.number,
             new_number=new.number,
-            idempotency_key=data["key"],
+            idempotency_key=data["idempotency_key"],
             reason=data["reason"],
         )
 
@@ -364,7 +351,7 @@ def replace(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access.staff_page(access.MANAGER)
+@access.staff_page(Action.UNLOCK_PIN, at=access.STORE)
 def pin_unlock(request: HttpRequest) -> HttpResponse:
     """A manager lifts the wrong-PIN lock (the customer proved who they are)."""
     form = PinUnlockForm(request.POST)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from membercard.core.errors import NotFound
+from membercard.core.permissions import Action
 from membercard.ledger.models import Account, AccountKind, Operation, OperationKind, Transfer
 from membercard.web import access
 from membercard.web.access import actor_of
@@ -87,7 +88,7 @@ def receipt_of(operation: Operation) -> Receipt:
 
 
 @require_GET
-@access.staff_page(access.EVERYONE)
+@access.staff_page(Action.VIEW_RECEIPT)
 def receipt(request: HttpRequest, operation_id: int) -> HttpResponse:
     """A store's staff open their own store's receipts only; HQ roles open any."""
     actor = actor_of(request)

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from membercard.core.calendar import today
-from membercard.core.errors import DomainError, NotFound
+from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
+from membercard.core.permissions import Action
 from membercard.days.closing import MAX_COMMENT, close_day
 from membercard.days.models import BusinessDay, DayState
 from membercard.days.reconciliation import DayFigures, day_figures
@@ -24,6 +25,7 @@ from membercard.reports.selectors import day_out_of_range
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import AmountField
+from membercard.web.forms.flows import submit
 from membercard.web.lists import list_page
 
 
@@ -96,7 +98,7 @@ def _close_context(request: HttpRequest, on: dt.date, form: CloseDayForm) -> dic
     }
 
 
-@access.staff_page(access.MANAGER)
+@access.staff_page(Action.CLOSE_DAY)
 def days(request: HttpRequest) -> HttpResponse:
     """Today's day at this store (totals and the close form), then the past days."""
     actor = actor_of(request)
@@ -114,7 +116,7 @@ def days(request: HttpRequest) -> HttpResponse:
     return render(request, "web/days/index.html", context)
 
 
-@access.staff_page(access.MANAGER)
+@access.staff_page(Action.CLOSE_DAY)
 @require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, day: str) -> HttpResponse:
     """Close one day of this store (today, or an earlier day left open)."""
@@ -123,28 +125,22 @@ def close(request: HttpRequest, day: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "web/days/close.html", _close_context(request, on, CloseDayForm()))
     form = CloseDayForm(request.POST)
-    status = 422
-    if form.is_valid():
-        try:
-            close_day(
-                actor=actor,
-                counted=form.counted(),
-                comment=form.cleaned_data["comment"],
-                business_date=on,
-            )
-        except DomainError as error:
-            field = error.extra.get("field")
-            form.add_error(field if field in form.fields else None, error.message)
-            status = error.status
-        else:
-            messages.success(
-                request, _("The business day %(date)s is closed.") % {"date": on.isoformat()}
-            )
-            return redirect("web:days")
-    return render(request, "web/days/close.html", _close_context(request, on, form), status=status)
+    outcome = submit(
+        form,
+        lambda data: close_day(
+            actor=actor, counted=form.counted(), comment=data["comment"], business_date=on
+        ),
+    )
+    if outcome.done:
+        messages.success(
+            request, _("The business day %(date)s is closed.") % {"date": on.isoformat()}
+        )
+        return redirect("web:days")
+    context = _close_context(request, on, form)
+    return render(request, "web/days/close.html", context, status=outcome.status)
 
 
-@access.staff_page(access.MANAGER | access.FINANCE)
+@access.staff_page(Action.VIEW_Z_REPORT)
 def z_report(request: HttpRequest, code: str, day: str) -> HttpResponse:
     """The Z report of a closed day: a store's manager their own store's, HQ finance any."""
     actor = actor_of(request)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercard.core.models import Location, LocationKind
+from membercard.core.permissions import Action, allowed
 from membercard.loyalty.gift_selectors import gift_movements, gift_stock, picture_url
 from membercard.loyalty.models import Gift
 from membercard.loyalty.services.gifts import (
@@ -25,7 +26,7 @@ from membercard.loyalty.services.gifts import (
 )
 from membercard.web import access
 from membercard.web.access import actor_of
-from membercard.web.forms.cards import service_succeeded
+from membercard.web.forms.flows import form_page, submit
 from membercard.web.forms.loyalty import (
     GiftAdjustForm,
     GiftForm,
@@ -35,13 +36,10 @@ from membercard.web.forms.loyalty import (
 )
 from membercard.web.lists import list_page
 
-STOCK_MOVERS = access.STOCK_KEEPING | access.ADMIN
-
-
 # Catalog --------------------------------------------------------------------------------
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.VIEW_SETUP)
 def gift_list(request: HttpRequest) -> HttpResponse:
     gifts = Gift.objects.annotate(in_stock=Sum("stock__quantity"))
     listing = list_page(
@@ -54,7 +52,7 @@ def gift_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     context = {
         "listing": listing,
-        "can_edit": actor.role in access.ADMIN,
+        "can_edit": allowed(actor, Action.MANAGE_GIFTS),
     }
     return render(request, "web/gifts/list.html", context)
 
@@ -64,57 +62,61 @@ def _gift_values(data: dict) -> dict:
     return {name: data[name] for name in fields}
 
 
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.MANAGE_GIFTS)
 def gift_new(request: HttpRequest) -> HttpResponse:
-    form = GiftForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            picture = data["picture"] or None
-            if service_succeeded(
-                form,
-                create_gift,
-                actor=actor_of(request),
-                code=data["code"],
-                picture=picture,
-                **_gift_values(data),
-            ):
-                messages.success(request, _("The gift was added to the catalog."))
-                return redirect(reverse("web:gift-detail", args=[data["code"].strip().upper()]))
-        status = 422
-    context = {"form": form, "gift": None}
-    return render(request, "web/gifts/form.html", context, status=status)
+    def added(gift: Gift) -> HttpResponse:
+        messages.success(request, _("The gift was added to the catalog."))
+        return redirect(reverse("web:gift-detail", args=[gift.code]))
+
+    return form_page(
+        request,
+        GiftForm(request.POST or None, request.FILES or None),
+        lambda data: create_gift(
+            actor=actor_of(request),
+            code=data["code"],
+            picture=data["picture"] or None,
+            **_gift_values(data),
+        ),
+        done=added,
+        template="web/gifts/form.html",
+        context={"gift": None},
+    )
 
 
-@access.staff_page(access.ADMIN)
+def _gift_changes(data: dict) -> dict:
+    changes = _gift_values(data)
+    if data["picture"] is False:  # "clear" ticked
+        changes["picture"] = None
+    elif data["picture"]:
+        changes["picture"] = data["picture"]
+    return changes
+
+
+@access.staff_page(Action.MANAGE_GIFTS)
 def gift_edit(request: HttpRequest, code: str) -> HttpResponse:
     gift = find_gift(code)
-    status = 200
     if request.method == "POST":
         form = GiftForm(request.POST, request.FILES, editing=True, initial={"code": gift.code})
-        if form.is_valid():
-            data = form.cleaned_data
-            changes = _gift_values(data)
-            if data["picture"] is False:  # "clear" ticked
-                changes["picture"] = None
-            elif data["picture"]:
-                changes["picture"] = data["picture"]
-            if service_succeeded(
-                form, update_gift, actor=actor_of(request), code=gift.code, **changes
-            ):
-                messages.success(request, _("The gift was saved."))
-                return redirect(reverse("web:gift-detail", args=[gift.code]))
-        status = 422
     else:
         fields = ("code", "name", "description", "points_price", "active_from", "active_until")
         initial = {name: getattr(gift, name) for name in (*fields, "is_active", "picture")}
         form = GiftForm(initial=initial, editing=True)
-    context = {"form": form, "gift": gift}
-    return render(request, "web/gifts/form.html", context, status=status)
+
+    def saved(_gift) -> HttpResponse:
+        messages.success(request, _("The gift was saved."))
+        return redirect(reverse("web:gift-detail", args=[gift.code]))
+
+    return form_page(
+        request,
+        form,
+        lambda data: update_gift(actor=actor_of(request), code=gift.code, **_gift_changes(data)),
+        done=saved,
+        template="web/gifts/form.html",
+        context={"gift": gift},
+    )
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.VIEW_SETUP)
 def gift_detail(request: HttpRequest, code: str) -> HttpResponse:
     gift = find_gift(code)
     actor = actor_of(request)
@@ -123,8 +125,8 @@ def gift_detail(request: HttpRequest, code: str) -> HttpResponse:
         "picture": picture_url(gift),
         "stock": gift_stock(gift_code=gift.code),
         "movements": gift_movements(gift_code=gift.code),
-        "can_edit": actor.role in access.ADMIN,
-        "can_move": actor.role in STOCK_MOVERS,
+        "can_edit": allowed(actor, Action.MANAGE_GIFTS),
+        "can_move": allowed(actor, Action.MOVE_GIFT_STOCK),
     }
     return render(request, "web/gifts/detail.html", context)
 
@@ -159,43 +161,46 @@ def _stock_forms(data=None, which: str = "") -> dict:
 
 def _stock_page(request: HttpRequest, forms: dict | None = None, status: int = 200):
     actor = actor_of(request)
-    context = {"stock": gift_stock(), "can_move": actor.role in STOCK_MOVERS}
+    context = {"stock": gift_stock(), "can_move": allowed(actor, Action.MOVE_GIFT_STOCK)}
     if context["can_move"]:
         context.update(forms or _stock_forms())
     return render(request, "web/gifts/stock.html", context, status=status)
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.VIEW_SETUP)
 def stock_page(request: HttpRequest) -> HttpResponse:
     return _stock_page(request)
 
 
 @require_POST
-@access.staff_page(STOCK_MOVERS)
+@access.staff_page(Action.MOVE_GIFT_STOCK)
 def stock_move(request: HttpRequest, action: str) -> HttpResponse:
     forms = _stock_forms(request.POST, action)
     form = forms.get(f"{action}_form")
     if form is None:
         return redirect(reverse("web:gift-stock"))
     actor = actor_of(request)
-    if form.is_valid():
-        data = form.cleaned_data
-        if action == "receive":
-            done = service_succeeded(
-                form, receive_gift_stock, actor=actor, gift_code=data["gift"],
-                quantity=data["quantity"], reason=data["reason"],
-            )  # fmt: skip
-        elif action == "send":
-            done = service_succeeded(
-                form, send_gift_stock, actor=actor, gift_code=data["gift"],
-                to_location=data["to_location"], quantity=data["quantity"], note=data["note"],
-            )  # fmt: skip
-        else:
-            done = service_succeeded(
-                form, adjust_gift_stock, actor=actor, gift_code=data["gift"],
-                location=data["location"], delta=data["delta"], reason=data["reason"],
-            )  # fmt: skip
-        if done:
-            messages.success(request, _("The gift stock was updated."))
-            return redirect(reverse("web:gift-stock"))
-    return _stock_page(request, forms, 422)
+    movers = {
+        "receive": lambda data: receive_gift_stock(
+            actor=actor, gift_code=data["gift"], quantity=data["quantity"], reason=data["reason"]
+        ),
+        "send": lambda data: send_gift_stock(
+            actor=actor,
+            gift_code=data["gift"],
+            to_location=data["to_location"],
+            quantity=data["quantity"],
+            note=data["note"],
+        ),
+        "adjust": lambda data: adjust_gift_stock(
+            actor=actor,
+            gift_code=data["gift"],
+            location=data["location"],
+            delta=data["delta"],
+            reason=data["reason"],
+        ),
+    }
+    outcome = submit(form, movers[action])
+    if outcome.done:
+        messages.success(request, _("The gift stock was updated."))
+        return redirect(reverse("web:gift-stock"))
+    return _stock_page(request, forms, outcome.status)

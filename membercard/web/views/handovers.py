@@ -18,29 +18,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercard.core.actors import Actor
-from membercard.core.errors import DomainError
 from membercard.core.models import Location, LocationKind
+from membercard.core.permissions import Action, allowed
 from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import HandoverLineNotFound
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.inventory.roles import HQ_STOCK_ROLES, stock_roles
 from membercard.inventory.services import handover_discrepancies as discrepancies
 from membercard.inventory.services import handovers as services
 from membercard.inventory.sheets import handover_sheet_pdf, sheet_data
-from membercard.web import access
 from membercard.web.access import actor_of, staff_page
+from membercard.web.forms.flows import form_page, submit
 from membercard.web.forms.stock import CardsForm, HandoverForm, ResolveForm
 from membercard.web.lists import list_page
 from membercard.web.views.stock_common import (
     HANDOVER_STATES,
     LINE_STATUSES,
-    UNPROCESSABLE,
     already_done,
     choices,
     labelled,
     mark_done,
     new_once_token,
-    refuse_in_form,
 )
 
 LINES_PER_PAGE = 100
@@ -52,7 +49,7 @@ def _destinations(actor: Actor):
     return places.filter(kind=LocationKind.STORE if actor.at_hq else LocationKind.HQ)
 
 
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_RECEIVE)
 def handovers(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     rows = (
@@ -82,48 +79,43 @@ def handovers(request: HttpRequest) -> HttpResponse:
         "listing": listing,
         "states": choices(HANDOVER_STATES),
         "state": state,
-        "can_create": actor.role in stock_roles(actor.location),
+        "can_create": allowed(actor, Action.HANDOVER_SEND),
     }
     return render(request, "web/stock/handovers.html", context)
 
 
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_SEND)
 def handover_create(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     if request.method == "POST" and (done := already_done(request)):
         messages.info(request, _("That form was already sent: here is its result."))
         return redirect(done)
-    form = HandoverForm(request.POST or None, destinations=_destinations(actor))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                handover = services.create_handover(
-                    actor=actor,
-                    to_location=form.cleaned_data["to_location"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                url = reverse("web:handover", args=[handover.pk])
-                mark_done(request, url)
-                messages.success(
-                    request,
-                    _("Draft %(number)s made: list its cards.")
-                    % {"number": handover.document_number},
-                )
-                return redirect(url)
-        status = UNPROCESSABLE
-    once = request.POST.get("once") or new_once_token()
-    context = {"form": form, "once": once}
-    return render(request, "web/stock/handover_form.html", context, status=status)
+
+    def made(handover: Handover) -> HttpResponse:
+        url = reverse("web:handover", args=[handover.pk])
+        mark_done(request, url)
+        messages.success(
+            request,
+            _("Draft %(number)s made: list its cards.") % {"number": handover.document_number},
+        )
+        return redirect(url)
+
+    return form_page(
+        request,
+        HandoverForm(request.POST or None, destinations=_destinations(actor)),
+        lambda data: services.create_handover(
+            actor=actor, to_location=data["to_location"], note=data["note"]
+        ),
+        done=made,
+        template="web/stock/handover_form.html",
+        context={"once": request.POST.get("once") or new_once_token()},
+    )
 
 
 def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) -> HttpResponse:
     actor = actor_of(request)
     here = actor.location.pk
-    keeps_stock = actor.role in stock_roles(actor.location)
+    keeps_stock = allowed(actor, Action.HANDOVER_SEND)
     lines = q.lines_of(handover).order_by("card__number")
     counts = dict(
         handover.lines.values("status")
@@ -137,7 +129,7 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
     handover.state_label = HANDOVER_STATES.get(handover.state, "")
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = labelled(page.object_list, "status", LINE_STATUSES)
-    may_resolve = actor.at_hq and actor.role in HQ_STOCK_ROLES
+    may_resolve = allowed(actor, Action.RESOLVE_DISCREPANCY)
     open_lines = labelled(
         q.open_lines(handover).select_related("card", "card__product")[:200],
         "status",
@@ -168,12 +160,12 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
     return render(request, "web/stock/handover_detail.html", context, status=status)
 
 
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_RECEIVE)
 def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, q.get_handover(actor_of(request), pk))
 
 
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_RECEIVE)
 def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     handover = q.get_handover(actor_of(request), pk)
     response = HttpResponse(handover_sheet_pdf(handover), content_type="application/pdf")
@@ -186,30 +178,26 @@ def _cards_step(request: HttpRequest, pk: int, prefix: str, service, done: str) 
     actor = actor_of(request)
     handover = q.get_handover(actor, pk)
     form = CardsForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            count = service(
-                actor=actor,
-                handover_id=handover.pk,
-                numbers=form.cleaned_data["numbers"],
-                ranges=form.cleaned_data["ranges"],
-            )
-        except DomainError as error:
-            refuse_in_form(form, error)
-        else:
-            messages.success(request, done % {"count": count})
-            return redirect("web:handover", pk=handover.pk)
-    return _page(request, handover, status=UNPROCESSABLE, **{prefix: form})
+    outcome = submit(
+        form,
+        lambda data: service(
+            actor=actor, handover_id=handover.pk, numbers=data["numbers"], ranges=data["ranges"]
+        ),
+    )
+    if outcome.done:
+        messages.success(request, done % {"count": outcome.result})
+        return redirect("web:handover", pk=handover.pk)
+    return _page(request, handover, status=outcome.status, **{prefix: form})
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_SEND)
 def handover_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _cards_step(request, pk, "add", services.add_cards, _("%(count)d cards listed."))
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_SEND)
 def handover_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _cards_step(
         request, pk, "remove", services.remove_cards, _("%(count)d cards taken off.")
@@ -217,7 +205,7 @@ def handover_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_SEND)
 def handover_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     handover = services.dispatch_handover(actor=actor_of(request), handover_id=pk)
     messages.success(
@@ -229,7 +217,7 @@ def handover_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_SEND)
 def handover_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     handover = services.cancel_handover(actor=actor_of(request), handover_id=pk)
     messages.success(request, _("%(number)s cancelled.") % {"number": handover.document_number})
@@ -237,37 +225,30 @@ def handover_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.HANDOVER_RECEIVE)
 def handover_receive(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiver scans every card that arrived (or types numbers and ranges)."""
     actor = actor_of(request)
     handover = q.get_handover(actor, pk)
     form = CardsForm(request.POST, prefix="receive")
-    if form.is_valid():
-        try:
-            # Ranges go to the service: they cover this handover's cards only.
-            handover = services.receive_handover(
-                actor=actor,
-                handover_id=handover.pk,
-                scanned=form.cleaned_data["numbers"],
-                ranges=form.cleaned_data["ranges"],
-            )
-        except DomainError as error:
-            refuse_in_form(form, error)
-        else:
-            if handover.state == HandoverState.RECEIVED:
-                messages.success(request, _("Received: every card arrived."))
-            else:
-                messages.warning(
-                    request,
-                    _("Received with discrepancies: headquarters will settle them."),
-                )
-            return redirect("web:handover", pk=handover.pk)
-    return _page(request, handover, status=UNPROCESSABLE, receive=form)
+    outcome = submit(
+        form,
+        # Ranges go to the service: they cover this handover's cards only.
+        lambda data: services.receive_handover(
+            actor=actor, handover_id=handover.pk, scanned=data["numbers"], ranges=data["ranges"]
+        ),
+    )
+    if not outcome.done:
+        return _page(request, handover, status=outcome.status, receive=form)
+    if outcome.result.state == HandoverState.RECEIVED:
+        messages.success(request, _("Received: every card arrived."))
+    else:
+        messages.warning(request, _("Received with discrepancies: headquarters will settle them."))
+    return redirect("web:handover", pk=handover.pk)
 
 
 @require_POST
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.RESOLVE_DISCREPANCY)
 def handover_resolve(request: HttpRequest, line_pk: int) -> HttpResponse:
     """HQ settles one discrepancy line (found, returned, lost, or acknowledged)."""
     actor = actor_of(request)
@@ -276,17 +257,13 @@ def handover_resolve(request: HttpRequest, line_pk: int) -> HttpResponse:
         raise HandoverLineNotFound()
     handover = q.get_handover(actor, line.handover_id)
     form = ResolveForm(request.POST, prefix=f"l{line_pk}")
-    if form.is_valid():
-        try:
-            discrepancies.resolve_line(
-                actor=actor,
-                line_id=line_pk,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            refuse_in_form(form, error)
-        else:
-            messages.success(request, _("Discrepancy settled."))
-            return redirect("web:handover", pk=handover.pk)
-    return _page(request, handover, status=UNPROCESSABLE, resolve=(line_pk, form))
+    outcome = submit(
+        form,
+        lambda data: discrepancies.resolve_line(
+            actor=actor, line_id=line_pk, outcome=data["outcome"], note=data["note"]
+        ),
+    )
+    if outcome.done:
+        messages.success(request, _("Discrepancy settled."))
+        return redirect("web:handover", pk=handover.pk)
+    return _page(request, handover, status=outcome.status, resolve=(line_pk, form))

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from membercard.cards.lookups import lookup_misses as misses_since
+from membercard.core.permissions import Action
 from membercard.web import access
 
 # More rows than a week of a whole chain's misses should ever hold; the page never grows
@@ -24,7 +25,7 @@ MAX_ROWS = 500
 
 
 @require_GET
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.VIEW_LOOKUP_MISSES)
 def lookup_misses(request: HttpRequest) -> HttpResponse:
     """The last 7 days' misses per key or staff member and day, most first."""
     rows = list(misses_since()[:MAX_ROWS])

@@ -17,6 +17,7 @@ from membercard.cards.models import CardProduct
 from membercard.core.calendar import today
 from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
+from membercard.core.permissions import Action, allowed, require
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
 from membercard.loyalty.policies import policy_for
 from membercard.loyalty.services.admin import end_campaign, update_campaign
@@ -25,7 +26,7 @@ from membercard.loyalty.services.programs import save_campaign, save_tier, set_l
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import format_for_input as _major
-from membercard.web.forms.cards import service_succeeded
+from membercard.web.forms.flows import form_page, submit
 from membercard.web.forms.loyalty import CampaignForm, LimitsForm, PolicyForm, TierForm
 from membercard.web.lists import list_page
 
@@ -64,33 +65,33 @@ def _overview(request: HttpRequest, limits_form: LimitsForm | None = None, statu
         "rows": rows,
         "limits": limits,
         "limits_history": PrepaidLimits.objects.select_related("changed_by").order_by("-pk")[:20],
-        "limits_form": limits_form if actor.role in access.FINANCE else None,
+        "limits_form": limits_form if allowed(actor, Action.SET_PREPAID_LIMITS) else None,
     }
     return render(request, "web/loyalty/overview.html", context, status=status)
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.VIEW_SETUP)
 def loyalty_overview(request: HttpRequest) -> HttpResponse:
     return _overview(request)
 
 
 @require_POST
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.SET_PREPAID_LIMITS)
 def limits_save(request: HttpRequest) -> HttpResponse:
     form = LimitsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        if service_succeeded(
-            form,
-            set_prepaid_limits,
+    outcome = submit(
+        form,
+        lambda data: set_prepaid_limits(
             actor=actor_of(request),
             anonymous_limit_minor=data["anonymous_limit"],
             registered_limit_minor=data["registered_limit"],
             reason=data["reason"],
-        ):
-            messages.success(request, _("The prepaid limits were changed."))
-            return redirect(reverse("web:loyalty"))
-    return _overview(request, form, 422)
+        ),
+    )
+    if outcome.done:
+        messages.success(request, _("The prepaid limits were changed."))
+        return redirect(reverse("web:loyalty"))
+    return _overview(request, form, outcome.status)
 
 
 # One product: policy and tiers ----------------------------------------------------------
@@ -105,7 +106,7 @@ POLICY_FIELDS = (
 def _product_page(request, product, *, policy_form=None, tier_form=None, status=200):
     actor = actor_of(request)
     policy = policy_for(product)
-    admin = actor.role in access.ADMIN
+    admin = allowed(actor, Action.CONFIGURE_LOYALTY)
     if admin and policy_form is None:
         initial = {name: getattr(policy, name) for name in POLICY_FIELDS}
         if policy.conversion_value_minor:
@@ -130,22 +131,25 @@ def _tiers_with_pct(product: CardProduct) -> list[Tier]:
     return tiers
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.VIEW_SETUP)
 def loyalty_product(request: HttpRequest, code: str) -> HttpResponse:
     product = _product(code)
     if request.method != "POST":
         return _product_page(request, product)
     actor = actor_of(request)
-    actor.require(access.ADMIN, _("configure loyalty programs"))
+    require(actor, Action.CONFIGURE_LOYALTY, _("configure loyalty programs"))
     form = PolicyForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict):
         options = {name: data[name] for name in POLICY_FIELDS}
         options["conversion_value_minor"] = data["conversion_value"] or 0
-        if service_succeeded(form, set_loyalty_policy, actor=actor, product=product, **options):
-            messages.success(request, _("The points rules were saved."))
-            return redirect(reverse("web:loyalty-product", args=[product.code]))
-    return _product_page(request, product, policy_form=form, status=422)
+        return set_loyalty_policy(actor=actor, product=product, **options)
+
+    outcome = submit(form, save)
+    if outcome.done:
+        messages.success(request, _("The points rules were saved."))
+        return redirect(reverse("web:loyalty-product", args=[product.code]))
+    return _product_page(request, product, policy_form=form, status=outcome.status)
 
 
 def _tier_values(data: dict) -> dict:
@@ -161,12 +165,11 @@ def _tier_values(data: dict) -> dict:
     }
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.CONFIGURE_LOYALTY)
 def tier_edit(request: HttpRequest, code: str, tier_code: str | None = None) -> HttpResponse:
     """GET: a tier's form (HQ admin). POST: create or change a tier of the product."""
     product = _product(code)
     actor = actor_of(request)
-    actor.require(access.ADMIN, _("configure loyalty programs"))
     tier = None
     if tier_code is not None:
         tier = Tier.objects.filter(product=product, code=tier_code).first()
@@ -177,14 +180,15 @@ def tier_edit(request: HttpRequest, code: str, tier_code: str | None = None) -> 
         if tier is not None:
             form.fields["code"].disabled = True
             form.fields["code"].initial = tier.code
-        if form.is_valid() and service_succeeded(
-            form, save_tier, actor=actor, product=product, **_tier_values(form.cleaned_data)
-        ):
+        outcome = submit(
+            form, lambda data: save_tier(actor=actor, product=product, **_tier_values(data))
+        )
+        if outcome.done:
             messages.success(request, _("The tier was saved."))
             return redirect(reverse("web:loyalty-product", args=[product.code]))
         if tier is None:
-            return _product_page(request, product, tier_form=form, status=422)
-        status = 422
+            return _product_page(request, product, tier_form=form, status=outcome.status)
+        status = outcome.status
     else:
         if tier is None:
             return redirect(reverse("web:loyalty-product", args=[product.code]))
@@ -215,7 +219,7 @@ def _campaign_form(*args, **kwargs) -> CampaignForm:
     return CampaignForm(*args, stores=stores, products=products, **kwargs)
 
 
-@access.staff_page(access.HQ)
+@access.staff_page(Action.VIEW_SETUP)
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = Campaign.objects.prefetch_related("stores", "products")
     listing = list_page(
@@ -228,25 +232,26 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     context = {
         "listing": listing,
         "today": today(),
-        "can_edit": actor_of(request).role in access.ADMIN,
+        "can_edit": allowed(actor_of(request), Action.CONFIGURE_LOYALTY),
     }
     return render(request, "web/loyalty/campaigns.html", context)
 
 
-@access.staff_page(access.ADMIN)
+def _campaigns_page(request: HttpRequest, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(reverse("web:campaigns"))
+
+
+@access.staff_page(Action.CONFIGURE_LOYALTY)
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    form = _campaign_form(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and service_succeeded(
-            form, save_campaign, actor=actor_of(request), **form.cleaned_data
-        ):
-            messages.success(request, _("The campaign was created."))
-            return redirect(reverse("web:campaigns"))
-        status = 422
-    else:
-        status = 200
-    context = {"form": form, "campaign": None}
-    return render(request, "web/loyalty/campaign_form.html", context, status=status)
+    return form_page(
+        request,
+        _campaign_form(request.POST or None),
+        lambda data: save_campaign(actor=actor_of(request), **data),
+        done=lambda _campaign: _campaigns_page(request, _("The campaign was created.")),
+        template="web/loyalty/campaign_form.html",
+        context={"campaign": None},
+    )
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -256,22 +261,11 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.CONFIGURE_LOYALTY)
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
     if request.method == "POST":
         form = _campaign_form(request.POST)
-        if form.is_valid() and service_succeeded(
-            form,
-            update_campaign,
-            actor=actor_of(request),
-            campaign_id=campaign.pk,
-            is_active=campaign.is_active,
-            **form.cleaned_data,
-        ):
-            messages.success(request, _("The campaign was saved."))
-            return redirect(reverse("web:campaigns"))
-        status = 422
     else:
         form = _campaign_form(
             initial={
@@ -283,13 +277,23 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 "products": list(campaign.products.all()),
             }
         )
-        status = 200
-    context = {"form": form, "campaign": campaign}
-    return render(request, "web/loyalty/campaign_form.html", context, status=status)
+    return form_page(
+        request,
+        form,
+        lambda data: update_campaign(
+            actor=actor_of(request),
+            campaign_id=campaign.pk,
+            is_active=campaign.is_active,
+            **data,
+        ),
+        done=lambda _saved: _campaigns_page(request, _("The campaign was saved.")),
+        template="web/loyalty/campaign_form.html",
+        context={"campaign": campaign},
+    )
 
 
 @require_POST
-@access.staff_page(access.ADMIN)
+@access.staff_page(Action.CONFIGURE_LOYALTY)
 def campaign_end(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(campaign_id)
     end_campaign(actor=actor_of(request), campaign_id=campaign.pk)

@@ -15,14 +15,15 @@ from membercard.cards.states import CardState
 from membercard.core.errors import NotFound
 from membercard.core.exports import csv_writer
 from membercard.core.http import client_address
+from membercard.core.permissions import Action
 from membercard.loyalty.admin_selectors import members_for_hq, record_member_listing
 from membercard.loyalty.models import Member
 from membercard.loyalty.selectors import export_members, member_detail
 from membercard.loyalty.services.members import update_member
 from membercard.web import access
 from membercard.web.access import actor_of
-from membercard.web.forms.cards import service_succeeded
-from membercard.web.forms.loyalty import MemberForm
+from membercard.web.forms.flows import form_page
+from membercard.web.forms.members import FIELDS, MemberForm
 from membercard.web.lists import list_page
 
 SORTABLE = ("name", "mobile", "created_at", "registered_at__code")
@@ -33,7 +34,7 @@ def _address(request: HttpRequest) -> str:
     return client_address(request)
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.LIST_MEMBERS)
 def member_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     members = members_for_hq(actor).distinct()
@@ -48,7 +49,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/members/list.html", {"listing": listing})
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.LIST_MEMBERS)
 def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
     member = member_detail(actor=actor_of(request), member_id=member_id)
     notes = Member.objects.filter(pk=member_id).values_list("notes", flat=True).first()
@@ -58,7 +59,7 @@ def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
     return render(request, "web/members/detail.html", context)
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.REGISTER_MEMBER, at=access.HQ)
 def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
     actor = actor_of(request)
     member_detail(actor=actor, member_id=member_id)  # who may look members up, and 404
@@ -67,26 +68,29 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
         raise NotFound(_("No such member."))
     if request.method == "POST":
         form = MemberForm(request.POST)
-        if form.is_valid() and service_succeeded(
-            form,
-            update_member,
+    else:
+        form = MemberForm(initial={name: getattr(member, name) for name in FIELDS})
+
+    def saved(_member) -> HttpResponse:
+        messages.success(request, _("The member was saved."))
+        return redirect(reverse("web:member-detail", args=[member.pk]))
+
+    return form_page(
+        request,
+        form,
+        lambda data: update_member(
             actor=actor,
             member_id=member.pk,
             address=_address(request),
-            **form.cleaned_data,
-        ):
-            messages.success(request, _("The member was saved."))
-            return redirect(reverse("web:member-detail", args=[member.pk]))
-        status = 422
-    else:
-        fields = ("name", "mobile", "birthday", "notes", "marketing_sms", "marketing_email")
-        form = MemberForm(initial={name: getattr(member, name) for name in fields})
-        status = 200
-    context = {"form": form, "member": member}
-    return render(request, "web/members/edit.html", context, status=status)
+            **{name: data[name] for name in FIELDS},
+        ),
+        done=saved,
+        template="web/members/edit.html",
+        context={"member": member},
+    )
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.EXPORT_MEMBERS)
 def member_export(request: HttpRequest) -> HttpResponse:
     rows = export_members(actor=actor_of(request), address=_address(request))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

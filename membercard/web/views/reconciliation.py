@@ -5,7 +5,6 @@ the form that records a deposit received from the store."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 
 from django import forms
@@ -18,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from membercard.core.calendar import today
-from membercard.core.errors import DomainError, NotFound
+from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
+from membercard.core.permissions import Action
 from membercard.days.closing import record_deposit
 from membercard.days.models import BusinessDay, DepositReceipt
 from membercard.days.reconciliation import (
@@ -31,6 +31,7 @@ from membercard.days.reconciliation import (
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import AmountField
+from membercard.web.forms.flows import IdempotentForm, submit
 from membercard.web.lists import DayField, has_day_out_of_range, list_page
 from membercard.web.views.days import parse_day
 
@@ -66,18 +67,12 @@ class BoardFilter(forms.Form):
         return data
 
 
-class DepositForm(forms.Form):
+class DepositForm(IdempotentForm):
     amount = AmountField(label=_("Amount received"))
     reference = forms.CharField(label=_("Bank reference"), required=False, max_length=64)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("key", uuid.uuid4().hex)
 
 
 def _decorate(row: ReconciliationRow) -> dict:
@@ -91,7 +86,7 @@ def _decorate(row: ReconciliationRow) -> dict:
     }
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.RECONCILE)
 def board(request: HttpRequest) -> HttpResponse:
     """The board: one line per store, one column per day, a coloured cell per store-day."""
     end = today()
@@ -176,37 +171,32 @@ def _day_page(
     return render(request, "web/days/reconciliation_day.html", context, status=status)
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.RECONCILE)
 def store_day(request: HttpRequest, code: str, day: str) -> HttpResponse:
     """One store-day: its figures, its counted takings, deposits and operations."""
     location, on = _store_day(code, day)
     return _day_page(request, location, on, DepositForm())
 
 
-@access.staff_page(access.FINANCE)
+@access.staff_page(Action.RECORD_DEPOSIT)
 @require_POST
 def deposit(request: HttpRequest, code: str, day: str) -> HttpResponse:
     """Record a deposit received from the store for the day (replays record nothing more)."""
     location, on = _store_day(code, day)
     form = DepositForm(request.POST)
-    status = 422
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            record_deposit(
-                actor=actor_of(request),
-                location_code=location.code,
-                business_date=on,
-                amount_minor=data["amount"],
-                reference=data["reference"],
-                note=data["note"],
-                idempotency_key=data["key"],
-            )
-        except DomainError as error:
-            field = error.extra.get("field")
-            form.add_error(field if field in form.fields else None, error.message)
-            status = error.status
-        else:
-            messages.success(request, _("The deposit was recorded."))
-            return redirect("web:reconciliation-day", location.code, on.isoformat())
-    return _day_page(request, location, on, form, status=status)
+    outcome = submit(
+        form,
+        lambda data: record_deposit(
+            actor=actor_of(request),
+            location_code=location.code,
+            business_date=on,
+            amount_minor=data["amount"],
+            reference=data["reference"],
+            note=data["note"],
+            idempotency_key=data["idempotency_key"],
+        ),
+    )
+    if outcome.done:
+        messages.success(request, _("The deposit was recorded."))
+        return redirect("web:reconciliation-day", location.code, on.isoformat())
+    return _day_page(request, location, on, form, status=outcome.status)

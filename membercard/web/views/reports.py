@@ -13,18 +13,15 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from membercard.core.calendar import today
 from membercard.core.errors import NotPermitted
 from membercard.core.http import client_address
 from membercard.core.models import Location
+from membercard.core.permissions import Action, allowed
 from membercard.reports import charts, exports, selectors, tables
-from membercard.reports.rollups import today
-from membercard.web import access
 from membercard.web.access import actor_of, staff_page
 from membercard.web.lists import DayField
 from membercard.web.views.reconciliation import LABELS as STATUS_LABELS
-
-REPORT_ROLES = access.HQ | access.MANAGER
-MEMBER_REPORT_ROLES = access.FINANCE | access.MANAGER
 
 TITLES = {
     "sales-inventory": _("Card sales and inventory"),
@@ -85,10 +82,12 @@ def _own_store(request: HttpRequest) -> Location | None:
     return None if actor.at_hq else actor.location
 
 
-@staff_page(REPORT_ROLES)
+@staff_page(Action.VIEW_REPORTS)
 def reports_index(request: HttpRequest) -> HttpResponse:
     names = [
-        n for n in TITLES if n != "top-members" or actor_of(request).role in MEMBER_REPORT_ROLES
+        n
+        for n in TITLES
+        if n != "top-members" or allowed(actor_of(request), Action.VIEW_MEMBER_REPORTS)
     ]
     items = [{"name": n, "title": TITLES[n], "help": HELP[n]} for n in names]
     return render(request, "web/reports/index.html", {"reports": items})
@@ -114,12 +113,12 @@ def _defaults(name: str) -> dict[str, str]:
     return {"date_from": end.replace(day=1).isoformat(), "date_to": end.isoformat()}
 
 
-@staff_page(REPORT_ROLES)
+@staff_page(Action.VIEW_REPORTS)
 def report_page(request: HttpRequest, name: str) -> HttpResponse:
     if name not in TITLES:
         raise Http404
     actor = actor_of(request)
-    if name == "top-members" and actor.role not in MEMBER_REPORT_ROLES:
+    if name == "top-members" and not allowed(actor, Action.VIEW_MEMBER_REPORTS):
         raise NotPermitted(str(_("This report names members.")))
     data = request.GET if "date_from" in request.GET else _defaults(name)
     own_store = _own_store(request)

@@ -24,8 +24,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from membercard.core.errors import DomainError
 from membercard.core.models import Staff
+from membercard.core.permissions import Action
 from membercard.ops import signin
-from membercard.web import access
 from membercard.web.access import actor_of, staff_page
 
 ENROLMENT_KEY = "membercard_enrolment_device"
@@ -118,6 +118,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             except DomainError as error:
+                # Not ``flows.submit``: this page is before sign-in is complete (no
+                # ``staff_page``), and every refusal here is about the one code typed.
                 form.add_error("token", error.message)
             else:
                 request.session.pop(ENROLMENT_KEY, None)
@@ -155,7 +157,7 @@ def _grouped_secret(uri: str) -> str:
 # HQ: sign-in locks and second factors ------------------------------------------------------
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_SIGNIN)
 def signin_security(request: HttpRequest) -> HttpResponse:
     """Locked usernames and addresses (with "Unlock"), and each active staff member's second
     factor (with "Reset")."""
@@ -169,7 +171,7 @@ def signin_security(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_SIGNIN)
 def signin_unlock(request: HttpRequest) -> HttpResponse:
     kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
     signin.unlock(actor=actor_of(request), kind=kind, value=value, request=request)
@@ -178,7 +180,7 @@ def signin_unlock(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_SIGNIN)
 def second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
     person = signin.reset_second_factor(actor=actor_of(request), staff_id=pk, request=request)
     messages.success(

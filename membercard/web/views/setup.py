@@ -1,6 +1,6 @@
 """HQ set-up pages: card products, stores, staff and POS terminal keys.
 
-Lists are for the HQ roles that need them; every change is an HQ admin's (``access.ADMIN``)
+Lists are for the HQ roles that need them; every change is an HQ admin's (the permission table)
 and goes through a service (``membercard.cards.products``, ``membercard.core.services``,
 ``membercard.core.terminals``), which checks the actor again.
 """
@@ -17,24 +17,19 @@ from django.views.decorators.http import require_POST
 from membercard.cards.models import CardProduct
 from membercard.cards.products import save_product
 from membercard.core import services as setup
-from membercard.core.errors import DomainError
 from membercard.core.models import Location, Staff, Terminal
+from membercard.core.permissions import Action, allowed
 from membercard.core.terminals import create_terminal_key, revoke_terminal_key
-from membercard.web import access
 from membercard.web.access import actor_of, staff_page
+from membercard.web.forms.flows import form_page, submit
 from membercard.web.forms.setup import ROLE_LABELS, ProductForm, StaffForm, StoreForm, TerminalForm
 from membercard.web.lists import list_page
-from membercard.web.views.stock_common import (
-    CARD_STATES,
-    UNPROCESSABLE,
-    labelled,
-    refuse_in_form,
-)
+from membercard.web.views.stock_common import CARD_STATES, labelled
 
 # Card products -----------------------------------------------------------------------------
 
 
-@staff_page(access.HQ)
+@staff_page(Action.VIEW_SETUP)
 def products(request: HttpRequest) -> HttpResponse:
     listing = list_page(
         request,
@@ -43,11 +38,11 @@ def products(request: HttpRequest) -> HttpResponse:
         sortable=("code", "name", "number_prefix", "is_active", "card_count"),
         default_sort="code",
     )
-    can_edit = actor_of(request).role in access.ADMIN
+    can_edit = allowed(actor_of(request), Action.MANAGE_PRODUCTS)
     return render(request, "web/setup/products.html", {"listing": listing, "can_edit": can_edit})
 
 
-@staff_page(access.HQ)
+@staff_page(Action.VIEW_SETUP)
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(CardProduct, pk=pk)
     by_state = dict(
@@ -61,34 +56,39 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "product": product,
         "states": states,
         "batches": product.batches.order_by("-pk")[:10],
-        "can_edit": actor_of(request).role in access.ADMIN,
+        "can_edit": allowed(actor_of(request), Action.MANAGE_PRODUCTS),
     }
     return render(request, "web/setup/product_detail.html", context)
 
 
 def _product_form(request: HttpRequest, product: CardProduct | None) -> HttpResponse:
     form = ProductForm(request.POST or None, instance=product)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = save_product(actor=actor_of(request), product=form.save(commit=False))
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                messages.success(request, _("Card product %(name)s saved.") % {"name": saved})
-                return redirect("web:product", pk=saved.pk)
-        status = UNPROCESSABLE
-    context = {"form": form, "product": product}
-    return render(request, "web/setup/product_form.html", context, status=status)
+
+    def saved(saved: CardProduct) -> HttpResponse:
+        messages.success(request, _("Card product %(name)s saved.") % {"name": saved})
+        return redirect("web:product", pk=saved.pk)
+
+    return form_page(
+        request,
+        form,
+        lambda _data: save_product(actor=actor_of(request), product=form.save(commit=False)),
+        done=saved,
+        template="web/setup/product_form.html",
+        context={"product": product},
+    )
 
 
-@staff_page(access.ADMIN)
+def _saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(to)
+
+
+@staff_page(Action.MANAGE_PRODUCTS)
 def product_create(request: HttpRequest) -> HttpResponse:
     return _product_form(request, None)
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_PRODUCTS)
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _product_form(request, get_object_or_404(CardProduct, pk=pk))
 
@@ -96,7 +96,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Stores ------------------------------------------------------------------------------------
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STORES)
 def stores(request: HttpRequest) -> HttpResponse:
     listing = list_page(
         request,
@@ -110,55 +110,46 @@ def stores(request: HttpRequest) -> HttpResponse:
     return render(request, "web/setup/stores.html", {"listing": listing})
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STORES)
 def store_create(request: HttpRequest) -> HttpResponse:
-    form = StoreForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                store = setup.create_store(actor=actor_of(request), **form.cleaned_data)
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                messages.success(request, _("Store %(store)s opened.") % {"store": store})
-                return redirect("web:stores")
-        status = UNPROCESSABLE
-    return render(request, "web/setup/store_form.html", {"form": form}, status=status)
+    return form_page(
+        request,
+        StoreForm(request.POST or None),
+        lambda data: setup.create_store(actor=actor_of(request), **data),
+        done=lambda store: _saved(
+            request, _("Store %(store)s opened.") % {"store": store}, "web:stores"
+        ),
+        template="web/setup/store_form.html",
+    )
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STORES)
 def store_edit(request: HttpRequest, pk: int) -> HttpResponse:
     store = get_object_or_404(Location, pk=pk)
     initial = {"code": store.code, "name": store.name, "address": store.address}
     initial["is_active"] = store.is_active
-    form = StoreForm(request.POST or None, initial=initial, editing=True)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                setup.update_store(
-                    actor=actor_of(request),
-                    location_id=store.pk,
-                    name=data["name"],
-                    address=data["address"],
-                    is_active=data["is_active"],
-                )
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                messages.success(request, _("%(store)s saved.") % {"store": store.code})
-                return redirect("web:stores")
-        status = UNPROCESSABLE
-    context = {"form": form, "store": store}
-    return render(request, "web/setup/store_form.html", context, status=status)
+    return form_page(
+        request,
+        StoreForm(request.POST or None, initial=initial, editing=True),
+        lambda data: setup.update_store(
+            actor=actor_of(request),
+            location_id=store.pk,
+            name=data["name"],
+            address=data["address"],
+            is_active=data["is_active"],
+        ),
+        done=lambda _store: _saved(
+            request, _("%(store)s saved.") % {"store": store.code}, "web:stores"
+        ),
+        template="web/setup/store_form.html",
+        context={"store": store},
+    )
 
 
 # Staff -------------------------------------------------------------------------------------
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
     people = Staff.objects.select_related("location")
     location = request.GET.get("location", "")
@@ -182,24 +173,20 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/setup/staff.html", context)
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STAFF)
 def staff_create(request: HttpRequest) -> HttpResponse:
-    form = StaffForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                person = setup.create_staff(actor=actor_of(request), **form.cleaned_data)
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                messages.success(request, _("%(name)s can now sign in.") % {"name": person})
-                return redirect("web:staff")
-        status = UNPROCESSABLE
-    return render(request, "web/setup/staff_form.html", {"form": form}, status=status)
+    return form_page(
+        request,
+        StaffForm(request.POST or None),
+        lambda data: setup.create_staff(actor=actor_of(request), **data),
+        done=lambda person: _saved(
+            request, _("%(name)s can now sign in.") % {"name": person}, "web:staff"
+        ),
+        template="web/setup/staff_form.html",
+    )
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STAFF)
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Staff, pk=pk)
     initial = {
@@ -211,26 +198,24 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "language": person.language,
         "is_active": person.is_active,
     }
-    form = StaffForm(request.POST or None, initial=initial, editing=True)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data.pop("username", None)
-            try:
-                setup.update_staff(actor=actor_of(request), staff_id=person.pk, **data)
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                messages.success(request, _("%(name)s saved.") % {"name": person.username})
-                return redirect("web:staff")
-        status = UNPROCESSABLE
-    context = {"form": form, "person": person}
-    return render(request, "web/setup/staff_form.html", context, status=status)
+    return form_page(
+        request,
+        StaffForm(request.POST or None, initial=initial, editing=True),
+        lambda data: setup.update_staff(
+            actor=actor_of(request),
+            staff_id=person.pk,
+            **{name: value for name, value in data.items() if name != "username"},
+        ),
+        done=lambda _person: _saved(
+            request, _("%(name)s saved.") % {"name": person.username}, "web:staff"
+        ),
+        template="web/setup/staff_form.html",
+        context={"person": person},
+    )
 
 
 @require_POST
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_STAFF)
 def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     person = setup.deactivate_staff(actor=actor_of(request), staff_id=pk)
     messages.success(request, _("%(name)s can no longer sign in.") % {"name": person.username})
@@ -256,27 +241,25 @@ def _terminal_page(request: HttpRequest, form: TerminalForm, **extra) -> HttpRes
     return response
 
 
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_TERMINALS)
 def terminals(request: HttpRequest) -> HttpResponse:
     form = TerminalForm(request.POST or None)
     if request.method != "POST":
         return _terminal_page(request, form)
-    if form.is_valid():
-        try:
-            terminal, key = create_terminal_key(
-                store_code=form.cleaned_data["store"].code,
-                name=form.cleaned_data["name"],
-                by=actor_of(request).staff,
-            )
-        except DomainError as error:
-            refuse_in_form(form, error)
-        else:
-            return _terminal_page(request, TerminalForm(), new_terminal=terminal, new_key=key)
-    return _terminal_page(request, form, status=UNPROCESSABLE)
+    outcome = submit(
+        form,
+        lambda data: create_terminal_key(
+            store_code=data["store"].code, name=data["name"], by=actor_of(request).staff
+        ),
+    )
+    if outcome.done:
+        terminal, key = outcome.result
+        return _terminal_page(request, TerminalForm(), new_terminal=terminal, new_key=key)
+    return _terminal_page(request, form, status=outcome.status)
 
 
 @require_POST
-@staff_page(access.ADMIN)
+@staff_page(Action.MANAGE_TERMINALS)
 def terminal_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     terminal = get_object_or_404(Terminal.objects.select_related("location"), pk=pk)
     revoke_terminal_key(terminal=terminal, by=actor_of(request).staff)

@@ -1,8 +1,8 @@
 """Card production and stock pages: batches (order, import, export, receive, cancel, void
 misprints) and stock figures for HQ (every location) and for a store (its own only).
 
-Batches and HQ stock are the stock keepers' (``access.STOCK_KEEPING``); the services
-check the actor again (``membercard.inventory.roles.require_hq_stock``).
+Batches and HQ stock are the stock keepers' (the permission table); the services
+check the actor again (``membercard.core.permissions``).
 """
 
 from __future__ import annotations
@@ -18,25 +18,24 @@ from django.views.decorators.http import require_POST
 
 from membercard.cards.models import Batch, BatchStatus, CardProduct
 from membercard.cards.states import CardState
-from membercard.core.errors import DomainError
 from membercard.core.models import Location
+from membercard.core.permissions import Action
 from membercard.inventory import exports
 from membercard.inventory.selectors import stock_ranges, stock_summary
 from membercard.inventory.services import batches as batch_services
 from membercard.web import access
 from membercard.web.access import actor_of, staff_page
+from membercard.web.forms.flows import form_page, submit
 from membercard.web.forms.stock import BatchForm, BatchImportForm, ReasonForm, VoidCardsForm
 from membercard.web.lists import list_page
 from membercard.web.views.stock_common import (
     BATCH_STATUSES,
     CARD_STATES,
-    UNPROCESSABLE,
     already_done,
     choices,
     labelled,
     mark_done,
     new_once_token,
-    refuse_in_form,
 )
 
 RANGES_PER_PAGE = 100
@@ -44,7 +43,7 @@ RANGES_PER_PAGE = 100
 # Batches -----------------------------------------------------------------------------------
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VIEW_STOCK, at=access.HQ)
 def batches(request: HttpRequest) -> HttpResponse:
     rows = Batch.objects.select_related("product", "created_by")
     status = request.GET.get("status", "")
@@ -68,48 +67,43 @@ def _order_page(request: HttpRequest, form_class, template: str) -> HttpResponse
         messages.info(request, _("That form was already sent: here is its result."))
         return redirect(done)
     form = form_class(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            order = {
-                "actor": actor_of(request),
-                "product": data["product"],
-                "unit_cost_minor": form.unit_cost_minor(),
-                "supplier": data["supplier"],
-                "notes": data["notes"],
-            }
-            try:
-                if "file" in form.fields:
-                    batch = batch_services.import_batch(rows_text=data["file"], **order)
-                else:
-                    batch = batch_services.create_batch(quantity=data["quantity"], **order)
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                url = batch_url(batch)
-                mark_done(request, url)
-                messages.success(
-                    request,
-                    _("Batch %(number)s: %(count)s cards ordered.")
-                    % {"number": batch.document_number, "count": batch.quantity},
-                )
-                return redirect(url)
-        status = UNPROCESSABLE
+
+    def order(data: dict) -> Batch:
+        details = {
+            "actor": actor_of(request),
+            "product": data["product"],
+            "unit_cost_minor": form.unit_cost_minor(),
+            "supplier": data["supplier"],
+            "notes": data["notes"],
+        }
+        if "file" in form.fields:
+            return batch_services.import_batch(rows_text=data["file"], **details)
+        return batch_services.create_batch(quantity=data["quantity"], **details)
+
+    def ordered(batch: Batch) -> HttpResponse:
+        url = batch_url(batch)
+        mark_done(request, url)
+        messages.success(
+            request,
+            _("Batch %(number)s: %(count)s cards ordered.")
+            % {"number": batch.document_number, "count": batch.quantity},
+        )
+        return redirect(url)
+
     once = request.POST.get("once") or new_once_token()
-    return render(request, template, {"form": form, "once": once}, status=status)
+    return form_page(request, form, order, done=ordered, template=template, context={"once": once})
 
 
 def batch_url(batch: Batch) -> str:
     return reverse("web:batch", args=[batch.pk])
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.ORDER_BATCH)
 def batch_create(request: HttpRequest) -> HttpResponse:
     return _order_page(request, BatchForm, "web/stock/batch_form.html")
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.ORDER_BATCH)
 def batch_import(request: HttpRequest) -> HttpResponse:
     return _order_page(request, BatchImportForm, "web/stock/batch_import.html")
 
@@ -135,12 +129,12 @@ def _batch_page(request: HttpRequest, batch: Batch, status: int = 200, **forms) 
     return render(request, "web/stock/batch_detail.html", context, status=status)
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VIEW_STOCK, at=access.HQ)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _batch_page(request, _batch(pk))
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VIEW_STOCK, at=access.HQ)
 def batch_csv(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     response = HttpResponse(exports.batch_csv(batch), content_type="text/csv; charset=utf-8")
@@ -148,7 +142,7 @@ def batch_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VIEW_STOCK, at=access.HQ)
 def batch_proof(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     limit = request.GET.get("limit", "")
@@ -159,7 +153,7 @@ def batch_proof(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.RECEIVE_BATCH)
 def batch_receive(request: HttpRequest, pk: int) -> HttpResponse:
     batch = batch_services.receive_batch(actor=actor_of(request), batch_id=_batch(pk).pk)
     messages.success(
@@ -169,45 +163,41 @@ def batch_receive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.RECEIVE_BATCH)
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            batch_services.cancel_batch(
-                actor=actor_of(request), batch_id=batch.pk, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            refuse_in_form(form, error)
-        else:
-            messages.success(
-                request, _("Batch %(number)s cancelled.") % {"number": batch.document_number}
-            )
-            return redirect("web:batch", pk=batch.pk)
-    return _batch_page(request, batch, status=UNPROCESSABLE, cancel_form=form)
+    outcome = submit(
+        form,
+        lambda data: batch_services.cancel_batch(
+            actor=actor_of(request), batch_id=batch.pk, reason=data["reason"]
+        ),
+    )
+    if outcome.done:
+        messages.success(
+            request, _("Batch %(number)s cancelled.") % {"number": batch.document_number}
+        )
+        return redirect("web:batch", pk=batch.pk)
+    return _batch_page(request, batch, status=outcome.status, cancel_form=form)
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VOID_CARDS)
 def batch_void(request: HttpRequest) -> HttpResponse:
     """Quality check: void misprinted or damaged cards at HQ, with a reason."""
-    form = VoidCardsForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                count = batch_services.void_cards(
-                    actor=actor_of(request),
-                    numbers=form.cleaned_data["numbers"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as error:
-                refuse_in_form(form, error)
-            else:
-                messages.success(request, _("%(count)d cards voided.") % {"count": count})
-                return redirect("web:batches")
-        status = UNPROCESSABLE
-    return render(request, "web/stock/void_cards.html", {"form": form}, status=status)
+
+    def voided(count: int) -> HttpResponse:
+        messages.success(request, _("%(count)d cards voided.") % {"count": count})
+        return redirect("web:batches")
+
+    return form_page(
+        request,
+        VoidCardsForm(request.POST or None),
+        lambda data: batch_services.void_cards(
+            actor=actor_of(request), numbers=data["numbers"], reason=data["reason"]
+        ),
+        done=voided,
+        template="web/stock/void_cards.html",
+    )
 
 
 # Stock -------------------------------------------------------------------------------------
@@ -218,7 +208,7 @@ def _chosen(request: HttpRequest, name: str, model):
     return model.objects.filter(pk=int(value)).first() if value.isdigit() else None
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VIEW_STOCK, at=access.HQ)
 def stock(request: HttpRequest) -> HttpResponse:
     """Every location's stock by product: on hand, recovered, on the road in and out."""
     location = _chosen(request, "location", Location)
@@ -261,7 +251,7 @@ def _ranges_page(request: HttpRequest, location: Location, back: str) -> HttpRes
     return render(request, "web/stock/ranges.html", context)
 
 
-@staff_page(access.STOCK_KEEPING)
+@staff_page(Action.VIEW_STOCK, at=access.HQ)
 def stock_ranges_view(request: HttpRequest) -> HttpResponse:
     location = _chosen(request, "location", Location)
     if location is None:
@@ -269,7 +259,7 @@ def stock_ranges_view(request: HttpRequest) -> HttpResponse:
     return _ranges_page(request, location, "web:stock")
 
 
-@staff_page(access.STORE)
+@staff_page(Action.VIEW_STOCK, at=access.STORE)
 def store_stock(request: HttpRequest) -> HttpResponse:
     """A store's own stock: counts by product and what is on the road to and from it."""
     location = actor_of(request).location
@@ -288,7 +278,7 @@ def store_stock(request: HttpRequest) -> HttpResponse:
     return render(request, "web/stock/stock.html", context)
 
 
-@staff_page(access.STORE)
+@staff_page(Action.VIEW_STOCK, at=access.STORE)
 def store_stock_ranges(request: HttpRequest) -> HttpResponse:
     """Number ranges of the store's own cards only (whatever location is asked for)."""
     return _ranges_page(request, actor_of(request).location, "web:store-stock")

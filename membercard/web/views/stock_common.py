@@ -1,5 +1,6 @@
 """Small helpers shared by the back-office pages (set-up, batches, stock, handovers,
-stocktakes): a refusal shown beside its field, and create forms that cannot run twice."""
+stocktakes): create forms that cannot run twice, card ranges, labels of stored choices.
+A refusal goes on its form through ``web/forms/flows.py`` like on every other page."""
 
 from __future__ import annotations
 
@@ -13,44 +14,12 @@ from django.utils.translation import gettext_lazy as _l
 
 from membercard.cards.models import BatchStatus, Card
 from membercard.cards.states import CardState
-from membercard.core.errors import DomainError, PaymentCardRefused
 from membercard.inventory import handover_queries as q
-from membercard.inventory.errors import SHOWN_ENTRIES
 from membercard.inventory.models import HandoverState, LineStatus, StocktakeState
 
-UNPROCESSABLE = 422
 _DONE_KEY = "web_done_forms"
 _DONE_KEPT = 50
 MAX_RANGE_CARDS = 20_000
-BANK_CARD = PaymentCardRefused.code
-
-
-def refuse_in_form(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: beside the field it names, else on top, with
-    each bad entry it lists (cards of a handover, lines of a manufacturer's file)."""
-    field = error.extra.get("field")
-    form.add_error(field if field in form.fields else None, error.message)
-    problems = error.extra.get("problems")
-    if error.code == BANK_CARD or any(
-        isinstance(p, dict) and p.get("code") == BANK_CARD for p in problems or ()
-    ):
-        forget_typed_cards(form)
-    if isinstance(problems, list) and len(problems) > 1:
-        for problem in problems[:SHOWN_ENTRIES]:
-            if "entry" in problem:
-                form.add_error(None, f"{problem['entry']}: {problem['detail']}")
-            elif "line" in problem:
-                form.add_error(None, f"{problem['line']}: {problem['problem']}")
-
-
-def forget_typed_cards(form: forms.Form) -> None:
-    """Empty the card boxes of a re-shown form: something typed there read as a bank card,
-    which is never shown back (nor stored)."""
-    data = form.data.copy()
-    for name in ("numbers", "ranges"):
-        if name in form.fields:
-            data[form.add_prefix(name)] = ""
-    form.data = data
 
 
 def new_once_token() -> str:

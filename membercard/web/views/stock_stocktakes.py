@@ -17,17 +17,17 @@ from django.views.decorators.http import require_POST
 
 from membercard.core.actors import Actor
 from membercard.core.errors import DomainError, NotFound, PaymentCardRefused
+from membercard.core.permissions import Action, allowed
 from membercard.inventory.errors import StocktakeAlreadyOpen
 from membercard.inventory.models import Stocktake, StocktakeState
 from membercard.inventory.services import stocktakes as services
-from membercard.web import access
 from membercard.web.access import actor_of, staff_page
+from membercard.web.forms.flows import INVALID
 from membercard.web.forms.stock import CardsForm, NoteForm, ReasonForm
 from membercard.web.lists import list_page
 from membercard.web.views.stock_common import (
     CARD_STATES,
     STOCKTAKE_STATES,
-    UNPROCESSABLE,
     labelled,
     numbers_in_ranges,
 )
@@ -49,7 +49,7 @@ def _stocktake(actor: Actor, pk: int) -> Stocktake:
     return stocktake
 
 
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.STOCKTAKE_LEAD)
 def stocktakes(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     listing = list_page(
@@ -66,7 +66,7 @@ def stocktakes(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.STOCKTAKE_LEAD)
 def stocktake_start(request: HttpRequest) -> HttpResponse:
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -97,20 +97,20 @@ def _page(
             (item, CARD_STATES.get(item.state, item.state)) for item in result.unexpected
         ][:CARDS_SHOWN],
         "can_count": here and is_open,
-        "can_lead": here and is_open and actor.role in services.LEAD_ROLES,
+        "can_lead": here and is_open and allowed(actor, Action.STOCKTAKE_LEAD),
         "form": form or CardsForm(),
         "cancel_form": cancel_form or ReasonForm(),
     }
     return render(request, "web/stock/stocktake_detail.html", context, status=status)
 
 
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.STOCKTAKE_LEAD)
 def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _stocktake(actor_of(request), pk))
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.STOCKTAKE_LEAD)
 def stocktake_count(request: HttpRequest, pk: int) -> HttpResponse:
     """Count every card typed, scanned or in a typed range. Each card is counted on its own
     (counting twice is harmless); entries that cannot be counted stay in the box with why."""
@@ -118,11 +118,11 @@ def stocktake_count(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = _stocktake(actor, pk)
     form = CardsForm(request.POST)
     if not form.is_valid():
-        return _page(request, stocktake, form=form, status=UNPROCESSABLE)
+        return _page(request, stocktake, form=form, status=INVALID)
     within = services.countable_cards(actor)
     in_ranges = numbers_in_ranges(form.cleaned_data["ranges"], form, within=within)
     if in_ranges is None:
-        return _page(request, stocktake, form=form, status=UNPROCESSABLE)
+        return _page(request, stocktake, form=form, status=INVALID)
     counted = repeated = unexpected = 0
     left: list[str] = []
     problems: list[str] = []
@@ -130,6 +130,8 @@ def stocktake_count(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result = services.count_card(actor=actor, stocktake_id=stocktake.pk, raw_input=entry)
         except DomainError as error:
+            # Not ``flows.submit``: one service call per entry, and a refused entry does not
+            # stop the others; the refusals are gathered on a fresh form below.
             if error.code in ("not_found", "stocktake_not_open", "not_permitted"):
                 raise
             # The bad entry is named by its position: it might be a bank card's number.
@@ -149,12 +151,12 @@ def stocktake_count(request: HttpRequest, pk: int) -> HttpResponse:
         retry.cleaned_data = {}
         for problem in problems:
             retry.add_error(None, problem)
-        return _page(request, stocktake, form=retry, status=UNPROCESSABLE)
+        return _page(request, stocktake, form=retry, status=INVALID)
     return redirect("web:stocktake", pk=stocktake.pk)
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.STOCKTAKE_LEAD)
 def stocktake_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     stocktake = _stocktake(actor, pk)
@@ -171,13 +173,13 @@ def stocktake_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_page(access.STOCK_AND_STORES)
+@staff_page(Action.STOCKTAKE_LEAD)
 def stocktake_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     stocktake = _stocktake(actor, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        return _page(request, stocktake, cancel_form=form, status=UNPROCESSABLE)
+        return _page(request, stocktake, cancel_form=form, status=INVALID)
     services.cancel_stocktake(
         actor=actor, stocktake_id=stocktake.pk, reason=form.cleaned_data["reason"]
     )

@@ -14,11 +14,11 @@ from membercard.cards.models import Batch, BatchSource, Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import ProductPolicyViolation, ValidationFailed
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory import movements
 from membercard.inventory.errors import BatchImportRefused
 from membercard.inventory.manufacturer_files import ImportRow, read_manufacturer_csv
-from membercard.inventory.roles import require_hq_stock
 
 MAX_QUANTITY = 200_000
 CHUNK = 5_000  # cards per bulk write: memory stays flat whatever the batch size
@@ -92,7 +92,7 @@ def create_batch(
     """Order ``quantity`` cards with fresh random numbers (product prefix, Luhn digit),
     unique among all cards ever made. The cards exist as numbers (``produced``) until the
     batch is received."""
-    require_hq_stock(actor, _("order card batches"))
+    require(actor, Action.ORDER_BATCH, _("order card batches"))
     _check_order(product, unit_cost_minor, supplier)
     if not _whole(quantity, 1, MAX_QUANTITY):
         raise ValidationFailed(
@@ -168,7 +168,7 @@ def import_batch(
 ) -> Batch:
     """A batch from the manufacturer's file (number, optional RFID UID). Every row is
     checked; if any is bad nothing is imported and every bad line is listed."""
-    require_hq_stock(actor, _("import card batches"))
+    require(actor, Action.ORDER_BATCH, _("import card batches"))
     _check_order(product, unit_cost_minor, supplier)
     rows = read_manufacturer_csv(rows_text, product, max_rows=MAX_QUANTITY, chunk=CHUNK)
     order = {"unit_cost_minor": unit_cost_minor, "supplier": supplier, "notes": notes}

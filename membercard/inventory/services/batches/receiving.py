@@ -15,6 +15,7 @@ from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import DomainError, ValidationFailed
 from membercard.core.models import Location
+from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory import movements
 from membercard.inventory.errors import (
@@ -24,7 +25,6 @@ from membercard.inventory.errors import (
     first_entries,
 )
 from membercard.inventory.lifecycle import transition
-from membercard.inventory.roles import require_hq_stock
 from membercard.inventory.services.batches.ordering import CHUNK, Progress
 from membercard.ledger.posting import lock_cards
 
@@ -47,7 +47,7 @@ def _required_reason(reason: str, message: str) -> str:
 def receive_batch(*, actor: Actor, batch_id: int, progress: Progress | None = None) -> Batch:
     """The manufacturer delivered: the batch's cards (those not voided meanwhile) go into
     stock at headquarters."""
-    require_hq_stock(actor, _("receive card batches"))
+    require(actor, Action.RECEIVE_BATCH, _("receive card batches"))
     batch = _locked_ordered(batch_id, "received")
     where = {"location": actor.location, "progress": progress}
     _move_produced(batch, CardState.IN_STOCK, event=RECEIVED_EVENT, by=actor, **where)
@@ -62,7 +62,7 @@ def receive_batch(*, actor: Actor, batch_id: int, progress: Progress | None = No
 def cancel_batch(*, actor: Actor, batch_id: int, reason: str) -> Batch:
     """The order will never be delivered: its cards become void (their numbers are never
     used again). The reason is kept on every card's movement and in the batch notes."""
-    require_hq_stock(actor, _("cancel card batches"))
+    require(actor, Action.RECEIVE_BATCH, _("cancel card batches"))
     reason = _required_reason(reason, _("Say why the batch is cancelled."))
     batch = _locked_ordered(batch_id, "cancelled")
     _move_produced(batch, CardState.VOID, event=CANCELLED_EVENT, by=actor, reason=reason)
@@ -161,7 +161,7 @@ def _move_produced(
 def void_cards(*, actor: Actor, numbers: list[str], reason: str) -> int:
     """Void misprinted or damaged cards in stock at headquarters (or still on order).
     All or nothing: any card that is elsewhere, or unknown, refuses the whole list."""
-    require_hq_stock(actor, _("void cards"))
+    require(actor, Action.VOID_CARDS, _("void cards"))
     reason = _required_reason(reason, _("Say why the cards are void (misprinted, damaged...)."))
     references = _references(numbers)
     cards, unknown = _locked_cards(references)

@@ -9,7 +9,8 @@
 
 BATCH is the document number (B000012) or the bare number (12). ``--by`` names the staff
 member acting; their role and location decide what they may do, as on the pages. A refusal
-prints why on stderr and exits with status 1.
+prints why on stderr and exits with status 1. The audit row is written in the batch's own
+transaction (``AuditedCommand``): exit 0 means the work committed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from membercard.cards.models import Batch, CardProduct
 from membercard.cards.states import CardState
@@ -28,12 +29,12 @@ from membercard.core.models import Staff
 from membercard.inventory import exports
 from membercard.inventory.errors import BatchImportRefused
 from membercard.inventory.services import batches
-from membercard.ops import audit
+from membercard.ops.management.audited import AuditedCommand
 
 _BATCH = re.compile(r"[Bb]?([0-9]{1,12})", re.ASCII)
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Card production batches: create, import, export, receive, cancel, void misprints."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -76,25 +77,27 @@ class Command(BaseCommand):
         parser.add_argument("--notes", default="")
         parser.add_argument("--by", required=True, help="username of the staff member")
 
-    def handle(self, *args, **options) -> None:
-        action = getattr(self, f"_{options['subcommand']}")
-        try:
-            action(options)
-            audit.record_cli(
-                f"batch {options['subcommand']}",
-                audit.command_options(options),
-                username=options.get("by") or "",
-            )
-        except BatchImportRefused as refusal:
-            for problem in refusal.extra.get("problems", []):
+    audit_name = "batch"
+
+    def audit_what(self, options: dict) -> str:
+        return f"batch {options['subcommand']}"
+
+    def work(self, **options) -> str:
+        """The sub-command's business operation; the line to print once it committed."""
+        return getattr(self, f"_{options['subcommand']}")(options)
+
+    def report(self, result: str, **options) -> None:
+        if result:
+            self.stdout.write(self.style.SUCCESS(result))
+
+    def refused(self, error: DomainError) -> None:
+        if isinstance(error, BatchImportRefused):
+            for problem in error.extra.get("problems", []):
                 self.stderr.write(f"line {problem['line']}: {problem['problem']}")
-            raise CommandError(refusal.message) from None
-        except DomainError as error:
-            raise CommandError(error.message) from None
 
     # Sub-commands ----------------------------------------------------------------------
 
-    def _create(self, options: dict) -> None:
+    def _create(self, options: dict) -> str:
         product = _product(options["product"])
         batch = batches.create_batch(
             actor=_actor(options["by"]),
@@ -105,14 +108,12 @@ class Command(BaseCommand):
             notes=options["notes"],
             progress=self._progress("generated"),
         )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
-                f"({product.code}) ordered, numbers generated."
-            )
+        return (
+            f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
+            f"({product.code}) ordered, numbers generated."
         )
 
-    def _import(self, options: dict) -> None:
+    def _import(self, options: dict) -> str:
         product = _product(options["product"])
         path = Path(options["file"])
         try:
@@ -128,56 +129,50 @@ class Command(BaseCommand):
             notes=options["notes"],
             progress=self._progress("imported"),
         )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
-                f"({product.code}) imported from {path.name}."
-            )
+        return (
+            f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
+            f"({product.code}) imported from {path.name}."
         )
 
-    def _export(self, options: dict) -> None:
+    def _export(self, options: dict) -> str:
         batch = _batch(options["batch"])
         output = options["output"]
         if options["format"] == "csv":
             text = exports.batch_csv(batch)
             if output == "-":
                 sys.stdout.write(text)
-                return
+                return ""
             Path(output).write_text(text, encoding="utf-8", newline="")
         else:
             if output == "-":
                 raise CommandError("Write the PDF to a file: --output proof.pdf")
             Path(output).write_bytes(exports.batch_proof_pdf(batch, limit=options["limit"]))
-        self.stdout.write(
-            f"Wrote {output} ({options['format']}) for batch {batch.document_number}."
-        )
+        return f"Wrote {output} ({options['format']}) for batch {batch.document_number}."
 
-    def _receive(self, options: dict) -> None:
+    def _receive(self, options: dict) -> str:
         actor = _actor(options["by"])
         batch = batches.receive_batch(
             actor=actor, batch_id=_batch_id(options["batch"]), progress=self._progress("received")
         )
         in_stock = batch.cards.filter(state=CardState.IN_STOCK).count()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Batch {batch.document_number} received: {in_stock:,} cards in stock at "
-                f"{actor.location.code}."
-            )
+        return (
+            f"Batch {batch.document_number} received: {in_stock:,} cards in stock at "
+            f"{actor.location.code}."
         )
 
-    def _cancel(self, options: dict) -> None:
+    def _cancel(self, options: dict) -> str:
         batch = batches.cancel_batch(
             actor=_actor(options["by"]),
             batch_id=_batch_id(options["batch"]),
             reason=options["reason"],
         )
-        self.stdout.write(self.style.SUCCESS(f"Batch {batch.document_number} cancelled."))
+        return f"Batch {batch.document_number} cancelled."
 
-    def _void(self, options: dict) -> None:
+    def _void(self, options: dict) -> str:
         count = batches.void_cards(
             actor=_actor(options["by"]), numbers=options["numbers"], reason=options["reason"]
         )
-        self.stdout.write(self.style.SUCCESS(f"{count} card{'s' if count != 1 else ''} voided."))
+        return f"{count} card{'s' if count != 1 else ''} voided."
 
     def _progress(self, verb: str):
         def say(done: int, total: int) -> None:

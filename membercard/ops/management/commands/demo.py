@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from membercard.ops import demo
+from membercard.ops.management.audited import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Load demonstration data (HQ, two stores, staff logins, card products, a few hundred "
         "cards and their history) into an empty database. Running it again changes nothing."
     )
 
-    def handle(self, *args, **options) -> None:
+    audit_name = "demo"
+
+    def work(self, **options) -> None:
+        """The demo's set-up is its first transaction: the audit row goes with it."""
         state = demo.demo_state()
         if state == demo.DemoState.LOADED:
             self.stdout.write("demo data already loaded: nothing to do")
@@ -35,4 +39,4 @@ class Command(BaseCommand):
             )
             return
         demo.load_demo(say=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("demo data loaded"))
+        self.stdout.write(self.style.SUCCESS("demo data loaded"))  # printed as it goes

@@ -6,21 +6,21 @@
 
 ``create`` prints the new key on its last line, alone, for scripts
 (``KEY=$(membercard terminal-key create ... | tail -n 1)``). The key is shown this once:
-only its hash is kept.
+only its hash is kept. ``create`` and ``revoke`` write their audit row in their own
+transaction (``AuditedCommand``).
 """
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from membercard.core.errors import DomainError
 from membercard.core.models import Staff, Terminal
 from membercard.core.terminals import create_terminal_key, find_terminal, revoke_terminal_key
-from membercard.ops import audit
+from membercard.ops.management.audited import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create, revoke or list POS terminal keys."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,11 +37,31 @@ class Command(BaseCommand):
         listing = actions.add_parser("list", help="terminals and their keys' state")
         listing.add_argument("--store", help="only this store")
 
-    def handle(self, *args, action: str, **options) -> None:
-        try:
-            getattr(self, f"_{action}")(**options)
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
+    def audited(self, options: dict) -> bool:
+        return options["action"] != "list"
+
+    def audit_what(self, options: dict) -> str:
+        return f"terminal-key {options['action']}"
+
+    def audit_args(self, options: dict) -> list[str]:
+        return [
+            f"--{name}={options[name]}" for name in ("prefix", "store", "name") if options.get(name)
+        ]
+
+    def work(self, *, action: str, **options) -> Terminal | tuple[Terminal, str] | None:
+        return getattr(self, f"_{action}")(**options)
+
+    def report(self, result, *, action: str, **options) -> None:
+        if action == "create":
+            terminal, key = result
+            self.stdout.write(
+                f"Terminal {terminal} created (prefix {terminal.key_prefix}). "
+                "Its key follows; it is shown only this once."
+            )
+            self.stdout.write(key)
+        elif action == "revoke":
+            when = timezone.localtime(result.revoked_at)
+            self.stdout.write(f"Terminal {result} revoked at {when:%Y-%m-%d %H:%M}.")
 
     def _staff(self, username: str | None) -> Staff | None:
         if not username:
@@ -51,32 +71,21 @@ class Command(BaseCommand):
             raise CommandError(f"No staff member {username!r}.")
         return staff
 
-    def _create(self, *, store: str, name: str, by: str | None, **_) -> None:
-        terminal, key = create_terminal_key(store_code=store, name=name, by=self._staff(by))
-        self.stdout.write(
-            f"Terminal {terminal} created (prefix {terminal.key_prefix}). "
-            "Its key follows; it is shown only this once."
-        )
-        self.stdout.write(key)
-        audit.record_cli(
-            "terminal-key create", [f"--store={store}", f"--name={name}"], username=by or ""
-        )
+    def _create(self, *, store: str, name: str, by: str | None, **_) -> tuple[Terminal, str]:
+        return create_terminal_key(store_code=store, name=name, by=self._staff(by))
 
     def _revoke(
         self, *, prefix: str | None, store: str | None, name: str | None, by: str | None, **_
-    ) -> None:
+    ) -> Terminal:
         if prefix and not (store or name):
             terminal = find_terminal(prefix)
         elif store and name and not prefix:
             terminal = find_terminal(name, store_code=store)
         else:
             raise CommandError("Name the key by its prefix, or by --store and --name.")
-        terminal = revoke_terminal_key(terminal=terminal, by=self._staff(by))
-        when = timezone.localtime(terminal.revoked_at)
-        audit.record_cli("terminal-key revoke", [str(terminal)], username=by or "")
-        self.stdout.write(f"Terminal {terminal} revoked at {when:%Y-%m-%d %H:%M}.")
+        return revoke_terminal_key(terminal=terminal, by=self._staff(by))
 
-    def _list(self, *, store: str | None, **_) -> None:
+    def _list(self, *, store: str | None, **_) -> None:  # a read: printed as it goes
         terminals = Terminal.objects.select_related("location").order_by("location__code", "name")
         if store:
             terminals = terminals.filter(location__code=store)
