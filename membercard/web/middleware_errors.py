@@ -43,8 +43,10 @@ def unavailable_page(request: HttpRequest) -> HttpResponse:
     """The 503 answer for ``request`` while the database is away."""
     if request.path_info.startswith(API_PREFIX):
         return api_errors.unavailable(request)
+    # An htmx form (the counter) gets the message where its errors go, like a refusal.
+    htmx = request.headers.get("HX-Request") == "true"
     html = render_to_string(
-        "web/unavailable.html",
+        "web/_unavailable.html" if htmx else "web/unavailable.html",
         {
             "title": _("The system cannot reach its database"),
             "changing": request.method not in ("GET", "HEAD", "OPTIONS"),
@@ -52,6 +54,9 @@ def unavailable_page(request: HttpRequest) -> HttpResponse:
         },
     )
     response = HttpResponse(html, status=503)
+    if htmx:
+        response["HX-Retarget"] = request.headers.get("X-Error-Target", "#messages")
+        response["HX-Reswap"] = "innerHTML"
     response["Retry-After"] = str(api_errors.RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

@@ -151,3 +151,21 @@ def test_the_page_offers_no_way_to_change_an_event(client_for, events):
     body = client_for(Role.HQ_ADMIN).get(URL).content.decode()
 
     assert 'method="post"' not in body.split("<main", 1)[1]
+
+
+def test_a_row_written_inside_its_action_reads_committed_and_a_refusal_its_status(client_for):
+    _event(
+        "dave",
+        AuditKind.CHANGE,
+        "S01",
+        what="web:counter-purchase",
+        details={"outcome": "committed"},
+    )
+    _event("erin", AuditKind.CHANGE, "S01", what="web:counter-refund", status=403)
+
+    page = client_for(Role.HQ_ADMIN).get(URL).content.decode()
+
+    dave = page[page.index(">dave<") :].split("</tr>")[0]
+    erin = page[page.index(">erin<") :].split("</tr>")[0]
+    assert '<span class="badge ok"' in dave and ">committed</span>" in dave
+    assert ">403</span>" in erin and "committed</span>" not in erin

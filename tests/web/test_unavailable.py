@@ -17,7 +17,7 @@ from membercard.ledger.models import Operation, OperationKind
 from membercard.web.middleware_errors import DatabaseUnavailableMiddleware
 from membercard.web.views import counter
 from tests import factories as f
-from tests.web.test_counter import confirm
+from tests.web.test_counter import PREVIEW_ERRORS, confirm
 from tests.web.test_counter_helpers import seller
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,18 @@ def test_a_panel_that_cannot_be_rendered_leaves_no_purchase(cashier, card, monke
     assert again.status_code == 200
     assert Operation.objects.filter(kind=OperationKind.PURCHASE).count() == 1
     assert f.balances(card)[0] == 8_750
+
+
+def test_the_counter_gets_the_message_where_its_errors_go(cashier, card, monkeypatch):
+    """htmx swaps a 503 (base.html's htmx-config) into the form's error area, so the cashier
+    reads that the outcome is unknown instead of a silent button."""
+    with monkeypatch.context() as patch:
+        patch.setattr(connections["default"], "ensure_connection", _unreachable)
+        response = confirm(cashier, card, "12.50", f.key())
+
+    html = _is_unavailable_page(response, changing=True)
+    assert response["HX-Retarget"] == PREVIEW_ERRORS["X-Error-Target"]
+    assert response["HX-Reswap"] == "innerHTML"
+    assert "<html" not in html and 'role="alert"' in html
+    page = cashier.get("/counter/").content.decode()
+    assert '{"code":"503","swap":true,"error":false}' in page
