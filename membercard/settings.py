@@ -18,6 +18,11 @@ MEMBERCARD_LOOKUP_THROTTLE_PER_KEY / _PER_STAFF / _PER_ADDRESS  default 120 / 60
                         card look-ups a minute; MEMBERCARD_LOOKUP_MISS_ALERT default 20 a day
 MEMBERCARD_COUNTER_REFUND_LIMIT default 10000 minor units: what a cashier or terminal may
                         refund of a purchase of the open business day (more: a manager)
+MEMBERCARD_APPROVAL_ADJUSTMENT_THRESHOLD default 0 (every value adjustment needs a second
+                        person); MEMBERCARD_APPROVAL_POINTS_ADJUSTMENT_THRESHOLD default 0;
+                        MEMBERCARD_APPROVAL_HQ_TOP_UP_THRESHOLD default 100000 minor units;
+                        MEMBERCARD_APPROVAL_LIFETIME_HOURS default 48 (until set at
+                        /hq/approval-thresholds/, itself under four eyes)
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ INSTALLED_APPS = [
     "membercard.inventory",
     "membercard.ledger",
     "membercard.days",
+    "membercard.approvals",
     "membercard.web",
     "membercard.reports",
     "membercard.ops",
@@ -319,6 +325,21 @@ MEMBERCARD_LOOKUP_MISS_ALERT = int(os.environ.get("MEMBERCARD_LOOKUP_MISS_ALERT"
 # refund a purchase of the open business day up to this much in all (minor units); anything
 # else needs a store manager (or HQ admin/finance).
 MEMBERCARD_COUNTER_REFUND_LIMIT = int(os.environ.get("MEMBERCARD_COUNTER_REFUND_LIMIT", "10000"))
+
+# Four eyes (membercard.approvals): the thresholds until HQ sets its own on the page
+# /hq/approval-thresholds/ (a change is itself approved by a second person). At or above a
+# threshold an action waits for approval: adjustments (0: all of them, in minor units; points
+# adjustments in points), top-ups at HQ (minor units); a request expires after the lifetime.
+MEMBERCARD_APPROVAL_ADJUSTMENT_THRESHOLD = int(
+    os.environ.get("MEMBERCARD_APPROVAL_ADJUSTMENT_THRESHOLD", "0")
+)
+MEMBERCARD_APPROVAL_POINTS_ADJUSTMENT_THRESHOLD = int(
+    os.environ.get("MEMBERCARD_APPROVAL_POINTS_ADJUSTMENT_THRESHOLD", "0")
+)
+MEMBERCARD_APPROVAL_HQ_TOP_UP_THRESHOLD = int(
+    os.environ.get("MEMBERCARD_APPROVAL_HQ_TOP_UP_THRESHOLD", "100000")
+)
+MEMBERCARD_APPROVAL_LIFETIME_HOURS = int(os.environ.get("MEMBERCARD_APPROVAL_LIFETIME_HOURS", "48"))
 
 # Every handler runs the card-data filter (membercard.core.redaction): track data and bank-card
 # numbers are removed, our card numbers masked to their last four, in every log line. Django's

@@ -191,3 +191,38 @@ class DayClosed(DomainError):
     code = "day_closed"
     status = 409
     default_message = _("The business day is closed.")
+
+
+# Four eyes ------------------------------------------------------------------------
+
+
+class OwnRequest(NotPermitted):
+    """The maker of an approval request may not decide it: a second person must."""
+
+    code = "own_request"
+    status = 403
+    default_message = _("You made this request: someone else must decide it.")
+
+
+class RequestDecided(DomainError):
+    code = "request_decided"
+    status = 409
+    default_message = _("This request was already decided.")
+
+
+class RequestExpired(DomainError):
+    code = "request_expired"
+    status = 409
+    default_message = _("This request has expired: nothing was posted. Make a new request.")
+
+
+class RequestStale(DomainError):
+    """What the approver saw no longer holds (the card's balance moved since the request):
+    nothing is posted; the maker files a fresh request."""
+
+    code = "request_stale"
+    status = 409
+    default_message = _(
+        "The card changed since this request was made, so it would not post what it shows. "
+        "Nothing was posted: reject it and make a fresh request."
+    )

@@ -97,6 +97,15 @@ class Action(enum.StrEnum):
     VIEW_LOOKUP_MISSES = "view_lookup_misses", "see who keeps missing card look-ups"
     VIEW_AUDIT = "view_audit", "see and export the audit trail"
     MAKE_BACKUP = "make_backup", "make backups"
+    # Four eyes: requests and approvals (``membercard.approvals``).
+    REQUEST_ADJUSTMENT = "request_adjustment", "request an adjustment (posted once approved)"
+    VIEW_APPROVALS = "view_approvals", "see approval requests"
+    APPROVE_MONEY = "approve_money", "approve adjustments and HQ top-ups made by someone else"
+    CHANGE_APPROVAL_THRESHOLDS = (
+        "change_approval_thresholds",
+        "request a change of the approval thresholds",
+    )
+    APPROVE_THRESHOLDS = "approve_thresholds", "approve a change of the approval thresholds"
 
 
 ADMIN, FINANCE, STOCK = Role.HQ_ADMIN, Role.HQ_FINANCE, Role.HQ_STOCK
@@ -176,6 +185,11 @@ _TABLE: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_LOOKUP_MISSES: _hq(ADMIN),
     Action.VIEW_AUDIT: _hq(ADMIN),
     Action.MAKE_BACKUP: _hq(ADMIN),
+    Action.REQUEST_ADJUSTMENT: _hq(FINANCE),  # who may adjust: the request posts as them
+    Action.VIEW_APPROVALS: _hq(ADMIN, FINANCE),
+    Action.APPROVE_MONEY: _hq(ADMIN, FINANCE),
+    Action.CHANGE_APPROVAL_THRESHOLDS: _hq(ADMIN),
+    Action.APPROVE_THRESHOLDS: _hq(ADMIN, FINANCE),
 }
 
 # The one permission table, read-only: action -> {role: where}.

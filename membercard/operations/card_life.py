@@ -20,7 +20,7 @@ from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
 from membercard.ledger.posting import Entry, lock_cards
 from membercard.loyalty.models import LotEvent
-from membercard.loyalty.services import tiers
+from membercard.loyalty.services import limits, tiers
 from membercard.loyalty.services.points import PointsBook
 from membercard.operations.checks import check_tender
 from membercard.operations.posting import post
@@ -61,7 +61,7 @@ def replace_card(
 ) -> Operation:
     """A lost or damaged card is replaced by a card of the same product from the actor's
     stock: principal, bonus, points (lot by lot), tier, member, expiry and PIN move to the
-    new card."""
+    new card. The value moved must fit the new card's prepaid limit."""
     request = {"old": old_number, "new": new_number}
     claim = idempotency.claim(
         actor=actor, key=idempotency_key, service="replace_card", request=request
@@ -82,6 +82,12 @@ def replace_card(
         raise ProductPolicyViolation(_("The new card must be of the same product."))
 
     old_accounts, new_accounts = card_accounts(old), card_accounts(new)
+    # The new card receives the old one's value: it must fit the new card's prepaid limit
+    # (the registered one when a member is carried over), also where the limits were
+    # lowered since the old card was filled.
+    limits.check_replacement(
+        member_id=old.member_id, value_minor=new_accounts.value, carried_minor=old_accounts.value
+    )
     entry = Entry(
         OperationKind.CARD_REPLACEMENT,
         old,
@@ -140,7 +146,9 @@ def recover_card(
 ) -> Operation:
     """A one-time card spent to zero is handed back: its deposit (if any) is paid back,
     left-over points lapse (every lot), its tier and any points owed end, and the card
-    sits at this location as ``recovered``."""
+    sits at this location as ``recovered``. No value moves onto a card (the card must be
+    empty; the deposit goes from the deposits house to the till), so no prepaid limit
+    applies."""
     claim = idempotency.claim(
         actor=actor,
         key=idempotency_key,

@@ -26,7 +26,7 @@ from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards
 from membercard.loyalty.models import LotEvent
 from membercard.loyalty.policies import lot_expiry, policy_for
-from membercard.loyalty.services import standing, tiers
+from membercard.loyalty.services import limits, standing, tiers
 from membercard.loyalty.services.points import PointsBook
 from membercard.operations import gifts
 from membercard.operations.checks import handed_back_since
@@ -166,7 +166,8 @@ def adjust(
     reason: str,
     idempotency_key: str,
 ) -> Operation:
-    """HQ finance corrects a card's principal, bonus or points by a signed ``delta``."""
+    """HQ finance corrects a card's principal, bonus or points by a signed ``delta``; value
+    added must fit the card's prepaid limit."""
     request = {"card": card_number, "bucket": bucket, "delta": delta, "reason": reason}
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="adjust", request=request)
     if claim.replay:
@@ -211,6 +212,9 @@ def adjust(
         else:
             book.take(-delta, credit=house, event=LotEvent.ADJUST)
         return claim.complete(post(entry, actor=actor, points=book))
+    # Value added fits the card's prepaid limit, as a top-up would (taking value off never
+    # fails it, so a card over a limit lowered since can still be corrected down).
+    limits.check_adjustment(card=card, value_minor=accounts.value, delta_minor=delta)
     if delta > 0:
         entry.move(house, card_account, delta)
     else:

@@ -13,7 +13,7 @@ def staff(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     context: dict = {"CURRENCY": currency(), "LANGUAGES": settings.LANGUAGES}
     if user is not None and user.is_authenticated and user.role and user.location_id:
-        context["menu"] = menu_for(user.role)
+        context["menu"] = menu_for(user.role, staff=user)
         context["staff_location"] = user.location
         context["staff_role_label"] = user.get_role_display()
     return context

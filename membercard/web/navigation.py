@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
-from membercard.core.models import Role
+from membercard.approvals.selectors import pending_count
+from membercard.core.actors import Actor
+from membercard.core.errors import DomainError
+from membercard.core.models import Role, Staff
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Store stock"), "web:store-stock", "counter"),
     MenuItem(_("Handovers"), "web:handovers", "counter"),
     MenuItem(_("Business day"), "web:days", "counter"),
+    MenuItem(_("Approvals"), "web:approvals", "hq"),
     MenuItem(_("Reconciliation"), "web:reconciliation", "hq"),
     MenuItem(_("Reports"), "web:reports", "hq"),
     MenuItem(_("Cards"), "web:cards", "hq"),
@@ -51,9 +55,19 @@ def page_roles(url: str) -> frozenset[Role]:
     return getattr(resolve(url).func, "allowed_roles", frozenset())
 
 
-def menu_for(role: Role) -> list[dict[str, str]]:
+def waiting_approvals(staff: Staff) -> int:
+    """How many requests wait for ``staff``'s approval (0 for a staff member without a
+    usable role)."""
+    try:
+        return pending_count(Actor.for_staff(staff))
+    except DomainError:
+        return 0
+
+
+def menu_for(role: Role, staff: Staff | None = None) -> list[dict[str, str]]:
     """Menu entries for ``role``: the pages that let it in (an address that does not
-    resolve is left out rather than breaking every page)."""
+    resolve is left out rather than breaking every page). With ``staff``, the Approvals
+    entry carries the number of requests waiting for them."""
     items = []
     for item in MENU:
         try:
@@ -61,5 +75,9 @@ def menu_for(role: Role) -> list[dict[str, str]]:
         except NoReverseMatch:
             continue
         if role in page_roles(url):
-            items.append({"label": str(item.label), "url": url, "section": item.section})
+            label = str(item.label)
+            if item.url_name == "web:approvals" and staff is not None:
+                waiting = waiting_approvals(staff)
+                label = f"{label} ({waiting})" if waiting else label
+            items.append({"label": label, "url": url, "section": item.section})
     return items

@@ -20,6 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from membercard.approvals.services import (
+    approve,
+    reject,
+    request_adjustment,
+    request_thresholds_change,
+)
 from membercard.cards.models import CardProduct
 from membercard.cards.pins import unlock_pin
 from membercard.cards.products import save_product
@@ -149,6 +155,20 @@ SERVICES: dict[Action, Call] = {
     Action.MANAGE_TERMINALS: lambda a: create_terminal_key(store_code="NOPE", name="", by=a.staff),
     Action.MANAGE_SIGNIN: lambda a: unlock(actor=a, kind="nope", value=""),
     Action.MAKE_BACKUP: lambda a: back_up_now(actor=a),
+    Action.REQUEST_ADJUSTMENT: lambda a: request_adjustment(
+        actor=a, card_number=NUMBER, bucket="principal", delta=1, reason="x", idempotency_key="k"
+    ),
+    # Deciding: who may decide any request is asked first (the kind's own action after).
+    Action.APPROVE_MONEY: lambda a: approve(actor=a, request_id=MISSING),
+    Action.APPROVE_THRESHOLDS: lambda a: reject(actor=a, request_id=MISSING, note="x"),
+    Action.CHANGE_APPROVAL_THRESHOLDS: lambda a: request_thresholds_change(
+        actor=a,
+        adjustment_minor=-1,
+        points_adjustment=0,
+        hq_top_up_minor=0,
+        lifetime_hours=1,
+        idempotency_key="k",
+    ),
 }
 
 # A real backup for every allowed role would be slow and write files: refusals only.
@@ -169,6 +189,7 @@ PAGE_ACTIONS = {
     Action.VIEW_MEMBER_REPORTS,
     Action.VIEW_LOOKUP_MISSES,
     Action.VIEW_AUDIT,
+    Action.VIEW_APPROVALS,
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from membercard.approvals.models import ApprovalRequest
 from membercard.cards import numbers
 from membercard.cards.models import Batch, BatchStatus, Card, CardProduct
 from membercard.cards.states import CardState
@@ -125,6 +126,13 @@ def test_demo_loads_once_and_its_ledger_verifies():
     gold_top_ups = Operation.objects.filter(kind=OperationKind.TOP_UP, card__product=gold)
     assert gold_top_ups.exists()
     assert set(gold_top_ups.values_list("staff__username", flat=True)) == {"finance"}
+    # Four eyes: a pending and an approved request of each kind, decided by a second person
+    requests = ApprovalRequest.objects.all()
+    assert {(r.kind, r.state) for r in requests} == {
+        (kind, state) for kind in ("adjustment", "hq_top_up") for state in ("pending", "approved")
+    }
+    for request in requests.filter(state="approved"):
+        assert request.operation is not None and request.decided_by != request.maker
     assert Operation.objects.filter(
         kind=OperationKind.TOP_UP, card__product__code="value", location__in=[s01, s02]
     ).exists()

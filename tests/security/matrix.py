@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from membercard.approvals.services import request_adjustment
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
@@ -338,6 +339,15 @@ def build_world() -> SimpleNamespace:
     w.victim_terminal, _ = create_terminal_key(store_code="S01", name="till-victim")
 
     link_card(actor=a[CASHIER], card_number=w.active.number, member_id=w.member.pk)
+    # A pending adjustment request, by a finance person of its own (the matrix's may decide).
+    w.approval = request_adjustment(
+        actor=f.actor(Role.HQ_FINANCE),
+        card_number=w.active.number,
+        bucket="principal",
+        delta=100,
+        reason="matrix",
+        idempotency_key="matrix-approval",
+    )
     w.s01_documents = {
         w.handover_in.document_number,
         w.handover_out.document_number,

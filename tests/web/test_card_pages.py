@@ -112,7 +112,9 @@ def test_adjustment_without_reason_is_refused_with_a_field_error(client_for, car
     assert f.balances(card) == (10_000, 0, 0)
 
 
-def test_adjustment_posts_one_operation_and_the_detail_shows_it(client_for, card):
+def test_adjustment_posts_one_operation_and_the_detail_shows_it(client_for, card, settings):
+    # Below the approval threshold an adjustment posts at once (tests/approvals: above it)
+    settings.MEMBERCARD_APPROVAL_ADJUSTMENT_THRESHOLD = 10_000
     client = client_for(Role.HQ_FINANCE)
     key = form_key(client.get(url(card)).content, "adjust")
     data = {

@@ -184,6 +184,12 @@ PAGES: dict[str, Page] = {
     "web:card-top-up": post(MONEY, number=MISSING_CARD),
     "web:card-freeze": post(MONEY, number=MISSING_CARD),
     "web:card-tier": post(MONEY, number=MISSING_CARD),
+    # Four eyes: HQ's money people see requests; the services decide who decides which.
+    "web:approvals": get(MONEY),
+    "web:approval": get(MONEY, request_id=MISSING),
+    "web:approval-approve": post(MONEY, request_id=MISSING),
+    "web:approval-reject": post(MONEY, request_id=MISSING),
+    "web:approval-thresholds": get(MONEY),
     "web:members": get(MONEY),
     "web:member-detail": get(MONEY, member_id=MISSING),
     "web:member-edit": get(MONEY, member_id=MISSING),

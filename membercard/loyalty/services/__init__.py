@@ -8,6 +8,7 @@ from membercard.loyalty.services.members import (
     find_or_register_member,
     link_card,
     normalize_mobile,
+    register_and_link,
     register_member,
     update_member,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "find_or_register_member",
     "link_card",
     "normalize_mobile",
+    "register_and_link",
     "register_member",
     "review_tiers",
     "set_prepaid_limits",

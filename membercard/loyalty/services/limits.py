@@ -1,4 +1,10 @@
-"""Prepaid limits (the most value a card may carry) and who a card may be sold to."""
+"""Prepaid limits (the most value a card may carry) and who a card may be sold to.
+
+Every path that puts value (principal or bonus) on a card checks it here, through
+``check_prepaid_limit``: a sale, a top-up, an adjustment, a replacement (the new card
+receives the old card's value). That function is the one place the rule is decided, so an
+approved override (four eyes) will plug in there, for every path at once.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +52,11 @@ def set_prepaid_limits(
 
 def check_prepaid_limit(*, registered: bool, value_minor: int, adding_minor: int) -> None:
     """Refuse when a card holding ``value_minor`` (principal + bonus) would carry more than
-    its limit after ``adding_minor`` more (value and bonus of a sale or top-up)."""
+    its limit after ``adding_minor`` more (value and bonus of a sale or top-up, an
+    adjustment, the value a replacement card receives). Adding nothing is never refused, so a
+    card over a limit lowered since it was filled may still be corrected down."""
+    if adding_minor <= 0:
+        return
     limits = current_limits()
     limit = limits.registered_limit_minor if registered else limits.anonymous_limit_minor
     if value_minor + adding_minor <= limit:
@@ -83,4 +93,22 @@ def check_sale(*, product: CardProduct, member: Member | None, value_minor: int)
 def check_top_up(*, card: Card, value_minor: int, adding_minor: int) -> None:
     check_prepaid_limit(
         registered=card.member_id is not None, value_minor=value_minor, adding_minor=adding_minor
+    )
+
+
+def check_adjustment(*, card: Card, value_minor: int, delta_minor: int) -> None:
+    """An adjustment of the card's value (principal or bonus) by ``delta_minor``: value
+    added must fit the card's limit (registered or anonymous, as the card is) like a top-up;
+    value taken away is never refused."""
+    check_prepaid_limit(
+        registered=card.member_id is not None, value_minor=value_minor, adding_minor=delta_minor
+    )
+
+
+def check_replacement(*, member_id: int | None, value_minor: int, carried_minor: int) -> None:
+    """A replacement card holding ``value_minor`` receives ``carried_minor`` (the old card's
+    principal + bonus): it must fit the new card's limit, which is the registered one when
+    a member is carried over to it (``member_id``)."""
+    check_prepaid_limit(
+        registered=member_id is not None, value_minor=value_minor, adding_minor=carried_minor
     )

@@ -89,6 +89,30 @@ def register_member(
 ) -> Member:
     """A new member, registered at the actor's location. A mobile number is one member."""
     require(actor, Action.REGISTER_MEMBER, _("register members"))
+    return _register(
+        actor,
+        name=name,
+        mobile=mobile,
+        birthday=birthday,
+        notes=notes,
+        marketing_sms=marketing_sms,
+        marketing_email=marketing_email,
+        address=address,
+    )
+
+
+def _register(
+    actor: Actor,
+    *,
+    name: str,
+    mobile: str,
+    birthday: dt.date | None,
+    notes: str,
+    marketing_sms: bool,
+    marketing_email: bool,
+    address: str,
+) -> Member:
+    """The new member's row and its audit row, inside the caller's business operation."""
     mobile = normalize_mobile(mobile)
     if Member.objects.filter(mobile=mobile).exists():
         raise MemberExists()
@@ -164,6 +188,44 @@ def link_card(*, actor: Actor, card_number: str, member_id: int, address: str = 
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
         raise NotFound(_("No such member."))
+    _link(actor, card_number=card_number, member=member, address=address)
+
+
+@business_operation
+def register_and_link(
+    *,
+    actor: Actor,
+    card_number: str,
+    name: str,
+    mobile: str,
+    birthday: dt.date | None = None,
+    notes: str = "",
+    marketing_sms: bool = False,
+    marketing_email: bool = False,
+    address: str = "",
+) -> Member:
+    """The counter registers the card's customer as a new member and links the card to
+    them, in one transaction: when the link is refused (the card is not in a customer's
+    hands, it belongs to another member and the actor is not at HQ...), no member is left
+    behind. A mobile already registered is refused (``MemberExists``), as on its own."""
+    require(actor, Action.REGISTER_MEMBER, _("register members"))
+    member = _register(
+        actor,
+        name=name,
+        mobile=mobile,
+        birthday=birthday,
+        notes=notes,
+        marketing_sms=marketing_sms,
+        marketing_email=marketing_email,
+        address=address,
+    )
+    _link(actor, card_number=card_number, member=member, address=address)
+    return member
+
+
+def _link(actor: Actor, *, card_number: str, member: Member, address: str) -> None:
+    """Link the card to ``member`` (and the audit row), inside the caller's business
+    operation."""
     (card,) = lock_cards(card_number)
     if card.state not in ISSUED:
         raise CardNotActive(_("Only a card in a customer's hands is registered."), state=card.state)

@@ -23,6 +23,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from membercard.approvals.services import expire_due
 from membercard.core import files
 from membercard.ledger.idempotency import purge_old_keys
 from membercard.ops.backups import manifest as manifests
@@ -113,6 +114,9 @@ class Scheduler:
         purged = purge_old_keys(now)
         if purged:
             log.info("%d idempotency keys older than the retention purged", purged)
+        expired = expire_due(now)
+        if expired:
+            log.info("%d approval requests past their expiry marked expired", expired)
         return record
 
     def wake_at(self, now: dt.datetime) -> dt.datetime:

@@ -49,6 +49,8 @@ class Login:
 LOGINS: tuple[Login, ...] = (
     Login("admin", "admin123", Role.HQ_ADMIN, HQ_CODE, "Jing", "Chen", superuser=True),
     Login("finance", "finance123", Role.HQ_FINANCE, HQ_CODE, "Min", "Zhou"),
+    # A second person in finance: four eyes (each approves the other's requests).
+    Login("finance2", "finance123", Role.HQ_FINANCE, HQ_CODE, "Yan", "Li"),
     Login("stock", "stock123", Role.HQ_STOCK, HQ_CODE, "Qiang", "Wu"),
     Login("manager1", "manager123", Role.STORE_MANAGER, "S01", "Lei", "Wang"),
     Login("cashier1", "cashier123", Role.STORE_CASHIER, "S01", "Ting", "Zhao"),

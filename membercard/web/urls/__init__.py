@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from membercard.web.urls import (
+    approvals,
     audit,
     backoffice,
     backups,
@@ -24,4 +25,5 @@ urlpatterns = [
     path("reports/", include(reports.urlpatterns)),
     path("hq/audit/", include(audit.urlpatterns)),
     path("hq/backups/", include(backups.urlpatterns)),
+    path("", include(approvals.urlpatterns)),
 ]

@@ -13,9 +13,12 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.services import request_adjustment, request_hq_top_up
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.reader import parse_reader_input
 from membercard.core.errors import CardNotFound, DomainError
@@ -26,8 +29,6 @@ from membercard.loyalty.models import Tier
 from membercard.loyalty.selectors import card_points, tier_status
 from membercard.loyalty.services.tiers import set_tier
 from membercard.operations.card_life import freeze_card, unfreeze_card
-from membercard.operations.corrections import adjust
-from membercard.operations.sales import top_up
 from membercard.reports.card_history import card_history
 from membercard.web import access
 from membercard.web.access import actor_of
@@ -151,15 +152,32 @@ def _receipt(message: str) -> Callable[[Any], str]:
     return lambda operation: message % {"receipt": operation.receipt_number}
 
 
+def _posted_or_sent(message: str) -> Callable[[Any], str]:
+    """At or above the approval thresholds the action is a request (linked); else the
+    operation was posted (``message`` with its receipt)."""
+
+    def done(result: Any) -> str:
+        if isinstance(result, ApprovalRequest):
+            return format_html(
+                '{} <a href="{}">{}</a>',
+                _("Sent for approval:"),
+                reverse("web:approval", args=[result.pk]),
+                _("request #%(number)d") % {"number": result.pk},
+            )
+        return _receipt(message)(result)
+
+    return done
+
+
 @require_POST
-@access.staff_page(Action.ADJUST)
+@access.staff_page(Action.REQUEST_ADJUSTMENT)
 def card_adjust(request: HttpRequest, number: str) -> HttpResponse:
     card = _card(number)
     return _act(
         request,
         card,
         AdjustmentForm(request.POST),
-        lambda data: adjust(
+        lambda data: request_adjustment(
             actor=actor_of(request),
             card_number=card.number,
             bucket=data["bucket"],
@@ -168,7 +186,7 @@ def card_adjust(request: HttpRequest, number: str) -> HttpResponse:
             idempotency_key=data["idempotency_key"],
         ),
         shown_as="adjust_form",
-        done=_receipt(_("Adjustment %(receipt)s posted.")),
+        done=_posted_or_sent(_("Adjustment %(receipt)s posted.")),
     )
 
 
@@ -180,7 +198,7 @@ def card_top_up(request: HttpRequest, number: str) -> HttpResponse:
         request,
         card,
         TopUpForm(request.POST),
-        lambda data: top_up(
+        lambda data: request_hq_top_up(
             actor=actor_of(request),
             card_number=card.number,
             amount_minor=data["amount"],
@@ -188,7 +206,7 @@ def card_top_up(request: HttpRequest, number: str) -> HttpResponse:
             idempotency_key=data["idempotency_key"],
         ),
         shown_as="top_up_form",
-        done=_receipt(_("Top-up %(receipt)s posted.")),
+        done=_posted_or_sent(_("Top-up %(receipt)s posted.")),
     )
 
 

@@ -30,11 +30,7 @@ from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.selectors import CardSummary
 from membercard.loyalty.gift_selectors import gifts_at
 from membercard.loyalty.selectors import member_to_edit
-from membercard.loyalty.services import (
-    link_card,
-    register_member,
-    update_member,
-)
+from membercard.loyalty.services import register_and_link, update_member
 from membercard.operations import refund, reverse, sell_card, top_up
 from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
 from membercard.operations.gifts import redeem_gift
@@ -278,9 +274,10 @@ def member(request: HttpRequest) -> HttpResponse:
         details = {name: data[name] for name in MEMBER_FIELDS}
         if existing is not None:
             return update_member(actor=actor, member_id=existing.pk, address=address, **details)
-        new = register_member(actor=actor, address=address, **details)
-        link_card(actor=actor, card_number=summary.card.number, member_id=new.pk, address=address)
-        return new
+        # One transaction: a refused link leaves no member behind.
+        return register_and_link(
+            actor=actor, card_number=summary.card.number, address=address, **details
+        )
 
     return _form_flow(
         request,

@@ -10,10 +10,14 @@ from django.urls import NoReverseMatch, reverse
 from membercard.cards.lookups import misses_to_alert
 from membercard.core.models import STORE_ROLES
 from membercard.web import selectors
+from membercard.web.navigation import waiting_approvals
+from membercard.web.views.approvals import approval_approve
 from membercard.web.views.lookups import lookup_misses
 
 # Whoever may open the "Look-up misses" page is alerted on the home page.
 _ALERTED = lookup_misses.allowed_roles
+# Whoever may open the approvals pages is told how many requests wait for them.
+_DECIDING = approval_approve.allowed_roles
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -28,7 +32,9 @@ def start(request: HttpRequest) -> HttpResponse:
             pass
     figures = selectors.start_page_figures() if user.is_authenticated and user.role else None
     alerts = list(misses_to_alert()[:10]) if figures and user.role in _ALERTED else []
-    return render(request, "web/start.html", {"stats": figures, "lookup_alerts": alerts})
+    waiting = waiting_approvals(user) if figures and user.role in _DECIDING else 0
+    context = {"stats": figures, "lookup_alerts": alerts, "waiting_approvals": waiting}
+    return render(request, "web/start.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
