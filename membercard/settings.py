@@ -16,8 +16,9 @@ MEMBERCARD_OTP_ISSUER   default membercard: the name authenticator apps show
 MEMBERCARD_HTTPS        default off: served over HTTPS (Secure cookies, HSTS, redirect to https)
 MEMBERCARD_LOOKUP_THROTTLE_PER_KEY / _PER_STAFF / _PER_ADDRESS  default 120 / 60 / 300
                         card look-ups a minute; MEMBERCARD_LOOKUP_MISS_ALERT default 20 a day
-MEMBERCARD_COUNTER_REFUND_LIMIT default 10000 minor units: what a cashier or terminal may
-                        refund of a purchase of the open business day (more: a manager)
+MEMBERCARD_COUNTER_REFUND_LIMIT default 10000 minor units: the default refund threshold; a
+                        cashier or terminal refunds less than this of a purchase of the open
+                        day by itself (more: a manager approves; HQ may set another)
 MEMBERCARD_APPROVAL_ADJUSTMENT_THRESHOLD default 0 (every value adjustment needs a second
                         person); MEMBERCARD_APPROVAL_POINTS_ADJUSTMENT_THRESHOLD default 0;
                         MEMBERCARD_APPROVAL_HQ_TOP_UP_THRESHOLD default 100000 minor units;

@@ -24,9 +24,14 @@ a cashier of its store. *anywhere*: at any location; *own*: only at the actor's 
 NOTES = """\
 * **top up**: store staff only where the card's product has `stores_may_top_up`.
 * **refund**: a store manager refunds any amount of their store's purchases; a cashier or a
-  POS terminal refunds under the counter rule only: a purchase of the open business day, up
-  to `MEMBERCARD_COUNTER_REFUND_LIMIT` (default 10000 minor units) refunded on it in all;
-  anything else answers 403 `refund_needs_manager`. HQ admin and finance refund anywhere.
+  POS terminal refunds alone under the counter rule only: a purchase of the open business
+  day, less than the refund threshold (set on the approval thresholds page; default
+  `MEMBERCARD_COUNTER_REFUND_LIMIT`, 10000 minor units) refunded on it in all. Anything else
+  is filed for approval (a store manager of that store, HQ admin or finance; never its
+  maker): the counter says so, the API answers 403 `refund_needs_approval`. HQ admin and
+  finance refund anywhere.
+* **reopen a business day**: a store manager (their store) or HQ admin or finance asks; HQ
+  admin or finance other than the maker approve.
 * **reverse**: only operations of the open business day at the actor's location; whoever
   made the operation (a terminal its own), or one of the roles that reverse others'.
 * The counter's pages are the store's (HQ has no till); the card pages at HQ are HQ's."""

@@ -34,6 +34,9 @@ SHOTS = (
     Shot("sales-inventory", "Card sales-and-inventory report with its tie-out and chart"),
     Shot("backups", "Backups: the last backup, its size and verify result (HQ admin)"),
     Shot("audit", "Audit log search (HQ admin)"),
+    Shot("approvals", "Approvals: what waits for me, and my requests (HQ finance)"),
+    Shot("approval", "One request: what will be posted, balance before and after, Approve"),
+    Shot("approvals-zh", "Approvals in Chinese (简体中文)"),
 )
 
 

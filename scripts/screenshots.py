@@ -283,6 +283,38 @@ def control_screens(camera: Camera) -> None:
                 camera.attempt(name, lambda page=page, name=name: camera.snap(page, name))
 
 
+def approval_screens(camera: Camera) -> None:
+    """Four eyes: the list as HQ finance sees it, one request waiting for them, in Chinese."""
+    with camera.session(FINANCE) as page:
+        if not camera.open(page, "approvals", "web:approvals"):
+            camera.skip("approval", "no approvals page")
+            camera.skip("approvals-zh", "no approvals page")
+            return
+        list_url = page.url
+        camera.attempt("approvals", lambda: camera.snap(page, "approvals"))
+
+        def detail() -> None:
+            links = page.locator("main a[href*='/approvals/']").filter(has_text="#")
+            if links.count() == 0:
+                camera.skip("approval", "no request in the list")
+                return
+            links.first.click()
+            page.wait_for_url(lambda url: url != list_url)
+            camera.snap(page, "approval")
+
+        camera.attempt("approval", detail)
+
+        def chinese() -> None:
+            page.goto(list_url)
+            page.select_option("select[name=language]", "zh-hans")
+            page.wait_for_function("document.documentElement.lang === 'zh-hans'")
+            camera.snap(page, "approvals-zh")
+            page.select_option("select[name=language]", "en")
+            page.wait_for_function("document.documentElement.lang === 'en'")
+
+        camera.attempt("approvals-zh", chinese)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -346,6 +378,7 @@ def take_all(base_url: str, out: Path, cards: DemoCards) -> tuple[list[Shot], li
         handover_screens(camera)
         list_screens(camera)
         control_screens(camera)
+        approval_screens(camera)
         browser.close()
     return camera.taken, camera.skipped
 

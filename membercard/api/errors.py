@@ -45,6 +45,7 @@ TITLES = {
     "not_found": "Not found.",
     "method_not_allowed": "This method is not allowed here.",
     "throttled": "Too many card reads; slow down.",
+    "refund_needs_approval": "This refund waits for a store manager's approval.",
     "server_error": "Something went wrong on the server.",
     "outcome_unknown": "The outcome is unknown: retry the same request with the same key.",
     "service_unavailable": "The service is unavailable for a moment; try again.",

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from membercard.approvals.days import apply_day_reopening
 from membercard.approvals.models import ApprovalRequest, ApprovalThresholds, RequestKind
+from membercard.approvals.refunds import post_refund
+from membercard.approvals.replacements import post_replacement
+from membercard.approvals.settings_changes import apply_prepaid_limits, apply_product_policy
+from membercard.approvals.stock import apply_batch_order, apply_card_void
 from membercard.core.actors import Actor
 from membercard.core.permissions import Action
 from membercard.ledger.models import Operation
@@ -55,11 +60,24 @@ class Kind:
     # The operation an approval posts (as the maker, with the approval's key)...
     post: Callable[[Actor, Payload, str], Operation] | None = None
     # ...or the setting it applies, inside the approval's transaction.
-    apply: Callable[[ApprovalRequest], None] | None = None
+    apply: Callable[..., None] | None = None
+    # Whether ``post`` is also given ``approved_by=<the approver>`` (a refund: the service
+    # lifts the counter refund rule for an approved refund and keeps who approved it), and
+    # ``apply`` the approver as its second argument (reopening a day records who approved).
+    tells_approver: bool = False
 
 
 KINDS: dict[str, Kind] = {
     RequestKind.ADJUSTMENT: Kind(decide=Action.APPROVE_MONEY, post=post_adjustment),
     RequestKind.HQ_TOP_UP: Kind(decide=Action.APPROVE_MONEY, post=post_hq_top_up),
     RequestKind.THRESHOLDS: Kind(decide=Action.APPROVE_THRESHOLDS, apply=apply_thresholds),
+    RequestKind.REFUND: Kind(decide=Action.APPROVE_REFUND, post=post_refund, tells_approver=True),
+    RequestKind.REOPEN_DAY: Kind(
+        decide=Action.APPROVE_DAY_REOPENING, apply=apply_day_reopening, tells_approver=True
+    ),
+    RequestKind.CARD_VOID: Kind(decide=Action.APPROVE_STOCK, apply=apply_card_void),
+    RequestKind.BATCH_ORDER: Kind(decide=Action.APPROVE_STOCK, apply=apply_batch_order),
+    RequestKind.PREPAID_LIMITS: Kind(decide=Action.APPROVE_SETTINGS, apply=apply_prepaid_limits),
+    RequestKind.PRODUCT_POLICY: Kind(decide=Action.APPROVE_SETTINGS, apply=apply_product_policy),
+    RequestKind.REPLACEMENT: Kind(decide=Action.APPROVE_LIMIT_OVERRIDE, post=post_replacement),
 }

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from membercard.core.models import Location, Staff
+from membercard.core.models import Location, Staff, Terminal
 from membercard.ledger.models import Operation
 
 
@@ -44,7 +44,13 @@ class ApprovalRequest(models.Model):
     state = models.CharField(
         max_length=10, choices=RequestState.choices, default=RequestState.PENDING
     )
-    maker = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="approval_requests")
+    # Who made it: a staff member, or a POS terminal (a refund a till asked for).
+    maker = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="approval_requests"
+    )
+    terminal = models.ForeignKey(
+        Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="approval_requests"
+    )
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="approval_requests"
     )
@@ -74,6 +80,14 @@ class ApprovalRequest(models.Model):
             models.UniqueConstraint(
                 fields=["maker", "idempotency_key"], name="approval_request_key_per_maker"
             ),
+            models.UniqueConstraint(
+                fields=["terminal", "idempotency_key"], name="approval_request_key_per_terminal"
+            ),
+            models.CheckConstraint(
+                condition=Q(maker__isnull=False, terminal__isnull=True)
+                | Q(maker__isnull=True, terminal__isnull=False),
+                name="approval_request_one_maker",
+            ),
             models.CheckConstraint(
                 condition=~Q(decided_by=F("maker")), name="approval_decided_by_not_maker"
             ),
@@ -85,6 +99,11 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} ({self.get_state_display()})"
+
+    @property
+    def made_by(self) -> str:
+        """The maker as pages show it: the staff member, or the terminal."""
+        return str(self.maker) if self.maker_id else f"terminal {self.terminal}"
 
     def is_due(self, now: dt.datetime | None = None) -> bool:
         """Pending past its expiry: treated as expired wherever it is read or decided."""

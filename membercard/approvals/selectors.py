@@ -24,13 +24,14 @@ def may_decide(actor: Actor, request: ApprovalRequest) -> bool:
         actor.staff is not None
         and request.maker_id != actor.staff.pk
         and request.kind in decidable_kinds(actor)
+        and (actor.at_hq or request.location_id == actor.location.pk)
         and request.state == RequestState.PENDING
         and not request.is_due()
     )
 
 
 def _with_people(requests: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
-    return requests.select_related("maker", "decided_by", "location", "operation")
+    return requests.select_related("maker", "terminal", "decided_by", "location", "operation")
 
 
 def in_state(requests: QuerySet[ApprovalRequest], state: str, now: dt.datetime | None = None):
@@ -51,6 +52,8 @@ def pending_for(actor: Actor, now: dt.datetime | None = None) -> QuerySet[Approv
     requests = ApprovalRequest.objects.filter(kind__in=decidable_kinds(actor)).exclude(
         maker=actor.staff
     )
+    if not actor.at_hq:  # a store manager: their store's (refunds)
+        requests = requests.filter(location=actor.location)
     return _with_people(in_state(requests, RequestState.PENDING, now)).order_by("id")
 
 

@@ -37,7 +37,7 @@ from membercard.core.errors import (
     RequestStale,
     ValidationFailed,
 )
-from membercard.core.models import Staff
+from membercard.core.models import Staff, Terminal
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation, inside_operations
 from membercard.ledger.models import Operation
@@ -154,9 +154,14 @@ def _existing(
     actor: Actor, kind: str, payload: Payload, idempotency_key: str
 ) -> ApprovalRequest | None:
     """The request this maker already filed with this key (a double submit), if any."""
-    if actor.staff is None:
+    if actor.terminal is not None:  # a till's refund
+        found = ApprovalRequest.objects.filter(
+            terminal=actor.terminal, idempotency_key=idempotency_key
+        )
+    elif actor.staff is None:
         raise NotPermitted(_("Only a staff member files requests."))
-    found = ApprovalRequest.objects.filter(maker=actor.staff, idempotency_key=idempotency_key)
+    else:
+        found = ApprovalRequest.objects.filter(maker=actor.staff, idempotency_key=idempotency_key)
     request = found.first()
     if request is not None and (request.kind != kind or request.payload != payload):
         raise IdempotencyConflict()
@@ -167,16 +172,20 @@ def _existing(
 def _file(
     *, actor: Actor, kind: str, payload: Payload, preview: dict[str, Any], idempotency_key: str
 ) -> ApprovalRequest:
-    assert actor.staff is not None
     # One maker's requests are filed one at a time, so a double submit finds the first.
-    Staff.objects.select_for_update().filter(pk=actor.staff.pk).first()
+    if actor.terminal is not None:
+        Terminal.objects.select_for_update().filter(pk=actor.terminal.pk).first()
+    else:
+        assert actor.staff is not None
+        Staff.objects.select_for_update().filter(pk=actor.staff.pk).first()
     existing = _existing(actor, kind, payload, idempotency_key)
     if existing is not None:
         return existing
     now = timezone.now()
     return ApprovalRequest.objects.create(
         kind=kind,
-        maker=actor.staff,
+        maker=actor.staff if actor.terminal is None else None,
+        terminal=actor.terminal,
         location=actor.location,
         created_at=now,
         expires_at=now + dt.timedelta(hours=thresholds.current().lifetime_hours),
@@ -195,22 +204,32 @@ def approve(*, actor: Actor, request_id: int, note: str = "") -> ApprovalRequest
     if rules.apply is not None:
         return _apply(actor=actor, request_id=request.pk, note=note)
     assert rules.post is not None
-    maker = Actor.for_staff(request.maker)
+    maker = maker_of(request)
+    # A kind that must know who approved (a refund: past the counter rule) is told.
+    told = {"approved_by": actor} if rules.tells_approver else {}
 
     def settle(operation: Operation) -> None:
         _settle(actor=actor, request_id=request.pk, operation=operation, note=note)
 
     with inside_operations(settle):
-        rules.post(maker, request.payload, f"approval-{request.pk}")
+        rules.post(maker, request.payload, f"approval-{request.pk}", **told)
     request.refresh_from_db()
     return request
 
 
+def maker_of(request: ApprovalRequest) -> Actor:
+    """Who the approval posts as: the staff member or the POS terminal that made it."""
+    if request.terminal_id is not None:
+        return Actor.for_terminal(request.terminal)
+    return Actor.for_staff(request.maker)
+
+
 def reject(*, actor: Actor, request_id: int, note: str) -> ApprovalRequest:
-    """Nothing is posted; the note says why."""
+    """Nothing is posted; the note says why. (Who may decide it is asked first: a role that
+    may not decide this kind is refused whatever the note.)"""
+    request, _rules = _decidable(actor, request_id)
     if not note or not note.strip():
         raise ValidationFailed(_("Say why the request is rejected."), field="note")
-    request, _rules = _decidable(actor, request_id)
     return _reject(actor=actor, request_id=request.pk, note=note.strip())
 
 
@@ -230,13 +249,18 @@ def _decidable(actor: Actor, request_id: int) -> tuple[ApprovalRequest, Kind]:
     require(actor, Action.VIEW_APPROVALS, _("decide approval requests"))
     if actor.staff is None:
         raise NotPermitted(_("Only a staff member decides requests."))
-    request = ApprovalRequest.objects.select_related("maker").filter(pk=request_id).first()
+    request = (
+        ApprovalRequest.objects.select_related("maker", "terminal").filter(pk=request_id).first()
+    )
     if request is None:
         raise NotFound(_("No such request."))
     if request.maker_id == actor.staff.pk:
         raise OwnRequest()
     rules = KINDS[request.kind]
     require(actor, rules.decide, _("decide this request"))
+    # A store's staff decide only their store's requests (another's answer like none).
+    if not actor.at_hq and request.location_id != actor.location.pk:
+        raise NotFound(_("No such request."))
     if request.state != RequestState.PENDING:
         raise RequestDecided(state=request.state)
     if request.is_due():
@@ -290,7 +314,10 @@ def _apply(*, actor: Actor, request_id: int, note: str) -> ApprovalRequest:
         raise RequestStale(_("The thresholds changed since this request was made."))
     rules = KINDS[request.kind]
     assert rules.apply is not None
-    rules.apply(request)
+    if rules.tells_approver:
+        rules.apply(request, actor)
+    else:
+        rules.apply(request)
     _mark(request, actor=actor, state=RequestState.APPROVED, note=note)
     return request
 

@@ -19,6 +19,30 @@ from membercard.core.transactions import business_operation
 # Fields fixed once cards of the product exist.
 NUMBER_FORMAT = ("number_prefix", "number_length")
 
+# The product's money policy: which money functions it has and what a card costs, carries,
+# earns and allows (the functions go with the policy: a discount switched on needs its rate).
+# Changing any of these on an existing product takes a second person (four eyes); the code,
+# the name, the number format and whether it is active are saved directly. A new product is
+# created directly: it has no cards yet, and its first batch is itself approved.
+MONEY_POLICY = (
+    "has_stored_value",
+    "has_discount",
+    "has_tiers",
+    "has_points",
+    "rechargeable",
+    "face_values",
+    "bonus_rules",
+    "discount_rate_bp",
+    "points_per_unit",
+    "spend_order",
+    "card_fee_minor",
+    "deposit_minor",
+    "unit_cost_minor",
+    "validity_months",
+    "stores_may_top_up",
+    "pin_required",
+)
+
 
 def _problems(product: CardProduct) -> dict[str, list[str]]:
     try:
@@ -37,10 +61,11 @@ def _refuse(problems: dict[str, list[str]]) -> None:
     )
 
 
-@business_operation
-def save_product(*, actor: Actor, product: CardProduct) -> CardProduct:
+def store_product(*, actor: Actor, product: CardProduct) -> CardProduct:
     """Create ``product`` (unsaved) or store the changes made to it. Every policy is checked;
-    the number prefix and length of a product that already has cards cannot change."""
+    the number prefix and length of a product that already has cards cannot change. Runs in
+    the caller's transaction (``save_product``: in its own). At the faces a change of a
+    money policy (``MONEY_POLICY``) is an approval request (``approvals.settings_changes``)."""
     require(actor, Action.MANAGE_PRODUCTS, _("set up card products"))
     if product.pk is not None:
         stored = CardProduct.objects.select_for_update().filter(pk=product.pk).first()
@@ -57,3 +82,6 @@ def save_product(*, actor: Actor, product: CardProduct) -> CardProduct:
         _refuse(problems)
     product.save()
     return product
+
+
+save_product = business_operation(store_product)  # in its own transaction

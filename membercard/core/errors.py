@@ -181,6 +181,16 @@ class RefundNeedsManager(NotPermitted):
     default_message = _("This refund needs a store manager.")
 
 
+class RefundNeedsApproval(NotPermitted):
+    """A refund outside the counter refund rule, asked for by a cashier or a POS terminal:
+    it was filed as approval request ``request_id`` for a store manager to approve at the
+    store's web counter (``threshold_minor``: the refund threshold)."""
+
+    code = "refund_needs_approval"
+    status = 403
+    default_message = _("This refund needs a manager's approval: it was sent for approval.")
+
+
 class NotReversible(DomainError):
     code = "not_reversible"
     status = 422
@@ -225,4 +235,14 @@ class RequestStale(DomainError):
     default_message = _(
         "The card changed since this request was made, so it would not post what it shows. "
         "Nothing was posted: reject it and make a fresh request."
+    )
+
+
+class OrdererCannotReceive(NotPermitted):
+    """Four eyes on stock: whoever ordered a batch does not receive it into stock."""
+
+    code = "orderer_cannot_receive"
+    status = 403
+    default_message = _(
+        "You ordered this batch: it must be received by someone other than the orderer."
     )

@@ -106,6 +106,18 @@ class Action(enum.StrEnum):
         "request a change of the approval thresholds",
     )
     APPROVE_THRESHOLDS = "approve_thresholds", "approve a change of the approval thresholds"
+    APPROVE_REFUND = "approve_refund", "approve a refund a cashier or terminal asked for"
+    REQUEST_DAY_REOPENING = "request_day_reopening", "request reopening a closed business day"
+    APPROVE_DAY_REOPENING = "approve_day_reopening", "approve reopening a closed business day"
+    APPROVE_STOCK = "approve_stock", "approve card voids and batch orders made by someone else"
+    APPROVE_SETTINGS = (
+        "approve_settings",
+        "approve prepaid limits and card-product money policies set by someone else",
+    )
+    APPROVE_LIMIT_OVERRIDE = (
+        "approve_limit_override",
+        "approve a replacement over the prepaid limit (an override the reports list)",
+    )
 
 
 ADMIN, FINANCE, STOCK = Role.HQ_ADMIN, Role.HQ_FINANCE, Role.HQ_STOCK
@@ -186,10 +198,16 @@ _TABLE: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_AUDIT: _hq(ADMIN),
     Action.MAKE_BACKUP: _hq(ADMIN),
     Action.REQUEST_ADJUSTMENT: _hq(FINANCE),  # who may adjust: the request posts as them
-    Action.VIEW_APPROVALS: _hq(ADMIN, FINANCE),
+    Action.VIEW_APPROVALS: {**_hq(ADMIN, FINANCE, STOCK), MANAGER: OWN},  # a manager: refunds
     Action.APPROVE_MONEY: _hq(ADMIN, FINANCE),
     Action.CHANGE_APPROVAL_THRESHOLDS: _hq(ADMIN),
     Action.APPROVE_THRESHOLDS: _hq(ADMIN, FINANCE),
+    Action.APPROVE_REFUND: _managing(),  # a manager at the purchase's store, at the counter
+    Action.REQUEST_DAY_REOPENING: _managing(),
+    Action.APPROVE_DAY_REOPENING: _hq(ADMIN, FINANCE),
+    Action.APPROVE_STOCK: _hq(ADMIN, STOCK),
+    Action.APPROVE_SETTINGS: _hq(ADMIN, FINANCE),
+    Action.APPROVE_LIMIT_OVERRIDE: _hq(ADMIN, FINANCE),
 }
 
 # The one permission table, read-only: action -> {role: where}.

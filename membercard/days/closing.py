@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
 from membercard.core.errors import DayClosed, IdempotencyConflict, NotFound, ValidationFailed
-from membercard.core.models import Location, LocationKind
+from membercard.core.models import Location, LocationKind, Staff
 from membercard.core.money import check_amount
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.days.gate import insert_if_missing
 from membercard.days.models import (
     BusinessDay,
+    DayReopening,
     DayState,
     DayTakings,
     DepositReceipt,
@@ -103,6 +104,77 @@ def close_day(
     day.seal_last_operation_id = seal.last_operation_id
     day.save()
     return day
+
+
+def closed_day(location: Location, business_date: dt.date) -> BusinessDay:
+    """The closed day of ``location`` on ``business_date``, locked, else ``NotFound`` /
+    ``ValidationFailed`` (it is open)."""
+    day = (
+        BusinessDay.objects.select_for_update()
+        .filter(location=location, business_date=business_date)
+        .first()
+    )
+    if day is None:
+        raise NotFound(
+            _("No business day %(date)s at this store.") % {"date": business_date.isoformat()}
+        )
+    if day.state != DayState.CLOSED:
+        raise ValidationFailed(
+            _("The business day %(date)s is open: there is nothing to reopen.")
+            % {"date": business_date.isoformat()}
+        )
+    return day
+
+
+def reopen_day(
+    *,
+    approved_by: Actor,
+    location: Location,
+    business_date: dt.date,
+    reason: str,
+    requested_by: Staff | None = None,
+    approval_request_id: int | None = None,
+) -> DayReopening:
+    """Reopen a closed day of a store: it is open again (operations may be posted on it,
+    its manager closes and seals it again), and the close it undoes is kept as it was in a
+    ``DayReopening`` row (figures, counted takings, seal). Only under four eyes: called by
+    the approval of a request (``approvals.days``), inside the approval's transaction;
+    ``approved_by`` is the second person, who may approve reopenings."""
+    require(approved_by, Action.APPROVE_DAY_REOPENING, _("reopen a business day"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the day is reopened."), field="reason")
+    day = closed_day(location, business_date)
+    takings = day.takings.all()
+    kept = DayReopening.objects.create(
+        day=day,
+        requested_by=requested_by,
+        approved_by=approved_by.staff,
+        reason=reason,
+        approval_request_id=approval_request_id,
+        closed_at=day.closed_at,
+        closed_by=day.closed_by,
+        totals=day.totals,
+        takings={
+            t.tender: {"expected_minor": t.expected_minor, "counted_minor": t.counted_minor}
+            for t in takings
+        },
+        expected_total_minor=day.expected_total_minor,
+        declared_total_minor=day.declared_total_minor,
+        variance_minor=day.variance_minor,
+        comment=day.comment,
+        seal_digest=day.seal_digest,
+        seal_operation_count=day.seal_operation_count,
+        seal_last_operation_id=day.seal_last_operation_id,
+    )
+    takings.delete()  # kept above; the next close counts again
+    day.state = DayState.OPEN
+    day.closed_at = day.closed_by = day.totals = None
+    day.expected_total_minor = day.declared_total_minor = day.variance_minor = None
+    day.comment = day.seal_digest = ""
+    day.seal_operation_count = day.seal_last_operation_id = None
+    day.save()
+    return kept
 
 
 @business_operation

@@ -126,3 +126,43 @@ class DepositReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id}/{self.business_date} {self.amount_minor}"
+
+
+class DayReopening(models.Model):
+    """A closed day reopened under four eyes (``days.closing.reopen_day``): the close it
+    undid, kept as it was (figures, counted takings, seal), with who asked, who approved and
+    why. The day closes and seals again later; ``membercard verify`` checks this old seal
+    too, over the operations it sealed (those up to its last operation id)."""
+
+    day = models.ForeignKey(BusinessDay, on_delete=models.PROTECT, related_name="reopenings")
+    reopened_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    approval_request_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The approval request that reopened it."
+    )
+    # The close it undid.
+    closed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    totals = models.JSONField(null=True, blank=True)
+    takings = models.JSONField(
+        default=dict, help_text="Per tender: {expected_minor, counted_minor} as counted then."
+    )
+    expected_total_minor = models.BigIntegerField(null=True, blank=True)
+    declared_total_minor = models.BigIntegerField(null=True, blank=True)
+    variance_minor = models.BigIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True, default="")
+    seal_digest = models.CharField(max_length=64)
+    seal_operation_count = models.PositiveIntegerField()
+    seal_last_operation_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.day_id} reopened {self.reopened_at:%Y-%m-%d %H:%M}"

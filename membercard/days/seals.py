@@ -13,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from membercard.days.models import BusinessDay, DayState
+from membercard.days.models import BusinessDay, DayReopening, DayState
 from membercard.ledger import chain
 from membercard.ledger.models import Operation, Transfer
 
@@ -27,11 +27,14 @@ class Seal:
     last_operation_id: int | None
 
 
-def seal_of(location_id: int, business_date: dt.date) -> Seal:
-    """The seal of the store-day as its operations stand now."""
+def seal_of(location_id: int, business_date: dt.date, through: int | None = None) -> Seal:
+    """The seal of the store-day as its operations stand now (``through``: only those up to
+    that operation id, as an earlier close sealed them)."""
     hasher = hashlib.sha256()
     count, last = 0, None
     ops = Operation.objects.filter(location_id=location_id, business_date=business_date)
+    if through is not None:
+        ops = ops.filter(pk__lte=through)
     ids = list(ops.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -66,6 +69,27 @@ def check_seals(summary) -> None:
         elif seal.digest != day.seal_digest:
             summary.problems.append(f"{where}: its operations do not match the seal any more")
     summary.checked["sealed days"] = checked
+    check_reopened_seals(summary)
+
+
+def check_reopened_seals(summary) -> None:
+    """A reopened day's earlier seal still holds for the operations it sealed: operations
+    posted after the reopening have higher ids, so that seal covers those up to its last
+    operation id (none: it sealed an empty day, and no operation may come before)."""
+    checked = 0
+    for old in DayReopening.objects.select_related("day", "day__location").order_by("pk"):
+        checked += 1
+        day = old.day
+        through = old.seal_last_operation_id or 0
+        seal = seal_of(day.location_id, day.business_date, through=through)
+        where = (
+            f"business day {day.location.code} {day.business_date.isoformat()} "
+            f"(closed before its reopening {old.reopened_at:%Y-%m-%d %H:%M})"
+        )
+        if (seal.operation_count, seal.digest) != (old.seal_operation_count, old.seal_digest):
+            summary.problems.append(f"{where}: its operations do not match that seal any more")
+    if checked:
+        summary.checked["earlier seals of reopened days"] = checked
 
 
 def verify_seals():

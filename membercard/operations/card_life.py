@@ -57,11 +57,18 @@ def unfreeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operat
 
 @business_operation
 def replace_card(
-    *, actor: Actor, old_number: str, new_number: str, idempotency_key: str, reason: str = ""
+    *,
+    actor: Actor,
+    old_number: str,
+    new_number: str,
+    idempotency_key: str,
+    reason: str = "",
+    limit_override: limits.LimitOverride | None = None,
 ) -> Operation:
     """A lost or damaged card is replaced by a card of the same product from the actor's
     stock: principal, bonus, points (lot by lot), tier, member, expiry and PIN move to the
-    new card. The value moved must fit the new card's prepaid limit."""
+    new card. The value moved must fit the new card's prepaid limit, or the approved
+    ``limit_override`` (``approvals.replacements``), which the operation's details keep."""
     request = {"old": old_number, "new": new_number}
     claim = idempotency.claim(
         actor=actor, key=idempotency_key, service="replace_card", request=request
@@ -86,13 +93,15 @@ def replace_card(
     # (the registered one when a member is carried over), also where the limits were
     # lowered since the old card was filled.
     limits.check_replacement(
-        member_id=old.member_id, value_minor=new_accounts.value, carried_minor=old_accounts.value
+        member_id=old.member_id,
+        value_minor=new_accounts.value,
+        carried_minor=old_accounts.value,
+        override=limit_override,
     )
-    entry = Entry(
-        OperationKind.CARD_REPLACEMENT,
-        old,
-        fields={"related_card": new, "reason": reason.strip()},
-    )
+    fields = {"related_card": new, "reason": reason.strip()}
+    if limit_override is not None:
+        fields["details"] = limit_override.details()
+    entry = Entry(OperationKind.CARD_REPLACEMENT, old, fields=fields)
     for kind in (AccountKind.CARD_PRINCIPAL, AccountKind.CARD_BONUS):
         source = old_accounts.by_kind(kind)
         entry.move(source, new_accounts.by_kind(kind), source.balance)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Q, Sum
@@ -192,10 +193,16 @@ def refund(
     idempotency_key: str,
     reason: str = "",
     occurred_at: dt.datetime | None = None,
+    approved_by: Actor | None = None,
 ) -> Operation:
     """Refund (part of) a purchase: value back to the buckets it came from, the part paid
     otherwise back by the same tender, the points it earned taken back pro rata (claw-back,
-    see ``_claw_back``) and the points that paid part of it given back pro rata."""
+    see ``_claw_back``) and the points that paid part of it given back pro rata.
+
+    A cashier or a terminal refunds under the counter refund rule (``_check_counter_refund_rule``)
+    unless ``approved_by`` is given: the second person who approved this refund (four eyes,
+    ``membercard.approvals.refunds``, which checks who may approve; the approval posts as
+    the maker with this keyword). Their staff id is kept in the operation's details."""
     request = {"operation": operation_id, "amount_minor": amount_minor, "reason": reason}
     claim = idempotency.claim(actor=actor, key=idempotency_key, service="refund", request=request)
     if claim.replay:
@@ -234,7 +241,8 @@ def refund(
     refundable = sum(capacity.values())
     if amount_minor > refundable:
         raise RefundExceedsPurchase(refundable_minor=refundable)
-    _check_counter_refund_rule(actor, original, earlier, amount_minor)
+    if approved_by is None:
+        _check_counter_refund_rule(actor, original, earlier, amount_minor)
     share = _allocate(amount_minor, capacity)
 
     # Points come back pro rata of the net amount refunded so far (rounded down). Never a
@@ -252,6 +260,8 @@ def refund(
     )
     accounts = card_accounts(card)
     details: dict[str, int] = {}
+    if approved_by is not None and approved_by.staff is not None:
+        details["approved_by"] = approved_by.staff.pk
     entry = Entry(
         OperationKind.REFUND,
         card,
@@ -286,25 +296,48 @@ def refund(
     return claim.complete(post(entry, actor=actor, occurred_at=occurred_at, points=book))
 
 
+def _settings_refund_limit() -> int:
+    return settings.MEMBERCARD_COUNTER_REFUND_LIMIT
+
+
+# Where the counter refund threshold comes from. HQ sets it with the approval thresholds
+# (``approvals.thresholds``, a layer above this one): the approvals app plugs its reading
+# in when it loads (``use_refund_threshold``); the setting is its default either way.
+_refund_threshold: Callable[[], int] = _settings_refund_limit
+
+
+def use_refund_threshold(source: Callable[[], int]) -> None:
+    """Read the counter refund threshold from ``source`` (called by the approvals app)."""
+    global _refund_threshold
+    _refund_threshold = source
+
+
+def refund_threshold() -> int:
+    """The counter refund threshold in force (minor units)."""
+    return _refund_threshold()
+
+
 def _check_counter_refund_rule(
     actor: Actor, original: Operation, earlier: list[Operation], amount_minor: int
 ) -> None:
-    """Who may not refund any amount (a cashier, a POS terminal) refunds under the counter
-    rule: a purchase of the open business day, up to ``MEMBERCARD_COUNTER_REFUND_LIMIT``
-    refunded on it in all (so splitting a refund does not get round it). Anything else waits
-    for a store manager, who can see the customer and the goods."""
+    """The one counter refund rule. Who may not refund any amount (a cashier, a POS
+    terminal) refunds by themselves a purchase of the open business day only, and less
+    than the refund threshold on it in all (so splitting a refund does not get round it):
+    "at or above the threshold" needs a second person, as every approval threshold. Anything
+    else is refused (``RefundNeedsManager``): a store manager, who can see the customer and
+    the goods, refunds it or approves the request (``approvals.refunds``)."""
     if allowed(actor, Action.REFUND_ANY_AMOUNT, original.location):
         return
-    limit = settings.MEMBERCARD_COUNTER_REFUND_LIMIT
+    limit = refund_threshold()
     if original.business_date != today():
         raise RefundNeedsManager(
             _("The counter refunds purchases of the open business day only: ask a manager."),
             limit_minor=limit,
         )
     refunded = sum(r.gross_minor for r in earlier) + amount_minor
-    if refunded > limit:
+    if refunded >= limit:
         raise RefundNeedsManager(
-            _("Refunds above %(limit)s on one purchase need a manager.")
+            _("Refunds of %(limit)s or more on one purchase need a manager.")
             % {"limit": format_minor(limit)},
             limit_minor=limit,
         )

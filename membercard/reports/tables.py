@@ -15,6 +15,7 @@ from membercard.core.models import Location
 from membercard.days.reconciliation import ReconciliationRow, reconciliation_rows
 from membercard.reports import sales_inventory as si
 from membercard.reports import selectors
+from membercard.reports.limit_overrides import LimitOverrideRow, limit_overrides
 
 
 @dataclass
@@ -117,12 +118,24 @@ def reconciliation_table(date_from, date_to, location) -> Table:
     return Table(title, columns, rows)
 
 
+def limit_overrides_table(date_from, date_to, location) -> Table:
+    items = limit_overrides(date_from, date_to, location)
+    columns = [f.name for f in dataclasses.fields(LimitOverrideRow)]
+    return Table(
+        _("Prepaid limit overrides %(period)s") % {"period": _period(date_from, date_to, location)},
+        columns,
+        [[getattr(i, c) for c in columns] for i in items],
+        [_("Overrides: %(count)d (each approved by a second person)") % {"count": len(items)}],
+    )
+
+
 REPORTS: dict[str, Callable[[dt.date, dt.date, Location | None], Table]] = {
     "sales-inventory": sales_inventory_table,
     "reconciliation": reconciliation_table,
     "liability": liability_table,
     "dormant": dormant_table,
     "points-expiring": points_expiring_table,
+    "limit-overrides": limit_overrides_table,
 }
 
 
@@ -134,6 +147,8 @@ MONEY_COLUMNS = frozenset(
         "principal",
         "bonus",
         "spent",
+        "value_moved",
+        "allowed_up_to",
         *RECONCILIATION_MONEY,
     }
 )
@@ -197,6 +212,14 @@ COLUMN_LABELS = {
     "mobile": _("Mobile"),
     "visits": _("Visits"),
     "spent": _("Spent"),
+    # limit overrides
+    "receipt": _("Receipt"),
+    "new_card": _("New card"),
+    "value_moved": _("Value moved"),
+    "allowed_up_to": _("Approved up to"),
+    "request": _("Request"),
+    "made_by": _("Made by"),
+    "approved_by": _("Approved by"),
     # reconciliation (the same words as the board's)
     "location_code": _("Store"),
     "business_date": _("Date"),

@@ -28,6 +28,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Store stock"), "web:store-stock", "counter"),
     MenuItem(_("Handovers"), "web:handovers", "counter"),
     MenuItem(_("Business day"), "web:days", "counter"),
+    MenuItem(_("Waiting for approval"), "web:counter-approvals", "counter"),
     MenuItem(_("Approvals"), "web:approvals", "hq"),
     MenuItem(_("Reconciliation"), "web:reconciliation", "hq"),
     MenuItem(_("Reports"), "web:reports", "hq"),
@@ -48,6 +49,10 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Audit"), "web:audit", "hq"),
     MenuItem(_("Backups"), "web:backups", "hq"),
 )
+
+
+# The entries that carry the number of requests waiting for the signed-in staff member.
+COUNTED = ("web:approvals", "web:counter-approvals")
 
 
 def page_roles(url: str) -> frozenset[Role]:
@@ -76,7 +81,7 @@ def menu_for(role: Role, staff: Staff | None = None) -> list[dict[str, str]]:
             continue
         if role in page_roles(url):
             label = str(item.label)
-            if item.url_name == "web:approvals" and staff is not None:
+            if item.url_name in COUNTED and staff is not None:
                 waiting = waiting_approvals(staff)
                 label = f"{label} ({waiting})" if waiting else label
             items.append({"label": label, "url": url, "section": item.section})

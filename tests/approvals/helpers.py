@@ -35,3 +35,12 @@ def ask_thresholds(actor: Actor, **values):
         **values,
     }
     return request_thresholds_change(actor=actor, idempotency_key=f.key(), **new)
+
+
+def approved(request, by: Actor | None = None):
+    """``request`` approved by someone other than its maker (a fresh HQ admin unless
+    ``by``): the second person of four eyes, for tests of what the approval does."""
+    from membercard.approvals.services import approve
+    from membercard.core.models import Role
+
+    return approve(actor=by or f.actor(Role.HQ_ADMIN), request_id=request.pk)

@@ -106,10 +106,12 @@ def test_lists_menu_and_home_count_per_role(card):
     assert len(re.findall(r'href="/approvals/\d+/"', mine)) == 2
     approved = maker.get("/approvals/?state=approved").content.decode()
     assert not re.findall(r'href="/approvals/\d+/"', approved)
-    # Roles that decide nothing get no count and no page
+    # A stock keeper decides voids and batch orders only: no count for adjustments
     stock = signed_in(Role.HQ_STOCK)
     assert "wait for your approval" not in stock.get("/").content.decode()
-    assert stock.get("/approvals/").status_code == 403
+    assert "Waiting for my approval: 0" in stock.get("/approvals/").content.decode()
+    # Roles that decide nothing at HQ get no page
+    assert signed_in(Role.STORE_CASHIER).get("/approvals/").status_code == 403
 
 
 def test_a_thresholds_change_is_filed_by_the_admin_and_approved_by_another(card):
@@ -150,3 +152,23 @@ def test_request_and_approval_are_audited_inside_their_transactions(card):
     maker.post(f"/approvals/{request.pk}/reject/", {"note": "mine"})
     refused = AuditEvent.objects.get(what="web:approval-reject")
     assert refused.status == 403
+
+
+def test_the_refund_threshold_is_set_on_the_thresholds_page():
+    admin = signed_in(Role.HQ_ADMIN)
+    data = {
+        "adjustment_minor": "0.00",
+        "points_adjustment": "0",
+        "hq_top_up_minor": "500.00",
+        "refund_minor": "30.00",
+        "lifetime_hours": "48",
+        "idempotency_key": f.key(),
+    }
+    assert admin.post("/hq/approval-thresholds/", data).status_code == 302
+    request = ApprovalRequest.objects.get(kind="thresholds")
+    assert request.payload["refund_minor"] == 3_000
+    finance = signed_in(Role.HQ_FINANCE)
+    assert "30.00" in finance.get(f"/approvals/{request.pk}/").content.decode()
+    finance.post(f"/approvals/{request.pk}/approve/", {})
+    page = finance.get("/hq/approval-thresholds/").content.decode()
+    assert re.search(r"id=\"current-refund-threshold\">[^<]*30\.00", page)

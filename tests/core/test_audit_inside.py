@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import path
 
 import membercard.urls
+from membercard.approvals.models import ApprovalRequest
 from membercard.cards.models import Batch, Card
 from membercard.core import audit as core_audit
 from membercard.core.actors import Actor
@@ -246,6 +247,7 @@ def test_a_command_whose_audit_write_fails_rolls_its_work_back_and_fails(keeper,
         _batch("create", "--product", product.code, "--quantity", "5", "--by", keeper.username)
 
     assert not Batch.objects.exists()
+    assert not ApprovalRequest.objects.exists()
     assert not Card.objects.filter(product=product).exists()
     assert not AuditEvent.objects.exists()
 
@@ -255,8 +257,8 @@ def test_a_command_that_commits_exits_0_with_its_row_inside(keeper):
 
     out = _batch("create", "--product", product.code, "--quantity", "5", "--by", keeper.username)
 
-    batch = Batch.objects.get()
-    assert f"Batch {batch.document_number}: 5 cards" in out
+    request = ApprovalRequest.objects.get()  # four eyes: the order is a request
+    assert f"Request #{request.pk}: a batch of 5 cards" in out
     (event,) = AuditEvent.objects.all()
     assert (event.kind, event.what, event.staff, event.status) == (
         AuditKind.CLI,
@@ -265,7 +267,7 @@ def test_a_command_that_commits_exits_0_with_its_row_inside(keeper):
         None,
     )
     assert event.details["outcome"] == "committed"
-    assert event.details["result"] == f"Batch {batch.pk}"
+    assert event.details["result"] == f"ApprovalRequest {request.pk}"
     assert f"--product={product.code}" in event.details["args"]
 
 
@@ -285,7 +287,7 @@ def test_a_command_whose_report_fails_after_the_commit_still_exits_0(keeper, mon
         stderr=err,
     )
 
-    assert Batch.objects.get().quantity == 3
+    assert ApprovalRequest.objects.get().preview["quantity"] == 3
     assert AuditEvent.objects.get().details["outcome"] == "committed"
     assert "The work is done (committed)" in err.getvalue()
 

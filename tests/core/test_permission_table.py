@@ -20,16 +20,22 @@ from pathlib import Path
 
 import pytest
 
+from membercard.approvals.days import request_day_reopening
+from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.refunds import request_refund
+from membercard.approvals.replacements import request_replacement
 from membercard.approvals.services import (
-    approve,
     reject,
     request_adjustment,
     request_thresholds_change,
 )
+from membercard.approvals.settings_changes import request_prepaid_limits
+from membercard.approvals.stock import request_card_void
 from membercard.cards.models import CardProduct
 from membercard.cards.pins import unlock_pin
 from membercard.cards.products import save_product
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import DomainError, NotPermitted
 from membercard.core.models import HQ_ROLES, STORE_ROLES, Role
 from membercard.core.permissions import TABLE, Action, Scope, allowed, require, roles_for
@@ -42,6 +48,7 @@ from membercard.inventory.services.handover_discrepancies import resolve_line
 from membercard.inventory.services.handovers import create_handover, receive_handover
 from membercard.inventory.services.stocktakes import confirm_stocktake, count_card
 from membercard.loyalty.admin_selectors import members_for_hq
+from membercard.loyalty.models import PrepaidLimits
 from membercard.loyalty.selectors import export_members, member_detail
 from membercard.loyalty.services.gifts import adjust_gift_stock, receive_gift_stock, update_gift
 from membercard.loyalty.services.limits import set_prepaid_limits
@@ -62,6 +69,7 @@ from membercard.operations.gifts import redeem_gift
 from membercard.ops.backups.services import back_up_now
 from membercard.ops.signin import unlock
 from tests import factories as f
+from tests.approvals.helpers import ask_adjustment, ask_thresholds
 
 pytestmark = pytest.mark.django_db
 
@@ -158,9 +166,9 @@ SERVICES: dict[Action, Call] = {
     Action.REQUEST_ADJUSTMENT: lambda a: request_adjustment(
         actor=a, card_number=NUMBER, bucket="principal", delta=1, reason="x", idempotency_key="k"
     ),
-    # Deciding: who may decide any request is asked first (the kind's own action after).
-    Action.APPROVE_MONEY: lambda a: approve(actor=a, request_id=MISSING),
-    Action.APPROVE_THRESHOLDS: lambda a: reject(actor=a, request_id=MISSING, note="x"),
+    Action.REQUEST_DAY_REOPENING: lambda a: request_day_reopening(
+        actor=a, location_code="NOPE", business_date=ON, reason="x", idempotency_key="k"
+    ),
     Action.CHANGE_APPROVAL_THRESHOLDS: lambda a: request_thresholds_change(
         actor=a,
         adjustment_minor=-1,
@@ -176,6 +184,14 @@ REFUSALS_ONLY = {Action.MAKE_BACKUP}
 
 # Actions whose finer rule needs a real object: walked with one below.
 SCENARIOS = {Action.REFUND_ANY_AMOUNT, Action.REVERSE_OTHERS}
+# Deciding a request: walked with a real request of each kind (``DECIDING``, below).
+SCENARIOS |= {
+    Action.APPROVE_MONEY,
+    Action.APPROVE_THRESHOLDS,
+    Action.APPROVE_REFUND,
+    Action.APPROVE_DAY_REOPENING,
+}
+SCENARIOS |= {Action.APPROVE_STOCK, Action.APPROVE_SETTINGS, Action.APPROVE_LIMIT_OVERRIDE}
 
 # Actions no service checks by itself: what a page shows (walked in tests/web).
 PAGE_ACTIONS = {
@@ -258,6 +274,98 @@ def test_only_those_who_may_reverse_others_reverse_another_persons_operation():
     # Whoever made an operation reverses it (the table's REVERSE).
     mine = reverse(actor=seller, operation_id=bought[1].pk, idempotency_key=f.key())
     assert mine.reverses_id == bought[1].pk
+
+
+def _adjustment_request():
+    return ask_adjustment(f.actor(Role.HQ_FINANCE), f.sold_card(f.actor(Role.STORE_CASHIER)))
+
+
+def _thresholds_request():
+    return ask_thresholds(f.actor(Role.HQ_ADMIN))
+
+
+def _refund_request():
+    cashier = f.actor(Role.STORE_CASHIER)
+    card = f.sold_card(cashier, value_minor=50_000)
+    bought = purchase(
+        actor=cashier, card_number=card.number, amount_minor=40_000, idempotency_key=f.key()
+    )
+    return request_refund(
+        actor=cashier, operation_id=bought.pk, amount_minor=40_000, idempotency_key=f.key()
+    )
+
+
+def _reopening_request():
+    manager = f.actor(Role.STORE_MANAGER)
+    close_day(actor=manager, counted={})
+    return request_day_reopening(
+        actor=manager,
+        location_code=manager.location.code,
+        business_date=today(),
+        reason="miscounted",
+        idempotency_key=f.key(),
+    )
+
+
+def _void_request():
+    card = f.stock_card(f.product(), f.hq())
+    return request_card_void(
+        actor=f.actor(Role.HQ_STOCK), numbers=[card.number], reason="bent", idempotency_key=f.key()
+    )
+
+
+def _limits_request():
+    return request_prepaid_limits(
+        actor=f.actor(Role.HQ_FINANCE),
+        anonymous_limit_minor=50_000,
+        registered_limit_minor=400_000,
+        reason="regulation",
+        idempotency_key=f.key(),
+    )
+
+
+def _override_request():
+    cashier = f.actor(Role.STORE_CASHIER)
+    old = f.sold_card(cashier, value_minor=90_000)
+    PrepaidLimits.objects.create(
+        anonymous_limit_minor=50_000, registered_limit_minor=500_000, reason="lowered"
+    )
+    new = f.stock_card(old.product, cashier.location)
+    return request_replacement(
+        actor=cashier,
+        old_number=old.number,
+        new_number=new.number,
+        reason="lost",
+        idempotency_key=f.key(),
+    )
+
+
+# The decide action of each kind -> a request of that kind (made at S01 or HQ).
+DECIDING = {
+    Action.APPROVE_STOCK: _void_request,
+    Action.APPROVE_SETTINGS: _limits_request,
+    Action.APPROVE_LIMIT_OVERRIDE: _override_request,
+    Action.APPROVE_MONEY: _adjustment_request,
+    Action.APPROVE_THRESHOLDS: _thresholds_request,
+    Action.APPROVE_REFUND: _refund_request,
+    Action.APPROVE_DAY_REOPENING: _reopening_request,
+}
+
+
+@pytest.mark.parametrize("action", sorted(DECIDING), ids=str)
+def test_only_the_roles_of_its_kind_decide_a_request(action):
+    f.store()
+    request = DECIDING[action]()
+    assert isinstance(request, ApprovalRequest)
+    wrong = {}
+    for role in ROLES:
+        # A fresh staff member each time (never the maker); the first allowed one rejects,
+        # the next find it decided (not refused).
+        error = outcome(lambda a: reject(actor=a, request_id=request.pk, note="no"), f.actor(role))
+        refused = isinstance(error, NotPermitted)
+        if refused == (role in TABLE[action]):
+            wrong[str(role)] = repr(error)
+    assert not wrong, f"{action}: {wrong}"
 
 
 # allowed / require by scope -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
+from membercard.approvals.models import ApprovalRequest
 from membercard.cards.models import Batch, Card
 from membercard.cards.states import CardState
 from membercard.core.models import Role
@@ -113,14 +114,23 @@ def refused_command(*args: str) -> tuple[CommandError, str]:
 
 
 def test_cli_create_export_receive_void(keeper, product, tmp_path, monkeypatch):
+    """Four eyes: create and void file requests another stock keeper approves (``batch
+    approve``); the orderer cannot receive the batch."""
     inv.small_chunks(monkeypatch, 10)
     user = keeper.staff.username
+    checker = inv.keeper().staff.username
 
     out, _ = run("create", "--product", product.code, "--quantity", "25", "--by", user)
 
+    request = ApprovalRequest.objects.get()
+    assert f"Request #{request.pk}: a batch of 25 cards" in out and "sent for approval" in out
+    assert not Batch.objects.exists() and not Card.objects.exists()  # nothing produced yet
+    error, _ = refused_command("approve", str(request.pk), "--by", user)
+    assert "someone else must decide it" in str(error)
+    out, _ = run("approve", str(request.pk), "--by", checker)
     batch = Batch.objects.get()
-    assert "  10/25 cards generated (40%)" in out and "25/25 cards generated (100%)" in out
-    assert f"Batch {batch.document_number}: 25 cards" in out
+    assert f"Request #{request.pk} approved: batch {batch.document_number} ordered." in out
+    assert batch.created_by == keeper.staff and batch.quantity == 25
     assert batch.unit_cost_minor == product.unit_cost_minor
 
     run("export", batch.document_number, "--format", "csv", "--output", str(tmp_path / "b.csv"))
@@ -128,18 +138,25 @@ def test_cli_create_export_receive_void(keeper, product, tmp_path, monkeypatch):
     assert (tmp_path / "b.csv").read_text().count("\n") == 26
     assert batch.document_number in pdf_pages((tmp_path / "b.pdf").read_bytes())[0]
 
-    out, _ = run("receive", batch.document_number.lower(), "--by", user)
+    error, _ = refused_command("receive", batch.document_number, "--by", user)
+    assert "someone other than the orderer" in str(error)
+    out, _ = run("receive", batch.document_number.lower(), "--by", checker)
     assert f"Batch {batch.document_number} received: 25 cards in stock at HQ." in out
 
     misprint = batch.cards.first().number
     out, _ = run("void", misprint, "--reason", "ink smear", "--by", user)
-    assert "1 card voided." in out
+    void = ApprovalRequest.objects.first()  # newest first
+    assert f"Request #{void.pk}: void 1 card sent for approval" in out
+    assert Card.objects.get(number=misprint).state == CardState.IN_STOCK
+    out, _ = run("approve", str(void.pk), "--by", checker)
+    assert f"Request #{void.pk} approved: 1 cards voided." in out
     assert Card.objects.get(number=misprint).state == CardState.VOID
 
-    error, _ = refused_command("receive", str(batch.pk), "--by", user)
+    error, _ = refused_command("receive", str(batch.pk), "--by", checker)
     assert "already received" in str(error)
 
     run("create", "--product", product.code, "--quantity", "3", "--by", user)
+    run("approve", str(ApprovalRequest.objects.first().pk), "--by", checker)
     second = Batch.objects.first()  # newest first
     out, _ = run("cancel", second.document_number, "--reason", "never paid", "--by", user)
     assert f"Batch {second.document_number} cancelled." in out
@@ -157,10 +174,13 @@ def test_cli_import_good_and_refused_files(keeper, product, tmp_path):
     bad.write_text(f"{inv.number(product, 2)}\n123\n4111111111111111\n", encoding="utf-8")
 
     out, _ = run("import", str(good), "--product", product.code, "--by", user, "--unit-cost", "9")
-    assert "1 cards of" in out and "imported from good.csv" in out
+    assert "1 cards of" in out and "from good.csv sent for approval" in out
+    assert not Batch.objects.exists()
+    run("approve", str(ApprovalRequest.objects.get().pk), "--by", inv.keeper().staff.username)
     assert Batch.objects.get().unit_cost_minor == 9
+    assert Card.objects.get().number == inv.number(product, 1)
 
-    before = Card.objects.count(), StockMovement.objects.count()
+    before = Card.objects.count(), StockMovement.objects.count(), ApprovalRequest.objects.count()
     error, err = refused_command("import", str(bad), "--product", product.code, "--by", user)
 
     assert str(error).startswith("Line 2: 3 digits")
@@ -169,7 +189,8 @@ def test_cli_import_good_and_refused_files(keeper, product, tmp_path):
         f"line 3: {BANK_CARD}",
     ]
     assert "4111" not in err + str(error)
-    assert (Card.objects.count(), StockMovement.objects.count()) == before
+    after = Card.objects.count(), StockMovement.objects.count(), ApprovalRequest.objects.count()
+    assert after == before
 
 
 def test_cli_refuses_unknown_people_wrong_roles_and_bad_batch_numbers(product):

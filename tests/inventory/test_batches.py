@@ -13,6 +13,7 @@ from membercard.cards import numbers
 from membercard.cards.models import Batch, BatchSource, BatchStatus, Card
 from membercard.cards.reader import barcode_value
 from membercard.cards.states import CardState
+from membercard.core.errors import OrdererCannotReceive
 from membercard.core.models import Role
 from membercard.inventory import movements
 from membercard.inventory.errors import (
@@ -45,6 +46,12 @@ def product():
 def small_chunks(monkeypatch):
     """Chunks of 40 cards, so a small batch crosses several chunk boundaries."""
     inv.small_chunks(monkeypatch, 40)
+
+
+@pytest.fixture
+def receiver():
+    """A second stock keeper: whoever ordered a batch may not receive it (four eyes)."""
+    return inv.keeper()
 
 
 def import_(actor, product, text, **kwargs):
@@ -304,19 +311,19 @@ MOVEMENT_FIELDS = ("event", "from_state", "to_state", "from_location", "to_locat
 MOVEMENT_FIELDS += ("terminal", "operation", "handover", "reason")
 
 
-def test_bulk_movements_are_exactly_what_transition_writes(keeper, product):
+def test_bulk_movements_are_exactly_what_transition_writes(keeper, receiver, product):
     # Given two ordered batches: one received by the service (movements.record_bulk), one
     # card by card by hand (transition).
     bulk, by_hand = inv.order_batch(keeper, product, 3), inv.order_batch(keeper, product, 3)
 
-    batches.receive_batch(actor=keeper, batch_id=bulk.pk)
+    batches.receive_batch(actor=receiver, batch_id=bulk.pk)
     for card in by_hand.cards.all():
         transition(
             card,
             CardState.IN_STOCK,
             event="batch.received",
-            by=keeper,
-            location=keeper.location,
+            by=receiver,
+            location=receiver.location,
             document={"batch": by_hand},
         )
 
@@ -350,12 +357,12 @@ def test_first_movements_are_exactly_what_record_new_cards_writes(keeper, produc
     stock_is_consistent()
 
 
-def test_receiving_twice_is_refused(keeper, product):
+def test_receiving_twice_is_refused(keeper, receiver, product):
     batch = inv.order_batch(keeper, product, 3)
-    batches.receive_batch(actor=keeper, batch_id=batch.pk)
+    batches.receive_batch(actor=receiver, batch_id=batch.pk)
 
     with refused(BatchNotOrdered, "batch_not_ordered") as info:
-        batches.receive_batch(actor=keeper, batch_id=batch.pk)
+        batches.receive_batch(actor=receiver, batch_id=batch.pk)
 
     assert f"{batch.document_number} was already received" in info.value.message
     stock_is_consistent()
@@ -368,17 +375,27 @@ def test_receiving_needs_the_stock_keeper_or_admin(keeper, product, role):
         batches.receive_batch(actor=f.actor(role), batch_id=batch.pk)
 
 
-def test_an_unknown_batch_is_not_found(keeper):
+def test_the_orderer_may_not_receive_their_own_batch(keeper, receiver, product):
+    batch = inv.order_batch(keeper, product, 3)
+    with refused(OrdererCannotReceive, "orderer_cannot_receive"):
+        batches.receive_batch(actor=keeper, batch_id=batch.pk)
+    assert set(batch.cards.values_list("state", flat=True)) == {"produced"}
+    # An HQ admin who did not order it receives it.
+    batches.receive_batch(actor=f.actor(Role.HQ_ADMIN), batch_id=batch.pk)
+    assert set(batch.cards.values_list("state", flat=True)) == {"in_stock"}
+
+
+def test_an_unknown_batch_is_not_found(receiver):
     with refused(BatchNotFound, "batch_not_found"):
-        batches.receive_batch(actor=keeper, batch_id=999_999)
+        batches.receive_batch(actor=receiver, batch_id=999_999)
 
 
-def test_a_card_voided_on_order_is_not_received(keeper, product):
+def test_a_card_voided_on_order_is_not_received(keeper, receiver, product):
     batch = inv.order_batch(keeper, product, 4)
     misprint = batch.cards.first()
     batches.void_cards(actor=keeper, numbers=[misprint.number], reason="wrong colour")
 
-    batches.receive_batch(actor=keeper, batch_id=batch.pk)
+    batches.receive_batch(actor=receiver, batch_id=batch.pk)
 
     assert batch.cards.filter(state="in_stock").count() == 3
     misprint.refresh_from_db()
@@ -386,7 +403,7 @@ def test_a_card_voided_on_order_is_not_received(keeper, product):
     stock_is_consistent()
 
 
-def test_cancelling_voids_the_cards_and_blocks_receipt(keeper, product):
+def test_cancelling_voids_the_cards_and_blocks_receipt(keeper, receiver, product):
     batch = inv.order_batch(keeper, product, 5, notes="rush order")
     other = inv.order_batch(keeper, product, 1)
 
@@ -402,7 +419,7 @@ def test_cancelling_voids_the_cards_and_blocks_receipt(keeper, product):
         StockMovement.objects.filter(event="batch.cancelled").values_list("to_state", "reason")
     ) == {("void", "supplier closed")}
     with refused(BatchNotOrdered, "batch_not_ordered"):
-        batches.receive_batch(actor=keeper, batch_id=batch.pk)
+        batches.receive_batch(actor=receiver, batch_id=batch.pk)
     with refused(Exception, "validation_error"):
         batches.cancel_batch(actor=keeper, batch_id=other.pk, reason=" ")
     stock_is_consistent()
@@ -412,9 +429,9 @@ def test_cancelling_voids_the_cards_and_blocks_receipt(keeper, product):
 
 
 @pytest.fixture
-def received(keeper, product):
+def received(keeper, receiver, product):
     batch = inv.order_batch(keeper, product, 6)
-    return batches.receive_batch(actor=keeper, batch_id=batch.pk)
+    return batches.receive_batch(actor=receiver, batch_id=batch.pk)
 
 
 def test_misprints_in_stock_at_hq_are_voided_with_the_reason(keeper, received):

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from membercard.approvals.kinds import KINDS
 from membercard.approvals.models import ApprovalRequest
 from membercard.cards import numbers
 from membercard.cards.models import Batch, BatchStatus, Card, CardProduct
@@ -128,11 +129,16 @@ def test_demo_loads_once_and_its_ledger_verifies():
     assert set(gold_top_ups.values_list("staff__username", flat=True)) == {"finance"}
     # Four eyes: a pending and an approved request of each kind, decided by a second person
     requests = ApprovalRequest.objects.all()
-    assert {(r.kind, r.state) for r in requests} == {
-        (kind, state) for kind in ("adjustment", "hq_top_up") for state in ("pending", "approved")
+    kinds = ("adjustment", "hq_top_up", "card_void", "batch_order", "prepaid_limits")
+    assert {(kind, state) for kind in kinds for state in ("pending", "approved")} <= {
+        (r.kind, r.state) for r in requests
     }
     for request in requests.filter(state="approved"):
-        assert request.operation is not None and request.decided_by != request.maker
+        assert request.decided_by != request.maker
+        assert (request.operation is not None) == (KINDS[request.kind].post is not None)
+    # The batches were ordered by one keeper, approved and received by the other.
+    for batch in Batch.objects.filter(status=BatchStatus.RECEIVED):
+        assert (batch.created_by.username, batch.received_by.username) == ("stock", "stock2")
     assert Operation.objects.filter(
         kind=OperationKind.TOP_UP, card__product__code="value", location__in=[s01, s02]
     ).exists()

@@ -25,9 +25,10 @@ import time_machine
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from membercard.approvals.refunds import request_refund
 from membercard.approvals.services import request_adjustment
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
@@ -330,7 +331,8 @@ def build_world() -> SimpleNamespace:
     add_cards(actor=a[MANAGER], handover_id=w.handover_out.pk, numbers=[w.s01_draft_card.number])
 
     # HQ's things.
-    w.batch = order_batch(a[STOCK], w.product, 3)
+    # Ordered by another stock keeper: the matrix's keeper may receive it (four eyes).
+    w.batch = order_batch(Actor.for_staff(f.staff(Role.HQ_STOCK, w.hq)), w.product, 3)
     w.campaign = Campaign.objects.create(
         name="Matrix", multiplier_pct=200, starts_on=today(), ends_on=today()
     )
@@ -348,6 +350,14 @@ def build_world() -> SimpleNamespace:
         reason="matrix",
         idempotency_key="matrix-approval",
     )
+    # A pending refund request at S01 (above a threshold lowered for it): its managers decide.
+    with override_settings(MEMBERCARD_COUNTER_REFUND_LIMIT=500):
+        w.refund_request = request_refund(
+            actor=a[CASHIER],
+            operation_id=w.purchase.pk,
+            amount_minor=600,
+            idempotency_key="matrix-refund-request",
+        )
     w.s01_documents = {
         w.handover_in.document_number,
         w.handover_out.document_number,

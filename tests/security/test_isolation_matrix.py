@@ -79,6 +79,9 @@ STOCK_KEEPERS = frozenset({ADMIN, STOCK})
 STOCK_AND_MANAGERS = STOCK_KEEPERS | MANAGERS
 NOBODY: frozenset[str] = frozenset()
 
+# HQ's request (an adjustment) answers a store manager like a nonexistent one.
+HQ_REQUEST = {MANAGER: HIDDEN, MANAGER2: HIDDEN}
+
 W = SimpleNamespace
 Filler = Callable[[W], Call]
 KEY = "matrix-0001"  # one idempotency key: every request is rolled back
@@ -428,6 +431,13 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "web:day-close": entry(
         MANAGERS, "GET", "POST", target=lambda w: Call(kwargs={"day": w.today.isoformat()})
     ),
+    "web:day-reopen": entry(
+        MANAGERS | MONEY,
+        "GET",
+        "POST",
+        target=lambda w: Call(kwargs={"code": "S01", "day": w.closed_day.isoformat()}),
+        missing=lambda w: Call(kwargs={"code": "S99", "day": w.closed_day.isoformat()}),
+    ),
     "web:day-z-report": entry(
         MANAGERS | MONEY,
         target=lambda w: Call(kwargs={"code": "S01", "day": w.closed_day.isoformat()}),
@@ -466,11 +476,22 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "web:card-top-up": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:card-freeze": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:card-tier": by(ACTIVE_NUMBER, MONEY, "POST"),
-    "web:approvals": entry(MONEY),
-    "web:approval": by(pk("request_id", lambda w: w.approval.pk), MONEY),
-    "web:approval-approve": by(pk("request_id", lambda w: w.approval.pk), MONEY, "POST"),
-    "web:approval-reject": by(pk("request_id", lambda w: w.approval.pk), MONEY, "POST"),
-    "web:approval-thresholds": entry(MONEY, "GET", "POST"),
+    "web:approvals": entry(HQ),  # stock keepers decide voids and batch orders
+    # A store manager opens their store's requests only (refunds): HQ's answer like none.
+    "web:approval": (
+        by(pk("request_id", lambda w: w.approval.pk), HQ, overrides=HQ_REQUEST),
+        by(pk("request_id", lambda w: w.refund_request.pk), MONEY | MANAGERS),
+    ),
+    "web:approval-approve": (
+        by(pk("request_id", lambda w: w.approval.pk), MONEY, "POST", overrides=HQ_REQUEST),
+        by(pk("request_id", lambda w: w.refund_request.pk), MONEY | MANAGERS, "POST"),
+    ),
+    "web:approval-reject": (
+        by(pk("request_id", lambda w: w.approval.pk), MONEY, "POST", overrides=HQ_REQUEST),
+        by(pk("request_id", lambda w: w.refund_request.pk), MONEY | MANAGERS, "POST"),
+    ),
+    "web:counter-approvals": entry(MANAGERS),
+    "web:approval-thresholds": entry(HQ, "GET", "POST"),
     "web:members": entry(MONEY),
     "web:member-export": entry(MONEY),
     "web:member-detail": by(pk("member_id", lambda w: w.member.pk), MONEY),
@@ -563,6 +584,11 @@ API_ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "POST /operations/{id}/refunds": api_operation({"amount": 10}),
     # A key reverses its own operations only: S01's purchase was a cashier's.
     "POST /operations/{id}/reversal": api_operation(overrides={TERMINAL: DENY}),
+    "GET /approval-requests/{id}": entry(
+        NOBODY,
+        target=lambda w: Call(kwargs={"id": w.refund_request.pk}),
+        missing=lambda w: Call(kwargs={"id": MISSING_ID}),
+    ),
     "GET /stock": entry(NOBODY),
     "GET /gifts": entry(NOBODY),
 }

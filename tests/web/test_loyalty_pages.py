@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 
+from membercard.approvals.models import ApprovalRequest, RequestKind
 from membercard.core.calendar import today
 from membercard.core.models import Role
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
 from tests import factories as f
+from tests.approvals.helpers import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -113,8 +115,20 @@ def test_prepaid_limits_change_with_a_reason_and_history(client_for):
     assert missing.status_code == 422
     assert missing.content.count(b"field-error") >= 1
     assert not PrepaidLimits.objects.exists()
-    data = {"anonymous_limit": "800.00", "registered_limit": "3000", "reason": "Regulation 2026"}
-    assert client.post("/hq/loyalty/limits/", data).status_code == 302
+    data = {
+        "anonymous_limit": "800.00",
+        "registered_limit": "3000",
+        "reason": "Regulation 2026",
+        "idempotency_key": f.key(),
+    }
+    sent = client.post("/hq/loyalty/limits/", data)
+    assert sent.status_code == 302
+    # Four eyes: a request, applied once someone else approves it.
+    request = ApprovalRequest.objects.get(kind=RequestKind.PREPAID_LIMITS)
+    assert sent["Location"] == f"/approvals/{request.pk}/"
+    assert not PrepaidLimits.objects.exists()
+    assert client.post(f"/approvals/{request.pk}/approve/", {}).status_code == 403  # own
+    approved(request)
     limits = PrepaidLimits.objects.get()
     assert (limits.anonymous_limit_minor, limits.registered_limit_minor) == (80_000, 300_000)
     assert b"Regulation 2026" in client.get("/hq/loyalty/").content

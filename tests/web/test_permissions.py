@@ -164,6 +164,7 @@ PAGES: dict[str, Page] = {
     # and HQ's money people. Reconciliation is HQ finance's board.
     "web:days": get({MANAGER}),
     "web:day-close": get({MANAGER}, day="2000-01-03"),
+    "web:day-reopen": get({ADMIN, FINANCE, MANAGER}, code="S01", day="2000-01-03"),
     "web:day-z-report": get({MANAGER} | MONEY, code="S01", day="2000-01-03"),
     "web:reconciliation": get(MONEY),
     "web:reconciliation-day": get(MONEY, code="S01", day="2000-01-03"),
@@ -185,11 +186,13 @@ PAGES: dict[str, Page] = {
     "web:card-freeze": post(MONEY, number=MISSING_CARD),
     "web:card-tier": post(MONEY, number=MISSING_CARD),
     # Four eyes: HQ's money people see requests; the services decide who decides which.
-    "web:approvals": get(MONEY),
-    "web:approval": get(MONEY, request_id=MISSING),
-    "web:approval-approve": post(MONEY, request_id=MISSING),
-    "web:approval-reject": post(MONEY, request_id=MISSING),
-    "web:approval-thresholds": get(MONEY),
+    "web:approvals": get(HQ),  # the stock keepers decide voids and batch orders
+    # ...and a store manager their store's refund requests, approved at the counter.
+    "web:approval": get(HQ | {MANAGER}, request_id=MISSING),
+    "web:approval-approve": post(HQ | {MANAGER}, request_id=MISSING),
+    "web:approval-reject": post(HQ | {MANAGER}, request_id=MISSING),
+    "web:counter-approvals": get({MANAGER}),
+    "web:approval-thresholds": get(HQ),
     "web:members": get(MONEY),
     "web:member-detail": get(MONEY, member_id=MISSING),
     "web:member-edit": get(MONEY, member_id=MISSING),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from membercard.approvals.models import ApprovalRequest, RequestKind
 from membercard.cards.models import CardProduct
 from membercard.cards.products import save_product
 from membercard.core import services as setup
@@ -13,6 +14,7 @@ from membercard.core.errors import NotPermitted, ValidationFailed
 from membercard.core.models import Location, Role, Staff, Terminal
 from membercard.core.terminals import authenticate_key
 from tests import factories as f
+from tests.approvals.helpers import approved
 from tests.inventory import factories as inv
 from tests.web.conftest import signed_in
 
@@ -36,6 +38,7 @@ PRODUCT = {
     "validity_months": "24",
     "number_prefix": "7301",
     "number_length": "16",
+    "idempotency_key": "product-form-key",  # the form's key (a money policy change: a request)
 }
 
 
@@ -287,6 +290,12 @@ def test_admin_edits_a_product_but_not_the_number_format_once_cards_exist():
     data = {**PRODUCT, "code": product.code, "number_prefix": product.number_prefix}
     response = client.post(f"/hq/products/{product.pk}/edit/", {**data, "name": "Value card 2"})
     assert response.status_code == 302
+    # Four eyes: the name is saved at once, the money policy once someone else approves.
+    request = ApprovalRequest.objects.get(kind=RequestKind.PRODUCT_POLICY)
+    assert response["Location"] == f"/approvals/{request.pk}/"
+    product.refresh_from_db()
+    assert (product.name, product.discount_rate_bp) == ("Value card 2", 0)
+    approved(request)
     product.refresh_from_db()
     assert (product.name, product.discount_rate_bp) == ("Value card 2", 500)
     moved = client.post(f"/hq/products/{product.pk}/edit/", {**data, "number_prefix": "7777"})

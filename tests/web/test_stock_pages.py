@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from membercard.approvals.models import ApprovalRequest, RequestKind, RequestState
 from membercard.cards.models import Batch, BatchStatus, Card
 from membercard.cards.states import CardState
 from membercard.core.models import Role
@@ -14,6 +15,7 @@ from membercard.inventory.models import Stocktake, StocktakeCount, StocktakeStat
 from membercard.inventory.services.handovers import dispatch_handover
 from membercard.inventory.services.stocktakes import start_stocktake
 from tests import factories as f
+from tests.approvals.helpers import approved
 from tests.inventory import factories as inv
 from tests.inventory.factories import draft_handover, stock_is_consistent
 from tests.web.conftest import signed_in
@@ -31,6 +33,7 @@ def keeper_client():
 
 
 def test_keeper_orders_a_batch_once_even_if_the_form_is_sent_twice(keeper_client):
+    """Four eyes: the order is a request; the batch is made once someone else approves."""
     product = f.product(unit_cost_minor=150)
     page = keeper_client.get("/hq/batches/new/")
     data = {
@@ -38,16 +41,32 @@ def test_keeper_orders_a_batch_once_even_if_the_form_is_sent_twice(keeper_client
         "quantity": "7",
         "supplier": "ACME",
         "once": page.context["once"],
+        "idempotency_key": page.context["form"].initial["idempotency_key"],
     }
     response = keeper_client.post("/hq/batches/new/", data)
     assert response.status_code == 302
-    batch = Batch.objects.get()
-    assert response["Location"] == f"/hq/batches/{batch.pk}/"
-    assert (batch.quantity, batch.unit_cost_minor, batch.supplier) == (7, 150, "ACME")
-    assert batch.cards.filter(state=CardState.PRODUCED).count() == 7
+    request = ApprovalRequest.objects.get()
+    assert response["Location"] == f"/approvals/{request.pk}/"
+    assert (request.kind, request.state) == (RequestKind.BATCH_ORDER, RequestState.PENDING)
+    assert not Batch.objects.exists() and not Card.objects.exists()
     again = keeper_client.post("/hq/batches/new/", data)
-    assert again["Location"] == f"/hq/batches/{batch.pk}/"
-    assert Batch.objects.count() == 1
+    assert again["Location"] == f"/approvals/{request.pk}/"
+    assert ApprovalRequest.objects.count() == 1
+    # The maker's request page shows the order and no Approve button.
+    shown = keeper_client.get(f"/approvals/{request.pk}/")
+    assert b'id="maker-note"' in shown.content and b'id="approve-button"' not in shown.content
+    assert b"ACME" in shown.content
+
+    # Another stock keeper approves it on the page: the batch is made, ordered by the maker.
+    checker = signed_in(Role.HQ_STOCK)
+    assert checker.post(f"/approvals/{request.pk}/approve/", {}).status_code == 302
+    batch = Batch.objects.get()
+    assert (batch.quantity, batch.unit_cost_minor, batch.supplier) == (7, 150, "ACME")
+    assert batch.created_by.username == response.wsgi_request.user.username
+    assert batch.cards.filter(state=CardState.PRODUCED).count() == 7
+    # The orderer cannot receive it; the checker can.
+    assert keeper_client.post(f"/hq/batches/{batch.pk}/receive/").status_code == 403
+    assert checker.post(f"/hq/batches/{batch.pk}/receive/").status_code == 302
 
 
 def test_a_batch_quantity_out_of_bounds_is_a_field_error(keeper_client):
@@ -104,9 +123,13 @@ def test_importing_the_manufacturers_file(keeper_client):
     numbers = [inv.number(product, 500 + i) for i in range(3)]
     upload = SimpleUploadedFile("cards.csv", ("number\n" + "\n".join(numbers)).encode())
     response = keeper_client.post(
-        "/hq/batches/import/", {"product": product.pk, "file": upload, "unit_cost": "0.80"}
+        "/hq/batches/import/",
+        {"product": product.pk, "file": upload, "unit_cost": "0.80", "idempotency_key": f.key()},
     )
     assert response.status_code == 302
+    request = ApprovalRequest.objects.get()
+    assert request.preview["quantity"] == 3 and not Card.objects.exists()
+    approved(request)
     batch = Batch.objects.get()
     assert sorted(batch.cards.values_list("number", flat=True)) == sorted(numbers)
     assert batch.unit_cost_minor == 80
@@ -117,12 +140,15 @@ def test_a_bad_manufacturers_file_lists_its_bad_lines_and_imports_nothing(keeper
     good = inv.number(product, 900)
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)  # wrong check digit
     upload = SimpleUploadedFile("cards.csv", f"{good}\n{bad}\n".encode())
-    response = keeper_client.post("/hq/batches/import/", {"product": product.pk, "file": upload})
+    response = keeper_client.post(
+        "/hq/batches/import/", {"product": product.pk, "file": upload, "idempotency_key": f.key()}
+    )
     assert response.status_code == 422
     errors = " ".join(response.context["form"].non_field_errors())
     assert "Line 2" in errors
     assert not Batch.objects.exists()
     assert not Card.objects.exists()
+    assert not ApprovalRequest.objects.exists()
     missing = keeper_client.post("/hq/batches/import/", {"product": product.pk})
     assert "file" in missing.context["form"].errors
 
@@ -130,11 +156,18 @@ def test_a_bad_manufacturers_file_lists_its_bad_lines_and_imports_nothing(keeper
 def test_voiding_misprints_at_hq(keeper_client):
     cards = inv.run_of_cards(f.product(), f.hq(), 3)
     response = keeper_client.post(
-        "/hq/batches/void/", {"numbers": cards[0].number, "reason": "smudged"}
+        "/hq/batches/void/",
+        {"numbers": cards[0].number, "reason": "smudged", "idempotency_key": f.key()},
     )
     assert response.status_code == 302
+    request = ApprovalRequest.objects.get()
+    assert response["Location"] == f"/approvals/{request.pk}/"
+    assert inv.where(cards[0])[0] == CardState.IN_STOCK  # nothing before the approval
+    approved(request)
     assert inv.where(cards[0])[0] == CardState.VOID
-    missing_reason = keeper_client.post("/hq/batches/void/", {"numbers": cards[1].number})
+    missing_reason = keeper_client.post(
+        "/hq/batches/void/", {"numbers": cards[1].number, "idempotency_key": f.key()}
+    )
     assert missing_reason.status_code == 422
     assert "reason" in missing_reason.context["form"].errors
     assert inv.where(cards[1])[0] == CardState.IN_STOCK

@@ -12,7 +12,11 @@ from membercard.api import render, schemas, scope
 from membercard.api.auth import actor_of
 from membercard.api.endpoints import MAX_ID, responses
 from membercard.api.endpoints._money import IDEMPOTENCY_NOTE, answering, idempotency_key_param
-from membercard.operations import refund, reverse
+from membercard.approvals import thresholds
+from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.refunds import request_refund
+from membercard.core.errors import RefundNeedsApproval
+from membercard.operations import reverse
 
 router = Router(tags=["operations"])
 
@@ -37,9 +41,15 @@ def get_operation(request: HttpRequest, id: int = OperationId) -> HttpResponse:
     description="Value goes back to the card buckets it came from, the part paid otherwise "
     "back by the same tender, and the points earned are taken back pro rata. Several "
     "partial refunds may not exceed the purchase (`refund_exceeds_purchase`). A terminal "
-    "refunds under the counter rule: a purchase of the open business day, up to "
-    "`MEMBERCARD_COUNTER_REFUND_LIMIT` refunded on it in all; anything else needs a store "
-    "manager in the web app (403 `refund_needs_manager`, with the `limit`)." + IDEMPOTENCY_NOTE,
+    "refunds by itself under the counter rule: a purchase of the open business day, less "
+    "than the refund threshold refunded on it in all (HQ sets it on the approval thresholds "
+    "page; default `MEMBERCARD_COUNTER_REFUND_LIMIT`). Anything else is filed as an approval "
+    "request and answered 403 `refund_needs_approval` with its `request_id` and the "
+    "`threshold_minor`: a store manager approves (or rejects) it at the store's web counter; "
+    "nothing is refunded until then. A replay of the same key answers the same 403 (no second "
+    "request). `GET /approval-requests/{request_id}` tells how it ended (`operation_id` once "
+    "approved); the refund also appears on the card's operations at this store, made as "
+    "this terminal." + IDEMPOTENCY_NOTE,
 )
 def refund_purchase(
     request: HttpRequest,
@@ -48,14 +58,18 @@ def refund_purchase(
     idempotency_key: str = idempotency_key_param(),
 ) -> HttpResponse:
     with answering(request, idempotency_key) as answer:
-        operation = refund(
+        done = request_refund(
             actor=actor_of(request),
             operation_id=id,
             amount_minor=body.amount,
             reason=body.reason,
             idempotency_key=idempotency_key,
         )
-    return answer.response(operation)
+    if isinstance(done, ApprovalRequest):
+        raise RefundNeedsApproval(
+            request_id=done.pk, threshold_minor=thresholds.current().refund_minor
+        )
+    return answer.response(done)
 
 
 @router.post(

@@ -52,6 +52,8 @@ LOGINS: tuple[Login, ...] = (
     # A second person in finance: four eyes (each approves the other's requests).
     Login("finance2", "finance123", Role.HQ_FINANCE, HQ_CODE, "Yan", "Li"),
     Login("stock", "stock123", Role.HQ_STOCK, HQ_CODE, "Qiang", "Wu"),
+    # A second stock keeper: four eyes on batch orders and voids (orders, approves, receives).
+    Login("stock2", "stock123", Role.HQ_STOCK, HQ_CODE, "Fang", "Xu"),
     Login("manager1", "manager123", Role.STORE_MANAGER, "S01", "Lei", "Wang"),
     Login("cashier1", "cashier123", Role.STORE_CASHIER, "S01", "Ting", "Zhao"),
     Login("manager2", "manager123", Role.STORE_MANAGER, "S02", "Hao", "Sun"),

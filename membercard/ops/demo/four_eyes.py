@@ -5,9 +5,19 @@ last, as the mark of a complete load)."""
 
 from __future__ import annotations
 
+from membercard.approvals.days import request_day_reopening
+from membercard.approvals.refunds import request_refund
 from membercard.approvals.services import approve, request_adjustment, request_hq_top_up
+from membercard.approvals.settings_changes import request_prepaid_limits
+from membercard.approvals.stock import request_batch_order, request_card_void
 from membercard.cards.models import Card
+from membercard.cards.states import CardState
+from membercard.days.closing import close_day
+from membercard.days.models import BusinessDay, DayReopening, DayState
 from membercard.ledger.models import Tender
+from membercard.loyalty.services.limits import current_limits
+from membercard.operations import purchase
+from membercard.ops.demo.catalog import GOLD
 from membercard.ops.demo.setup import DemoRun
 
 
@@ -49,3 +59,121 @@ def story_four_eyes(run: DemoRun, adjusted: Card, topped_up: Card) -> None:
         idempotency_key=run.key(),
     )
     run.tally["approval requests"] += 4
+
+
+def story_refunds_approved(run: DemoRun, card: Card) -> None:
+    """S01, today: cashier1 refunds 120.00 of a 150.00 purchase, above the refund threshold
+    (100.00): sent to manager1, who approves it at the counter. A second large refund, of
+    another purchase, waits for manager1."""
+    cashier, manager = run.actor("cashier1"), run.actor("manager1")
+    first, second = (
+        purchase(actor=cashier, card_number=card.number, amount_minor=amount,
+                 idempotency_key=run.key())
+        for amount in (15_000, 13_000)
+    )  # fmt: skip
+    asked = request_refund(
+        actor=cashier,
+        operation_id=first.pk,
+        amount_minor=12_000,
+        idempotency_key=run.key(),
+        reason="Coat returned unworn",
+    )
+    approve(actor=manager, request_id=asked.pk, note="Saw the coat and the receipt")
+    request_refund(
+        actor=cashier,
+        operation_id=second.pk,
+        amount_minor=13_000,
+        idempotency_key=run.key(),
+        reason="Double charged at the till",
+    )
+    run.tally["purchases"] += 2
+    run.tally["approval requests"] += 2
+
+
+def story_day_reopened(run: DemoRun) -> None:
+    """After the days are closed: S02's manager asks to reopen its oldest closed day (a
+    bank-card slip was found); HQ admin approves and the manager closes it again with the
+    same count. S01's manager asks to reopen yesterday: waiting for HQ."""
+    days = BusinessDay.objects.filter(state=DayState.CLOSED).order_by("business_date")
+    oldest = days.filter(location__code="S02").first()
+    yesterday = days.filter(location__code="S01").last()
+    if oldest is None or yesterday is None:
+        return
+    manager2 = run.actor("manager2")
+    asked = request_day_reopening(
+        actor=manager2,
+        location_code="S02",
+        business_date=oldest.business_date,
+        reason="A bank-card slip was found in the drawer after the close",
+        idempotency_key=run.key(),
+    )
+    approve(actor=run.actor("finance"), request_id=asked.pk, note="Recount with the slip")
+    kept = DayReopening.objects.get(approval_request_id=asked.pk)
+    close_day(
+        actor=manager2,
+        counted={t: v["counted_minor"] for t, v in kept.takings.items()},
+        comment=kept.comment or "Recounted with the slip: the same takings.",
+        business_date=oldest.business_date,
+    )
+    request_day_reopening(
+        actor=run.actor("manager1"),
+        location_code="S01",
+        business_date=yesterday.business_date,
+        reason="The cash count was entered in the wrong tender",
+        idempotency_key=run.key(),
+    )
+    run.tally["approval requests"] += 2
+
+
+def story_stock_and_limits(run: DemoRun) -> None:
+    """Four eyes on stock and settings (the batches themselves were ordered by ``stock`` and
+    approved by ``stock2``, ``stock.py``). Approved: stock2 approves stock's void of a
+    misprinted card at HQ; finance2 approves finance's higher registered-card limit.
+    Pending: stock2's void of a cracked card, stock's order of 200 more gold cards (each
+    waiting for the other keeper or admin), and finance2's lower anonymous-card limit."""
+    stock, stock2 = run.actor("stock"), run.actor("stock2")
+    at_hq = Card.objects.filter(
+        state=CardState.IN_STOCK, location=stock.location, product__in=run.products.values()
+    ).order_by("number")
+    misprint, cracked = at_hq[0], at_hq[1]
+    voided = request_card_void(
+        actor=stock,
+        numbers=[misprint.number],
+        reason="Misprint: the logo is cut off",
+        idempotency_key=run.key(),
+    )
+    approve(actor=stock2, request_id=voided.pk, note="Seen: the logo is cut off")
+    request_card_void(
+        actor=stock2,
+        numbers=[cracked.number],
+        reason="Cracked in the drawer",
+        idempotency_key=run.key(),
+    )
+    gold = run.products[GOLD]
+    request_batch_order(
+        actor=stock,
+        product=gold,
+        quantity=200,
+        unit_cost_minor=gold.unit_cost_minor,
+        supplier="Shenzhen Card Works",
+        notes="For the spring promotion",
+        idempotency_key=run.key(),
+    )
+    finance, finance2 = run.actor("finance"), run.actor("finance2")
+    limits = current_limits()
+    raised = request_prepaid_limits(
+        actor=finance,
+        anonymous_limit_minor=limits.anonymous_limit_minor,
+        registered_limit_minor=limits.registered_limit_minor + 100_000,
+        reason="The new regulation allows 1,000.00 more on registered cards",
+        idempotency_key=run.key(),
+    )
+    approve(actor=finance2, request_id=raised.pk, note="Checked the regulation")
+    request_prepaid_limits(
+        actor=finance2,
+        anonymous_limit_minor=limits.anonymous_limit_minor // 2,
+        registered_limit_minor=limits.registered_limit_minor + 100_000,
+        reason="Halve the anonymous limit, as the auditors advise",
+        idempotency_key=run.key(),
+    )
+    run.tally["approval requests"] += 5

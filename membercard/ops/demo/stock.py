@@ -1,16 +1,19 @@
-"""Card stock the way it really arrives: one production batch per product ordered and
-received at HQ, then a signed handover to each store (at S02 one card is missing at
-receipt and found the next morning, so the discrepancy flow has an example)."""
+"""Card stock the way it really arrives: one production batch per product ordered at HQ
+(approved by a second stock keeper, who receives it), then a signed handover to each store
+(at S02 one card is missing at receipt and found the next morning, so the discrepancy flow
+has an example)."""
 
 from __future__ import annotations
 
 import secrets
 
+from membercard.approvals.services import approve
+from membercard.approvals.stock import request_batch_order
 from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.inventory.models import LineStatus
-from membercard.inventory.services.batches import create_batch, receive_batch
+from membercard.inventory.services.batches import receive_batch
 from membercard.inventory.services.handover_discrepancies import resolve_line
 from membercard.inventory.services.handovers import (
     add_cards,
@@ -26,20 +29,25 @@ STORE_MANAGERS = {"S01": "manager1", "S02": "manager2"}
 MISSING_AT = "S02"
 
 
-def order_and_receive(run: DemoRun, keeper: Actor) -> int:
-    """One batch per product, as many cards as the plan puts everywhere, received at HQ."""
+def order_and_receive(run: DemoRun, keeper: Actor, checker: Actor) -> int:
+    """One batch per product, as many cards as the plan puts everywhere: ordered by
+    ``keeper`` (an approval request), approved and received at HQ by ``checker`` (four eyes:
+    the orderer neither approves nor receives)."""
     total = 0
     for code in PRODUCT_CODES:
         product = run.products[code]
         quantity = sum(plan.get(code, 0) for plan in STOCK.values())
-        batch = create_batch(
+        order = request_batch_order(
             actor=keeper,
             product=product,
             quantity=quantity,
             unit_cost_minor=product.unit_cost_minor,
             supplier=SUPPLIER,
+            idempotency_key=run.key(),
         )
-        receive_batch(actor=keeper, batch_id=batch.pk)
+        approved = approve(actor=checker, request_id=order.pk, note="Matches the stock plan")
+        receive_batch(actor=checker, batch_id=approved.preview["batch_id"])
+        run.tally["approval requests"] += 1
         total += quantity
     return total
 
@@ -88,7 +96,7 @@ def hand_over(run: DemoRun, keeper: Actor, store_code: str) -> None:
 
 def stock_up(run: DemoRun) -> int:
     keeper = Actor.for_staff(run.staff["stock"])
-    total = order_and_receive(run, keeper)
+    total = order_and_receive(run, keeper, Actor.for_staff(run.staff["stock2"]))
     give_uids(run)
     for store_code in STORE_MANAGERS:
         hand_over(run, keeper, store_code)

@@ -12,7 +12,7 @@ from membercard.ledger.models import Tender
 from membercard.operations import adjust, purchase, refund, reverse, top_up
 from membercard.operations.card_life import freeze_card, recover_card, replace_card, unfreeze_card
 from membercard.ops.demo.catalog import GOLD, HQ_CODE, KEYCHAIN, VALUE
-from membercard.ops.demo.four_eyes import story_four_eyes
+from membercard.ops.demo.four_eyes import story_four_eyes, story_refunds_approved
 from membercard.ops.demo.setup import DemoRun, in_stock, sold_cards, value_of
 
 
@@ -163,6 +163,7 @@ def pick_story_cards(run: DemoRun) -> dict[str, Card]:
         "keychain": pick(KEYCHAIN, "S02"),
         "four_eyes_adjusted": pick(GOLD, HQ_CODE, lambda c: c.member_id is not None),
         "four_eyes_topped_up": pick(GOLD, HQ_CODE, lambda c: c.member_id is not None),
+        "four_eyes_refunded": pick(VALUE, "S01", lambda c: value_of(c) >= 28_000),
     }
 
 
@@ -175,6 +176,7 @@ def tell_stories(run: DemoRun, cards: dict[str, Card]) -> None:
     new = story_lost_and_replaced(run, cards["lost"])
     story_keychain_recovered(run, cards["keychain"])
     story_four_eyes(run, cards["four_eyes_adjusted"], cards["four_eyes_topped_up"])
+    story_refunds_approved(run, cards["four_eyes_refunded"])
     notable = (
         ("purchase keyed wrong and reversed", cards["wrong_amount"].number),
         ("top-up reversed", cards["top_up_undone"].number),
@@ -185,6 +187,7 @@ def tell_stories(run: DemoRun, cards: dict[str, Card]) -> None:
         ("keychain spent to zero, recovered", cards["keychain"].number),
         ("adjustment requests: one approved, one pending", cards["four_eyes_adjusted"].number),
         ("HQ top-up requests: one approved, one pending", cards["four_eyes_topped_up"].number),
+        ("refund requests: one approved, one pending", cards["four_eyes_refunded"].number),
     )
     for what, number in notable:
         run.say(f"  {number}  {what}")

@@ -29,6 +29,15 @@ class ThresholdsForm(IdempotentForm):
         help_text=_("0: every points adjustment needs a second person."),
     )
     hq_top_up_minor = AmountField(label=_("Top-ups at HQ needing approval, from"), allow_zero=True)
+    refund_minor = AmountField(
+        label=_("Counter refunds needing a manager's approval, from"),
+        allow_zero=True,
+        required=False,  # left empty: unchanged
+        help_text=_(
+            "A cashier's or a till's refunds on one purchase, in all; any refund of an "
+            "earlier business day needs approval too. Store managers and HQ refund any amount."
+        ),
+    )
     lifetime_hours = forms.IntegerField(
         label=_("A request expires after (hours)"), min_value=1, max_value=24 * 30
     )

@@ -119,6 +119,10 @@ class ReplaceForm(IdempotentForm):
     card = forms.CharField(widget=forms.HiddenInput, max_length=19)
     new_card = CardField(label=_("New card from stock (scan it)"))
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    ask_approval = forms.BooleanField(
+        label=_("Over the prepaid limit: send it to HQ for approval (give the reason)"),
+        required=False,
+    )
 
 
 class PinUnlockForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from membercard.loyalty.models import PointsExpiry, TierReviewPeriod
 from membercard.loyalty.models.gifts import MAX_POINTS_PRICE, PICTURE_EXTENSIONS
 from membercard.web.forms.amounts import AmountField
+from membercard.web.forms.flows import IdempotentForm
 
 DATE = {"type": "date"}
 
@@ -77,7 +78,7 @@ class TierForm(forms.Form):
     }
 
 
-class LimitsForm(forms.Form):
+class LimitsForm(IdempotentForm):  # a change is an approval request (four eyes)
     anonymous_limit = AmountField(label=_("Anonymous card limit"), allow_zero=True)
     registered_limit = AmountField(label=_("Registered card limit"), allow_zero=True)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from membercard.cards.models import CardProduct, SpendOrder
 from membercard.core.models import Location, LocationKind, Role
 from membercard.web.forms.amounts import format_for_input, parse_amount
+from membercard.web.forms.flows import IdempotentForm
 
 ROLE_LABELS = {
     Role.HQ_ADMIN: _("HQ admin"),
@@ -83,9 +84,10 @@ class OptionalAmountField(forms.CharField):
         return format_for_input(value) if isinstance(value, int) else value
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(IdempotentForm, forms.ModelForm):
     """Every switch and policy of a card product. Policy rules are checked by the model's
-    ``clean`` (run by the form), so each problem shows beside its field."""
+    ``clean`` (run by the form), so each problem shows beside its field. A change of an
+    existing product's money policy is sent for approval under the form's key."""
 
     face_values = AmountListField(
         label=_("Face values"),

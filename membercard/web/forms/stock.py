@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from membercard.cards.models import CardProduct
 from membercard.core.models import Location
 from membercard.inventory.services.batches import MAX_QUANTITY
+from membercard.web.forms.flows import IdempotentForm
 from membercard.web.forms.setup import OptionalAmountField
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 200 000 numbers with UIDs fit easily
@@ -52,7 +53,7 @@ def _products():
     return CardProduct.objects.filter(is_active=True).order_by("code")
 
 
-class BatchForm(forms.Form):
+class BatchForm(IdempotentForm):
     product = forms.ModelChoiceField(label=_("Card product"), queryset=CardProduct.objects.none())
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     unit_cost = OptionalAmountField(
@@ -104,7 +105,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
-class VoidCardsForm(ReasonForm):
+class VoidCardsForm(IdempotentForm, ReasonForm):
     numbers = forms.CharField(
         label=_("Card numbers"),
         widget=forms.Textarea({"rows": 4}),

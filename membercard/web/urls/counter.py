@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from membercard.web.views import counter, counter_ops, counter_receipt
+from membercard.web.views import approvals, counter, counter_ops, counter_receipt
 
 urlpatterns: list = [
     path("", counter.counter, name="counter"),
@@ -25,4 +25,5 @@ urlpatterns: list = [
     path("replace/", counter_ops.replace, name="counter-replace"),
     path("pin-unlock/", counter_ops.pin_unlock, name="counter-pin-unlock"),
     path("receipts/<int:operation_id>/", counter_receipt.receipt, name="receipt"),
+    path("approvals/", approvals.counter_approvals, name="counter-approvals"),
 ]

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("", days.days, name="days"),
     path("<str:day>/close/", days.close, name="day-close"),
     path("z/<str:code>/<str:day>.pdf", days.z_report, name="day-z-report"),
+    path("reopen/<str:code>/<str:day>/", days.reopen, name="day-reopen"),
     path("reconciliation/", reconciliation.board, name="reconciliation"),
     path(
         "reconciliation/<str:code>/<str:day>/",

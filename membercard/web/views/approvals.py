@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercard.approvals import selectors, thresholds
-from membercard.approvals.models import ApprovalRequest, RequestState
+from membercard.approvals.models import ApprovalRequest, RequestKind, RequestState
 from membercard.approvals.services import approve, reject, request_thresholds_change
 from membercard.core.errors import NotFound
 from membercard.core.permissions import Action, allowed
+from membercard.ledger.models import Operation
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.approvals import DecisionForm, ThresholdsForm
@@ -44,22 +45,51 @@ def approval_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/approvals/list.html", context)
 
 
-def _request(request_id: int) -> ApprovalRequest:
+def _request(request: HttpRequest, request_id: int) -> ApprovalRequest:
+    """The request, if the viewer may see it: HQ any; a store manager their store's."""
+    actor = actor_of(request)
     found = (
-        ApprovalRequest.objects.select_related("maker", "decided_by", "location", "operation")
+        ApprovalRequest.objects.select_related(
+            "maker", "terminal", "decided_by", "location", "operation"
+        )
         .filter(pk=request_id)
         .first()
     )
-    if found is None:
+    if found is None or (not actor.at_hq and found.location_id != actor.location.pk):
         raise NotFound(_("No such request."))
     return found
+
+
+@access.staff_page(Action.APPROVE_REFUND, at=access.STORE)
+def counter_approvals(request: HttpRequest) -> HttpResponse:
+    """The store manager's "Waiting for approval" at the counter: the refunds the store's
+    cashiers and tills asked for (never their own), then the store's latest requests."""
+    actor = actor_of(request)
+    waiting = selectors.pending_for(actor)
+    recent = ApprovalRequest.objects.filter(location=actor.location).select_related(
+        "maker", "terminal", "decided_by", "operation"
+    )
+    context = {
+        "waiting": waiting[:LIST_LENGTH],
+        "waiting_count": waiting.count(),
+        "listed": recent.order_by("-id")[:50],
+    }
+    return render(request, "web/approvals/counter.html", context)
 
 
 def _detail(
     request: HttpRequest, approval: ApprovalRequest, form: DecisionForm | None = None, status=200
 ) -> HttpResponse:
+    actor = actor_of(request)
+    back = "web:approvals" if actor.at_hq else "web:counter-approvals"
+    purchase = None
+    if approval.kind == RequestKind.REFUND:
+        purchase = Operation.objects.filter(pk=approval.payload.get("operation_id")).first()
     context = {
         "approval": approval,
+        "back_url": reverse(back),
+        "at_hq": actor.at_hq,
+        "purchase": purchase,
         "preview": approval.preview,
         "may_decide": selectors.may_decide(actor_of(request), approval),
         "is_maker": approval.maker_id == request.user.pk,
@@ -68,13 +98,14 @@ def _detail(
     return render(request, "web/approvals/detail.html", context, status=status)
 
 
-@access.staff_page(Action.VIEW_APPROVALS, at=access.HQ)
+# Open to a store manager too (their store's requests): refunds are approved at the counter.
+@access.staff_page(Action.VIEW_APPROVALS)
 def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _detail(request, _request(request_id))
+    return _detail(request, _request(request, request_id))
 
 
 def _decide(request: HttpRequest, request_id: int, *, approving: bool) -> HttpResponse:
-    approval = _request(request_id)
+    approval = _request(request, request_id)
     form = DecisionForm(request.POST)
     actor = actor_of(request)
     if approving:
@@ -98,13 +129,13 @@ def _decide(request: HttpRequest, request_id: int, *, approving: bool) -> HttpRe
 
 
 @require_POST
-@access.staff_page(Action.VIEW_APPROVALS, at=access.HQ)
+@access.staff_page(Action.VIEW_APPROVALS)
 def approval_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approving=True)
 
 
 @require_POST
-@access.staff_page(Action.VIEW_APPROVALS, at=access.HQ)
+@access.staff_page(Action.VIEW_APPROVALS)
 def approval_reject(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approving=False)
 

@@ -16,11 +16,15 @@ from collections.abc import Callable
 from functools import partial
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.refunds import request_refund
+from membercard.approvals.replacements import request_replacement
 from membercard.cards.lookups import look_up_card
 from membercard.cards.pins import unlock_pin
 from membercard.core.errors import NotFound
@@ -31,7 +35,7 @@ from membercard.ledger.selectors import CardSummary
 from membercard.loyalty.gift_selectors import gifts_at
 from membercard.loyalty.selectors import member_to_edit
 from membercard.loyalty.services import register_and_link, update_member
-from membercard.operations import refund, reverse, sell_card, top_up
+from membercard.operations import reverse, sell_card, top_up
 from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
 from membercard.operations.gifts import redeem_gift
 from membercard.web import access
@@ -179,21 +183,34 @@ def topup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.staff_page(Action.REFUND, at=access.STORE)
 def refund_view(request: HttpRequest) -> HttpResponse:
-    """Refund (part of) a purchase of this store (a cashier under the counter refund rule)."""
+    """Refund (part of) a purchase of this store. A cashier's refund outside the counter
+    refund rule is sent to a manager for approval (``approvals.refunds``): the page says so
+    and the manager approves it at the counter ("Waiting for approval")."""
     original = _store_operation(request, OperationKind.PURCHASE)
     page = {"title": _("Refund a purchase"), "submit": _("Refund"), "submit_id": "refund-submit"}
+
+    def done(result: object) -> HttpResponse:
+        if not isinstance(result, ApprovalRequest):
+            return _receipt(result)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("Sent to a manager for approval: request #%(number)d") % {"number": result.pk},
+        )
+        return redirect(counter_url(original.card))
+
     return _form_flow(
         request,
         RefundForm,
         {**page, "operation": original, "danger": True},
         initial={"operation": original.pk, "amount": original.net_minor},
-        perform=lambda data: refund(
+        perform=lambda data: request_refund(
             actor=actor_of(request),
             operation_id=original.pk,
             amount_minor=data["amount"],
             idempotency_key=data["idempotency_key"],
             reason=data["reason"],
         ),
+        done=done,
     )
 
 
@@ -328,9 +345,11 @@ def replace(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     page = {"title": _("Replace the card"), "submit": _("Replace"), "submit_id": "replace-submit"}
 
-    def replace_it(data: dict) -> Operation:
+    def replace_it(data: dict) -> Operation | ApprovalRequest:
         new = look_up_card(actor, data["new_card"], address=client_address(request)).card
-        return replace_card(
+        # Refused over the prepaid limit, it may be sent to HQ as a request (four eyes).
+        service = request_replacement if data["ask_approval"] else replace_card
+        return service(
             actor=actor,
             old_number=summary.card.number,
             new_number=new.number,
@@ -338,12 +357,23 @@ def replace(request: HttpRequest) -> HttpResponse:
             reason=data["reason"],
         )
 
+    def done(result: object) -> HttpResponse:
+        if not isinstance(result, ApprovalRequest):
+            return _receipt(result)
+        messages.success(
+            request,
+            _("Sent to HQ for approval: request #%(number)d. Nothing moves until approved.")
+            % {"number": result.pk},
+        )
+        return redirect(counter_url(summary.card))
+
     return _form_flow(
         request,
         ReplaceForm,
         {**page, "summary": summary},
         initial={"card": summary.card.number},
         perform=replace_it,
+        done=done,
     )
 
 

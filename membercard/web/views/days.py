@@ -9,9 +9,12 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from membercard.approvals.days import MAX_REASON, request_day_reopening
+from membercard.approvals.models import ApprovalRequest
 from membercard.core.calendar import today
 from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
@@ -25,7 +28,7 @@ from membercard.reports.selectors import day_out_of_range
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.amounts import AmountField
-from membercard.web.forms.flows import submit
+from membercard.web.forms.flows import IdempotentForm, form_page, submit
 from membercard.web.lists import list_page
 
 
@@ -53,6 +56,14 @@ class CloseDayForm(forms.Form):
 
     def counted(self) -> dict[str, int]:
         return {t.value: self.cleaned_data[f"counted_{t.value}"] or 0 for t in Tender}
+
+
+class ReopenDayForm(IdempotentForm):
+    """Why a closed day should be reopened (HQ admin or finance approve it)."""
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 def parse_day(text: str) -> dt.date:
@@ -159,3 +170,44 @@ def z_report(request: HttpRequest, code: str, day: str) -> HttpResponse:
     filename = f"z-report-{location.code}-{on.isoformat()}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+@access.staff_page(Action.REQUEST_DAY_REOPENING)
+@require_http_methods(["GET", "POST"])
+def reopen(request: HttpRequest, code: str, day: str) -> HttpResponse:
+    """Ask for a closed day to be reopened (a store manager their store's, HQ any store's):
+    a request, approved on its page by HQ admin or finance other than the maker."""
+    actor = actor_of(request)
+    on = parse_day(day)
+    location = Location.objects.filter(code=code, kind=LocationKind.STORE).first()
+    if location is None or (not actor.at_hq and location.pk != actor.location.pk):
+        raise NotFound(_("There is no such day."))
+    found = (
+        BusinessDay.objects.filter(location=location, business_date=on)
+        .select_related("location", "closed_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("There is no such day."))
+
+    def sent(approval: ApprovalRequest) -> HttpResponse:
+        messages.success(
+            request,
+            _("Sent for approval: request #%(number)d") % {"number": approval.pk},
+        )
+        return redirect(reverse("web:approval", args=[approval.pk]))
+
+    return form_page(
+        request,
+        ReopenDayForm(request.POST or None),
+        lambda data: request_day_reopening(
+            actor=actor,
+            location_code=location.code,
+            business_date=on,
+            reason=data["reason"],
+            idempotency_key=data["idempotency_key"],
+        ),
+        done=sent,
+        template="web/days/reopen.html",
+        context={"day": found, "on": on, "location": location},
+    )

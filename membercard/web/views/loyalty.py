@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from membercard.approvals.settings_changes import request_prepaid_limits
 from membercard.cards.models import CardProduct
 from membercard.core.calendar import today
 from membercard.core.errors import NotFound
@@ -21,7 +22,7 @@ from membercard.core.permissions import Action, allowed, require
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
 from membercard.loyalty.policies import policy_for
 from membercard.loyalty.services.admin import end_campaign, update_campaign
-from membercard.loyalty.services.limits import current_limits, set_prepaid_limits
+from membercard.loyalty.services.limits import current_limits
 from membercard.loyalty.services.programs import save_campaign, save_tier, set_loyalty_policy
 from membercard.web import access
 from membercard.web.access import actor_of
@@ -81,16 +82,22 @@ def limits_save(request: HttpRequest) -> HttpResponse:
     form = LimitsForm(request.POST)
     outcome = submit(
         form,
-        lambda data: set_prepaid_limits(
+        lambda data: request_prepaid_limits(
             actor=actor_of(request),
             anonymous_limit_minor=data["anonymous_limit"],
             registered_limit_minor=data["registered_limit"],
             reason=data["reason"],
+            idempotency_key=data["idempotency_key"],
         ),
     )
-    if outcome.done:
-        messages.success(request, _("The prepaid limits were changed."))
-        return redirect(reverse("web:loyalty"))
+    if outcome.done:  # four eyes: the change waits for someone else's approval
+        number = outcome.result.pk
+        messages.success(
+            request,
+            _("Sent for approval: request #%(number)d. The limits change once approved.")
+            % {"number": number},
+        )
+        return redirect(reverse("web:approval", args=[number]))
     return _overview(request, form, outcome.status)
 
 

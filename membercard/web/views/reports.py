@@ -30,6 +30,7 @@ TITLES = {
     "dormant": _("Dormant cards"),
     "points-expiring": _("Points liability and points expiring"),
     "top-members": _("Top members"),
+    "limit-overrides": _("Prepaid limit overrides"),
 }
 HELP = {
     "sales-inventory": _("Cards and money per product and location, tied out."),
@@ -38,6 +39,7 @@ HELP = {
     "dormant": _("Cards not used at all in the period, with their balances."),
     "points-expiring": _("Points whose last day falls in the period; points outstanding."),
     "top-members": _("Members by card spending in the period."),
+    "limit-overrides": _("Replacements posted over the prepaid limit with an approved override."),
 }
 
 

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from membercard.approvals.settings_changes import ProductSaved, request_product_change
 from membercard.cards.models import CardProduct
-from membercard.cards.products import save_product
 from membercard.core import services as setup
 from membercard.core.models import Location, Staff, Terminal
 from membercard.core.permissions import Action, allowed
@@ -64,14 +64,28 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _product_form(request: HttpRequest, product: CardProduct | None) -> HttpResponse:
     form = ProductForm(request.POST or None, instance=product)
 
-    def saved(saved: CardProduct) -> HttpResponse:
-        messages.success(request, _("Card product %(name)s saved.") % {"name": saved})
-        return redirect("web:product", pk=saved.pk)
+    def saved(result: ProductSaved) -> HttpResponse:
+        if result.request is None:
+            messages.success(request, _("Card product %(name)s saved.") % {"name": result.product})
+            return redirect("web:product", pk=result.product.pk)
+        messages.success(
+            request,
+            _(
+                "Card product %(name)s saved. Its money policy changes wait for someone "
+                "else's approval: request #%(number)d."
+            )
+            % {"name": result.product, "number": result.request.pk},
+        )
+        return redirect("web:approval", request_id=result.request.pk)
 
     return form_page(
         request,
         form,
-        lambda _data: save_product(actor=actor_of(request), product=form.save(commit=False)),
+        lambda data: request_product_change(
+            actor=actor_of(request),
+            product=form.save(commit=False),
+            idempotency_key=data["idempotency_key"],
+        ),
         done=saved,
         template="web/setup/product_form.html",
         context={"product": product},

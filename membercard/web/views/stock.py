@@ -1,5 +1,6 @@
 """Card production and stock pages: batches (order, import, export, receive, cancel, void
 misprints) and stock figures for HQ (every location) and for a store (its own only).
+Ordering and voiding file approval requests (``membercard.approvals.stock``).
 
 Batches and HQ stock are the stock keepers' (the permission table); the services
 check the actor again (``membercard.core.permissions``).
@@ -16,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.stock import request_batch_order, request_card_void
 from membercard.cards.models import Batch, BatchStatus, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.models import Location
@@ -63,35 +66,40 @@ def batches(request: HttpRequest) -> HttpResponse:
 
 
 def _order_page(request: HttpRequest, form_class, template: str) -> HttpResponse:
+    """Ordering a batch files an approval request (four eyes): nothing is produced until
+    another HQ admin or stock keeper approves it on the request's page."""
     if request.method == "POST" and (done := already_done(request)):
         messages.info(request, _("That form was already sent: here is its result."))
         return redirect(done)
     form = form_class(request.POST or None, request.FILES or None)
 
-    def order(data: dict) -> Batch:
+    def order(data: dict) -> ApprovalRequest:
         details = {
             "actor": actor_of(request),
             "product": data["product"],
             "unit_cost_minor": form.unit_cost_minor(),
             "supplier": data["supplier"],
             "notes": data["notes"],
+            "idempotency_key": data["idempotency_key"],
         }
         if "file" in form.fields:
-            return batch_services.import_batch(rows_text=data["file"], **details)
-        return batch_services.create_batch(quantity=data["quantity"], **details)
+            return request_batch_order(rows_text=data["file"], **details)
+        return request_batch_order(quantity=data["quantity"], **details)
 
-    def ordered(batch: Batch) -> HttpResponse:
-        url = batch_url(batch)
+    def ordered(approval: ApprovalRequest) -> HttpResponse:
+        url = reverse("web:approval", args=[approval.pk])
         mark_done(request, url)
-        messages.success(
-            request,
-            _("Batch %(number)s: %(count)s cards ordered.")
-            % {"number": batch.document_number, "count": batch.quantity},
-        )
+        messages.success(request, _sent(approval))
         return redirect(url)
 
     once = request.POST.get("once") or new_once_token()
     return form_page(request, form, order, done=ordered, template=template, context={"once": once})
+
+
+def _sent(approval: ApprovalRequest) -> str:
+    return _(
+        "Sent for approval: request #%(number)d. Someone else approves it before anything happens."
+    ) % {"number": approval.pk}
 
 
 def batch_url(batch: Batch) -> str:
@@ -183,19 +191,23 @@ def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page(Action.VOID_CARDS)
 def batch_void(request: HttpRequest) -> HttpResponse:
-    """Quality check: void misprinted or damaged cards at HQ, with a reason."""
+    """Quality check: void misprinted or damaged cards at HQ, with a reason: an approval
+    request (four eyes), voided once someone else approves it."""
 
-    def voided(count: int) -> HttpResponse:
-        messages.success(request, _("%(count)d cards voided.") % {"count": count})
-        return redirect("web:batches")
+    def sent(approval: ApprovalRequest) -> HttpResponse:
+        messages.success(request, _sent(approval))
+        return redirect(reverse("web:approval", args=[approval.pk]))
 
     return form_page(
         request,
         VoidCardsForm(request.POST or None),
-        lambda data: batch_services.void_cards(
-            actor=actor_of(request), numbers=data["numbers"], reason=data["reason"]
+        lambda data: request_card_void(
+            actor=actor_of(request),
+            numbers=data["numbers"],
+            reason=data["reason"],
+            idempotency_key=data["idempotency_key"],
         ),
-        done=voided,
+        done=sent,
         template="web/stock/void_cards.html",
     )
 

@@ -36,7 +36,7 @@ def _whole(value: object, low: int, high: int | None = None) -> bool:
     return value >= low and (high is None or value <= high)
 
 
-def _check_order(product: CardProduct, unit_cost_minor: int, supplier: str) -> None:
+def check_order(product: CardProduct, unit_cost_minor: int, supplier: str) -> None:
     if not product.is_active:
         raise ProductPolicyViolation(
             _("%(product)s is not active: no new cards can be made.") % {"product": product.name}
@@ -78,8 +78,7 @@ def _record_produced(cards: list[Card], actor: Actor, batch: Batch) -> None:
 # Generated numbers ---------------------------------------------------------------------
 
 
-@business_operation
-def create_batch(
+def generate_batch(
     *,
     actor: Actor,
     product: CardProduct,
@@ -93,7 +92,7 @@ def create_batch(
     unique among all cards ever made. The cards exist as numbers (``produced``) until the
     batch is received."""
     require(actor, Action.ORDER_BATCH, _("order card batches"))
-    _check_order(product, unit_cost_minor, supplier)
+    check_order(product, unit_cost_minor, supplier)
     if not _whole(quantity, 1, MAX_QUANTITY):
         raise ValidationFailed(
             _("A batch holds 1 to %(most)s cards.") % {"most": f"{MAX_QUANTITY:,}"},
@@ -155,8 +154,7 @@ def _unused_numbers(product: CardProduct, count: int) -> list[str]:
 # Imported numbers ----------------------------------------------------------------------
 
 
-@business_operation
-def import_batch(
+def import_numbers(
     *,
     actor: Actor,
     product: CardProduct,
@@ -169,7 +167,7 @@ def import_batch(
     """A batch from the manufacturer's file (number, optional RFID UID). Every row is
     checked; if any is bad nothing is imported and every bad line is listed."""
     require(actor, Action.ORDER_BATCH, _("import card batches"))
-    _check_order(product, unit_cost_minor, supplier)
+    check_order(product, unit_cost_minor, supplier)
     rows = read_manufacturer_csv(rows_text, product, max_rows=MAX_QUANTITY, chunk=CHUNK)
     order = {"unit_cost_minor": unit_cost_minor, "supplier": supplier, "notes": notes}
     batch = _new_batch(actor, product, BatchSource.IMPORTED, quantity=len(rows), **order)
@@ -179,6 +177,12 @@ def import_batch(
         if progress is not None:
             progress(start + len(cards), len(rows))
     return batch
+
+
+# One transaction each. At the faces an order is an approval request (``approvals.stock``),
+# which runs these bodies inside the approval's transaction, as the orderer.
+create_batch = business_operation(generate_batch)
+import_batch = business_operation(import_numbers)
 
 
 def _store_imported(batch: Batch, rows: list[ImportRow]) -> list[Card]:

@@ -13,7 +13,7 @@ from membercard.cards.models import Batch, BatchStatus, Card
 from membercard.cards.reader import parse_reader_input
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
-from membercard.core.errors import DomainError, ValidationFailed
+from membercard.core.errors import DomainError, OrdererCannotReceive, ValidationFailed
 from membercard.core.models import Location
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
@@ -40,6 +40,10 @@ def _required_reason(reason: str, message: str) -> str:
     return reason
 
 
+def _void_reason(reason: str) -> str:
+    return _required_reason(reason, _("Say why the cards are void (misprinted, damaged...)."))
+
+
 # Receiving and cancelling --------------------------------------------------------------
 
 
@@ -49,6 +53,8 @@ def receive_batch(*, actor: Actor, batch_id: int, progress: Progress | None = No
     stock at headquarters."""
     require(actor, Action.RECEIVE_BATCH, _("receive card batches"))
     batch = _locked_ordered(batch_id, "received")
+    if actor.staff is not None and batch.created_by_id == actor.staff.pk:
+        raise OrdererCannotReceive(batch=batch.document_number)
     where = {"location": actor.location, "progress": progress}
     _move_produced(batch, CardState.IN_STOCK, event=RECEIVED_EVENT, by=actor, **where)
     batch.status = BatchStatus.RECEIVED
@@ -160,9 +166,21 @@ def _move_produced(
 @business_operation
 def void_cards(*, actor: Actor, numbers: list[str], reason: str) -> int:
     """Void misprinted or damaged cards in stock at headquarters (or still on order).
-    All or nothing: any card that is elsewhere, or unknown, refuses the whole list."""
+    All or nothing: any card that is elsewhere, or unknown, refuses the whole list. (At the
+    faces a void is an approval request: ``approvals.stock``, which voids through
+    ``void_listed`` inside the approval's transaction.)"""
     require(actor, Action.VOID_CARDS, _("void cards"))
-    reason = _required_reason(reason, _("Say why the cards are void (misprinted, damaged...)."))
+    reason = _void_reason(reason)
+    return void_listed(
+        actor=actor, cards=cards_to_void(actor=actor, numbers=numbers), reason=reason
+    )
+
+
+def cards_to_void(*, actor: Actor, numbers: list[str]) -> list[Card]:
+    """The cards ``numbers`` name (typed, scanned, RFID UIDs), row-locked, if every one may be
+    voided by ``actor`` (in stock at their location, HQ, or still on order); else the
+    refusal naming the others. Runs inside the caller's transaction."""
+    require(actor, Action.VOID_CARDS, _("void cards"))
     references = _references(numbers)
     cards, unknown = _locked_cards(references)
     here = (CardState.IN_STOCK, actor.location.pk)
@@ -178,6 +196,14 @@ def void_cards(*, actor: Actor, numbers: list[str], reason: str) -> int:
             numbers=elsewhere,
             unknown=unknown,
         )
+    return cards
+
+
+def void_listed(*, actor: Actor, cards: list[Card], reason: str) -> int:
+    """Void ``cards`` (locked and checked by ``cards_to_void``) with ``reason``, as
+    ``actor``, inside the caller's transaction; answers how many."""
+    require(actor, Action.VOID_CARDS, _("void cards"))
+    reason = _void_reason(reason)
     for card in cards:
         document = {"batch_id": card.batch_id} if card.batch_id else None
         transition(

@@ -6,6 +6,12 @@
     membercard batch receive BATCH --by USER
     membercard batch cancel BATCH --reason TEXT --by USER
     membercard batch void NUMBER... --reason TEXT --by USER
+    membercard batch approve REQUEST --by USER [--note TEXT]
+
+Four eyes: ``create``, ``import`` and ``void`` file an approval request (printed with its
+number) and produce, import or void nothing; another HQ admin or stock keeper approves it
+on the page /approvals/<number>/ or with ``batch approve`` (the batch is then made, as its
+orderer, in the approval's transaction). Whoever ordered a batch cannot ``receive`` it.
 
 BATCH is the document number (B000012) or the bare number (12). ``--by`` names the staff
 member acting; their role and location decide what they may do, as on the pages. A refusal
@@ -17,10 +23,14 @@ from __future__ import annotations
 
 import re
 import sys
+import uuid
 from pathlib import Path
 
 from django.core.management.base import CommandError, CommandParser
 
+from membercard.approvals.models import ApprovalRequest, RequestKind
+from membercard.approvals.services import approve
+from membercard.approvals.stock import request_batch_order, request_card_void
 from membercard.cards.models import Batch, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
@@ -31,6 +41,7 @@ from membercard.inventory.errors import BatchImportRefused
 from membercard.inventory.services import batches
 from membercard.ops.management.audited import AuditedCommand
 
+_SENT = "sent for approval: another HQ admin or stock keeper approves it at /approvals/."
 _BATCH = re.compile(r"[Bb]?([0-9]{1,12})", re.ASCII)
 
 
@@ -70,6 +81,11 @@ class Command(AuditedCommand):
         void.add_argument("--reason", required=True)
         void.add_argument("--by", required=True, help="username of the staff member")
 
+        approve = sub.add_parser("approve", help="approve a batch order or void request")
+        approve.add_argument("request", type=int, help="the request's number")
+        approve.add_argument("--note", default="")
+        approve.add_argument("--by", required=True, help="username of the approver")
+
     @staticmethod
     def _order_options(parser: CommandParser) -> None:
         parser.add_argument("--unit-cost", type=int, help="minor units (default: the product's)")
@@ -99,18 +115,18 @@ class Command(AuditedCommand):
 
     def _create(self, options: dict) -> str:
         product = _product(options["product"])
-        batch = batches.create_batch(
+        request = request_batch_order(
             actor=_actor(options["by"]),
             product=product,
             quantity=options["quantity"],
             unit_cost_minor=_unit_cost(options, product),
             supplier=options["supplier"],
             notes=options["notes"],
-            progress=self._progress("generated"),
+            idempotency_key=uuid.uuid4().hex,
         )
         return (
-            f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
-            f"({product.code}) ordered, numbers generated."
+            f"Request #{request.pk}: a batch of {request.preview['quantity']:,} cards of "
+            f"{product.name} ({product.code}) {_SENT}"
         )
 
     def _import(self, options: dict) -> str:
@@ -120,18 +136,18 @@ class Command(AuditedCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        batch = batches.import_batch(
+        request = request_batch_order(
             actor=_actor(options["by"]),
             product=product,
             rows_text=_decode(data),
             unit_cost_minor=_unit_cost(options, product),
             supplier=options["supplier"],
             notes=options["notes"],
-            progress=self._progress("imported"),
+            idempotency_key=uuid.uuid4().hex,
         )
         return (
-            f"Batch {batch.document_number}: {batch.quantity:,} cards of {product.name} "
-            f"({product.code}) imported from {path.name}."
+            f"Request #{request.pk}: {request.preview['quantity']:,} cards of {product.name} "
+            f"({product.code}) from {path.name} {_SENT}"
         )
 
     def _export(self, options: dict) -> str:
@@ -169,10 +185,23 @@ class Command(AuditedCommand):
         return f"Batch {batch.document_number} cancelled."
 
     def _void(self, options: dict) -> str:
-        count = batches.void_cards(
-            actor=_actor(options["by"]), numbers=options["numbers"], reason=options["reason"]
+        request = request_card_void(
+            actor=_actor(options["by"]),
+            numbers=options["numbers"],
+            reason=options["reason"],
+            idempotency_key=uuid.uuid4().hex,
         )
-        return f"{count} card{'s' if count != 1 else ''} voided."
+        count = request.preview["count"]
+        return f"Request #{request.pk}: void {count} card{'s' if count != 1 else ''} {_SENT}"
+
+    def _approve(self, options: dict) -> str:
+        found = ApprovalRequest.objects.filter(pk=options["request"]).first()
+        if found is None or found.kind not in (RequestKind.BATCH_ORDER, RequestKind.CARD_VOID):
+            raise CommandError(f"No batch order or void request #{options['request']}.")
+        request = approve(actor=_actor(options["by"]), request_id=found.pk, note=options["note"])
+        if request.kind == RequestKind.BATCH_ORDER:
+            return f"Request #{request.pk} approved: batch {request.preview['batch']} ordered."
+        return f"Request #{request.pk} approved: {request.preview['count']} cards voided."
 
     def _progress(self, verb: str):
         def say(done: int, total: int) -> None:
