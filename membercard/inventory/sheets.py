@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass, field
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -26,7 +25,6 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus import TableStyle as TS
 
-from membercard.cards.models import CardProduct
 from membercard.core.models import Location, Staff
 from membercard.core.money import format_minor
 from membercard.core.pdf import (
@@ -41,11 +39,9 @@ from membercard.core.pdf import (
     font_for,
     paragraph,
 )
-from membercard.inventory.handover_queries import lines_of
-from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
-from membercard.inventory.ranges import NumberRange, to_ranges
+from membercard.inventory.models import Handover, HandoverState, LineStatus
+from membercard.inventory.sheet_data import NO_TOTAL, SheetData, sheet_data
 
-NO_TOTAL = "—"
 _BLANK = "_" * 28
 
 NUMBER = ParagraphStyle("number", TITLE, alignment=TA_RIGHT)
@@ -61,80 +57,6 @@ def _who(person: Staff | None) -> str:
 
 def _place(location: Location) -> str:
     return f"{location.code} {location.name}"
-
-
-# What the sheet shows ----------------------------------------------------------------------
-
-
-@dataclass
-class ProductBlock:
-    product: CardProduct
-    ranges: list[NumberRange]
-    count: int
-
-    @property
-    def face_total_minor(self) -> int | None:
-        values = self.product.face_values or []
-        return values[0] * self.count if len(values) == 1 else None
-
-    @property
-    def cost_total_minor(self) -> int:
-        return self.product.unit_cost_minor * self.count
-
-
-@dataclass
-class SheetData:
-    handover: Handover
-    blocks: list[ProductBlock]
-    missing: list[HandoverLine] = field(default_factory=list)
-    unexpected: list[HandoverLine] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(block.count for block in self.blocks)
-
-    @property
-    def without_face_value(self) -> list[CardProduct]:
-        """Products with no single face value: left out of the face value grand total."""
-        return [b.product for b in self.blocks if b.face_total_minor is None]
-
-    @property
-    def face_total(self) -> str:
-        known = [b.face_total_minor for b in self.blocks if b.face_total_minor is not None]
-        if not known:
-            return NO_TOTAL
-        return format_minor(sum(known)) + (" *" if self.without_face_value else "")
-
-    @property
-    def cost_total_minor(self) -> int:
-        return sum(block.cost_total_minor for block in self.blocks)
-
-
-def _blocks(lines: list[HandoverLine]) -> list[ProductBlock]:
-    numbers: dict[int, list[str]] = {}
-    products: dict[int, CardProduct] = {}
-    for line in lines:
-        products[line.card.product_id] = line.card.product
-        numbers.setdefault(line.card.product_id, []).append(line.card.number)
-    ordered = sorted(products.values(), key=lambda product: (product.name, product.pk))
-    return [
-        ProductBlock(product, to_ranges(numbers[product.pk]), len(numbers[product.pk]))
-        for product in ordered
-    ]
-
-
-def sheet_data(handover: Handover) -> SheetData:
-    """The figures on the sheet: the cards sent, and what differed at receipt."""
-    lines = list(lines_of(handover).order_by("card__number"))
-    sent = [line for line in lines if line.status != LineStatus.UNEXPECTED]
-    data = SheetData(handover, _blocks(sent))
-    if handover.received_at is not None:
-        data.missing = [line for line in sent if line.status not in _ARRIVED]
-        data.unexpected = [line for line in lines if line.status == LineStatus.UNEXPECTED]
-    return data
-
-
-_ARRIVED = (LineStatus.LISTED, LineStatus.RECEIVED)
 
 
 # Layout ------------------------------------------------------------------------------------

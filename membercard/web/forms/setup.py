@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from membercard.cards.models import CardProduct, SpendOrder
+from membercard.cards.products import MONEY_POLICY, NUMBER_FORMAT
 from membercard.core.models import Location, LocationKind, Role
 from membercard.web.forms.amounts import format_for_input, parse_amount
 from membercard.web.forms.flows import IdempotentForm
@@ -112,29 +113,7 @@ class ProductForm(IdempotentForm, forms.ModelForm):
 
     class Meta:
         model = CardProduct
-        fields = [
-            "code",
-            "name",
-            "is_active",
-            "has_stored_value",
-            "has_discount",
-            "has_tiers",
-            "has_points",
-            "rechargeable",
-            "face_values",
-            "bonus_rules",
-            "discount_rate_bp",
-            "points_per_unit",
-            "spend_order",
-            "card_fee_minor",
-            "deposit_minor",
-            "unit_cost_minor",
-            "validity_months",
-            "stores_may_top_up",
-            "pin_required",
-            "number_prefix",
-            "number_length",
-        ]
+        fields = ["code", "name", "is_active", *MONEY_POLICY, *NUMBER_FORMAT]
         labels = {
             "code": _("Code"),
             "name": _("Name"),

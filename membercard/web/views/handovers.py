@@ -25,7 +25,8 @@ from membercard.inventory.errors import HandoverLineNotFound
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.services import handover_discrepancies as discrepancies
 from membercard.inventory.services import handovers as services
-from membercard.inventory.sheets import handover_sheet_pdf, sheet_data
+from membercard.inventory.sheet_data import sheet_data
+from membercard.inventory.sheets import handover_sheet_pdf
 from membercard.web.access import actor_of, staff_page
 from membercard.web.forms.flows import form_page, submit
 from membercard.web.forms.stock import CardsForm, HandoverForm, ResolveForm
