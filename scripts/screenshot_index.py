@@ -37,6 +37,8 @@ SHOTS = (
     Shot("approvals", "Approvals: what waits for me, and my requests (HQ finance)"),
     Shot("approval", "One request: what will be posted, balance before and after, Approve"),
     Shot("approvals-zh", "Approvals in Chinese (简体中文)"),
+    Shot("counter-approvals", "Waiting for approval at the counter: a refund for the manager"),
+    Shot("day-reopen", "Asking HQ to reopen a closed business day (store manager)"),
 )
 
 

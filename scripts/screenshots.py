@@ -284,7 +284,8 @@ def control_screens(camera: Camera) -> None:
 
 
 def approval_screens(camera: Camera) -> None:
-    """Four eyes: the list as HQ finance sees it, one request waiting for them, in Chinese."""
+    """Four eyes: the list as HQ finance sees it, one request waiting for them, in Chinese;
+    a store manager's counter requests and the page asking to reopen a closed day."""
     with camera.session(FINANCE) as page:
         if not camera.open(page, "approvals", "web:approvals"):
             camera.skip("approval", "no approvals page")
@@ -313,6 +314,27 @@ def approval_screens(camera: Camera) -> None:
             page.wait_for_function("document.documentElement.lang === 'en'")
 
         camera.attempt("approvals-zh", chinese)
+
+    with camera.session(MANAGER) as page:
+        if camera.open(page, "counter-approvals", "web:counter-approvals"):
+            camera.attempt("counter-approvals", lambda: camera.snap(page, "counter-approvals"))
+        reopen = last_closed_day("S01")
+        if reopen is None:
+            camera.skip("day-reopen", "no closed day at S01")
+        elif camera.open(page, "day-reopen", "web:day-reopen", reopen):
+            camera.attempt("day-reopen", lambda: camera.snap(page, "day-reopen"))
+
+
+def last_closed_day(store: str) -> dict[str, str] | None:
+    """The address arguments of ``store``'s latest closed business day (demo data)."""
+    from membercard.days.models import BusinessDay, DayState
+
+    day = (
+        BusinessDay.objects.filter(location__code=store, state=DayState.CLOSED)
+        .order_by("-business_date")
+        .first()
+    )
+    return None if day is None else {"code": store, "day": day.business_date.isoformat()}
 
 
 def main(argv: list[str] | None = None) -> int:

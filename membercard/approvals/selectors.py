@@ -10,7 +10,7 @@ from django.utils import timezone
 from membercard.approvals.kinds import KINDS
 from membercard.approvals.models import ApprovalRequest, RequestState
 from membercard.core.actors import Actor
-from membercard.core.permissions import allowed
+from membercard.core.permissions import Action, allowed
 
 
 def decidable_kinds(actor: Actor) -> list[str]:
@@ -55,6 +55,19 @@ def pending_for(actor: Actor, now: dt.datetime | None = None) -> QuerySet[Approv
     if not actor.at_hq:  # a store manager: their store's (refunds)
         requests = requests.filter(location=actor.location)
     return _with_people(in_state(requests, RequestState.PENDING, now)).order_by("id")
+
+
+def visible_to(actor: Actor) -> QuerySet[ApprovalRequest]:
+    """The requests ``actor`` may open: HQ any; a store manager (who approves refunds there)
+    their store's; any other store staff member (a cashier) the ones they made."""
+    requests = _with_people(ApprovalRequest.objects.all())
+    if actor.at_hq:
+        return requests
+    if actor.staff is None:
+        return requests.none()
+    if allowed(actor, Action.APPROVE_REFUND):
+        return requests.filter(location=actor.location)
+    return requests.filter(maker=actor.staff, location=actor.location)
 
 
 def requests_by(actor: Actor) -> QuerySet[ApprovalRequest]:

@@ -245,8 +245,8 @@ def expire_due(now: dt.datetime | None = None) -> int:
 def _decidable(actor: Actor, request_id: int) -> tuple[ApprovalRequest, Kind]:
     """The request, if ``actor`` may decide it now (refusals: not found, own request, role,
     decided, expired: the last marked so on the way)."""
-    # Only those who see requests decide any (asked before whether the request exists).
-    require(actor, Action.VIEW_APPROVALS, _("decide approval requests"))
+    # Only those who may decide some request decide any (asked before whether it exists).
+    require(actor, Action.DECIDE_APPROVALS, _("decide approval requests"))
     if actor.staff is None:
         raise NotPermitted(_("Only a staff member decides requests."))
     request = (

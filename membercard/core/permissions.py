@@ -99,7 +99,11 @@ class Action(enum.StrEnum):
     MAKE_BACKUP = "make_backup", "make backups"
     # Four eyes: requests and approvals (``membercard.approvals``).
     REQUEST_ADJUSTMENT = "request_adjustment", "request an adjustment (posted once approved)"
-    VIEW_APPROVALS = "view_approvals", "see approval requests"
+    VIEW_APPROVALS = "view_approvals", "see approval requests (a cashier: their own)"
+    DECIDE_APPROVALS = (
+        "decide_approvals",
+        "approve or reject requests (the request's kind says whose: the rows below)",
+    )
     APPROVE_MONEY = "approve_money", "approve adjustments and HQ top-ups made by someone else"
     CHANGE_APPROVAL_THRESHOLDS = (
         "change_approval_thresholds",
@@ -198,7 +202,9 @@ _TABLE: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_AUDIT: _hq(ADMIN),
     Action.MAKE_BACKUP: _hq(ADMIN),
     Action.REQUEST_ADJUSTMENT: _hq(FINANCE),  # who may adjust: the request posts as them
-    Action.VIEW_APPROVALS: {**_hq(ADMIN, FINANCE, STOCK), MANAGER: OWN},  # a manager: refunds
+    # At a store: a manager their store's requests (they approve refunds), a cashier their own.
+    Action.VIEW_APPROVALS: {**_hq(ADMIN, FINANCE, STOCK), MANAGER: OWN, CASHIER: OWN},
+    Action.DECIDE_APPROVALS: {**_hq(ADMIN, FINANCE, STOCK), MANAGER: OWN},  # a manager: refunds
     Action.APPROVE_MONEY: _hq(ADMIN, FINANCE),
     Action.CHANGE_APPROVAL_THRESHOLDS: _hq(ADMIN),
     Action.APPROVE_THRESHOLDS: _hq(ADMIN, FINANCE),

@@ -40,9 +40,17 @@ def test_a_cashiers_refund_waits_for_a_manager_at_the_counter(bought):
     request = ApprovalRequest.objects.get()
     assert f"Sent to a manager for approval: request #{request.pk}" in page
     assert not Operation.objects.filter(kind=OperationKind.REFUND).exists()
-    # The cashier neither lists nor decides requests
-    assert cashier.get("/counter/approvals/").status_code == 403
-    assert cashier.get(f"/approvals/{request.pk}/").status_code == 403
+    # The cashier follows their own request (the card masked) but never decides it...
+    mine = cashier.get("/counter/approvals/").content.decode()
+    assert f'href="/approvals/{request.pk}/"' in mine and "My requests" in mine
+    assert bought.card.number not in mine and bought.card.number[-4:] in mine
+    detail = cashier.get(f"/approvals/{request.pk}/").content.decode()
+    assert 'id="approve-button"' not in detail and bought.card.number not in detail
+    assert cashier.post(f"/approvals/{request.pk}/approve/", {"note": "ok"}).status_code == 403
+    # ...and another cashier of the store does not see it.
+    other = signed_in(Role.STORE_CASHIER, bought.location)
+    assert other.get(f"/approvals/{request.pk}/").status_code == 404
+    assert f"/approvals/{request.pk}/" not in other.get("/counter/approvals/").content.decode()
     # The manager sees the count in the counter menu and the request in the list
     manager = signed_in(Role.STORE_MANAGER)
     counter = manager.get("/counter/").content.decode()

@@ -35,6 +35,7 @@ from membercard.reports.limit_overrides import limit_overrides
 from membercard.reports.tables import REPORTS
 from tests import factories as f
 from tests.ledger.helpers import pay, refused, unchanged
+from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,24 @@ def test_an_override_allows_what_was_approved_and_no_more(cashier, old, new):
             idempotency_key=f.key(),
             limit_override=LimitOverride(request_id=None, up_to_minor=89_999),
         )
+
+
+def test_the_cashier_sends_it_from_the_counter_and_follows_it(old, new):
+    """The replace form's "send it to HQ" files the request; the cashier follows it under
+    "Waiting for approval" (their own requests, the cards masked), HQ decides it."""
+    cashier = signed_in(Role.STORE_CASHIER, new.location)
+    form = {"card": old.number, "new_card": new.number, "idempotency_key": f.key()}
+    refused_page = cashier.post("/counter/replace/", form)
+    assert refused_page.status_code == 422 and not ApprovalRequest.objects.exists()
+    sent = cashier.post(
+        "/counter/replace/", {**form, "ask_approval": "on", "reason": "Lost"}, follow=True
+    )
+    request = ApprovalRequest.objects.get(kind=RequestKind.REPLACEMENT)
+    assert f"Sent to HQ for approval: request #{request.pk}" in sent.content.decode()
+    mine = cashier.get("/counter/approvals/").content.decode()
+    assert f'href="/approvals/{request.pk}/"' in mine
+    detail = cashier.get(f"/approvals/{request.pk}/").content.decode()
+    assert 'id="replacement-override"' in detail and 'id="approve-button"' not in detail
+    assert old.number not in detail + mine and new.number not in detail + mine
+    assert cashier.post(f"/approvals/{request.pk}/approve/", {}).status_code == 403
+    assert (state(old), state(new)) == (CardState.ACTIVE, CardState.IN_STOCK)

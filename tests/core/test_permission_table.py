@@ -25,6 +25,7 @@ from membercard.approvals.models import ApprovalRequest
 from membercard.approvals.refunds import request_refund
 from membercard.approvals.replacements import request_replacement
 from membercard.approvals.services import (
+    approve,
     reject,
     request_adjustment,
     request_thresholds_change,
@@ -166,6 +167,7 @@ SERVICES: dict[Action, Call] = {
     Action.REQUEST_ADJUSTMENT: lambda a: request_adjustment(
         actor=a, card_number=NUMBER, bucket="principal", delta=1, reason="x", idempotency_key="k"
     ),
+    Action.DECIDE_APPROVALS: lambda a: approve(actor=a, request_id=987_654, note=""),
     Action.REQUEST_DAY_REOPENING: lambda a: request_day_reopening(
         actor=a, location_code="NOPE", business_date=ON, reason="x", idempotency_key="k"
     ),

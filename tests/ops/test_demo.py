@@ -83,7 +83,8 @@ def test_demo_loads_once_and_its_ledger_verifies():
         product.full_clean()
         assert product.unit_cost_minor > 0
     gold = products["gold"]
-    assert (gold.discount_rate_bp, gold.points_per_unit, gold.stores_may_top_up) == (500, 1, False)
+    # 5% as created, 6% since the demo's approved money-policy request (four_eyes.py).
+    assert (gold.discount_rate_bp, gold.points_per_unit, gold.stores_may_top_up) == (600, 1, False)
     assert gold.bonus_rules == [[100_000, 10_000], [50_000, 4_000]]
     assert products["value"].stores_may_top_up
     assert products["keychain100"].face_values == [10_000]
@@ -127,10 +128,9 @@ def test_demo_loads_once_and_its_ledger_verifies():
     gold_top_ups = Operation.objects.filter(kind=OperationKind.TOP_UP, card__product=gold)
     assert gold_top_ups.exists()
     assert set(gold_top_ups.values_list("staff__username", flat=True)) == {"finance"}
-    # Four eyes: a pending and an approved request of each kind, decided by a second person
+    # Four eyes: a pending and an approved request of every kind, decided by a second person
     requests = ApprovalRequest.objects.all()
-    kinds = ("adjustment", "hq_top_up", "card_void", "batch_order", "prepaid_limits")
-    assert {(kind, state) for kind in kinds for state in ("pending", "approved")} <= {
+    assert {(kind, state) for kind in KINDS for state in ("pending", "approved")} <= {
         (r.kind, r.state) for r in requests
     }
     for request in requests.filter(state="approved"):
@@ -147,10 +147,20 @@ def test_demo_loads_once_and_its_ledger_verifies():
     refunds = Operation.objects.filter(kind=OperationKind.REFUND).select_related("refund_of")
     assert any(r.net_minor < r.refund_of.net_minor for r in refunds)  # partial
     assert Card.objects.filter(state=CardState.FROZEN).exists()
-    replaced = Card.objects.get(state=CardState.REPLACED)
+    # The member's lost card replaced at the counter; an anonymous one over the lowered
+    # limit replaced with HQ's approved override (its operation keeps the request).
+    replaced, overridden = (
+        Card.objects.get(state=CardState.REPLACED, member__isnull=registered)
+        for registered in (False, True)
+    )
     assert replaced.replaced_by.state == CardState.ACTIVE
     assert replaced.replaced_by.location is None
     assert replaced.replaced_by.member_id == replaced.member_id is not None
+    override = Operation.objects.get(card=overridden, kind=OperationKind.CARD_REPLACEMENT)
+    assert (
+        override.details["limit_override"]["request"]
+        == ApprovalRequest.objects.get(kind="replacement", state="approved").pk
+    )
     recovered = Card.objects.get(state=CardState.RECOVERED)
     assert recovered.product == products["keychain100"] and recovered.location == s02
     recovery = Operation.objects.get(kind=OperationKind.CARD_RECOVERY)

@@ -81,6 +81,8 @@ NOBODY: frozenset[str] = frozenset()
 
 # HQ's request (an adjustment) answers a store manager like a nonexistent one.
 HQ_REQUEST = {MANAGER: HIDDEN, MANAGER2: HIDDEN}
+# Its page: store staff see their own requests (a cashier) or their store's (a manager).
+HQ_REQUEST_PAGE = {**HQ_REQUEST, CASHIER: HIDDEN, CASHIER2: HIDDEN}
 
 W = SimpleNamespace
 Filler = Callable[[W], Call]
@@ -479,8 +481,8 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "web:approvals": entry(HQ),  # stock keepers decide voids and batch orders
     # A store manager opens their store's requests only (refunds): HQ's answer like none.
     "web:approval": (
-        by(pk("request_id", lambda w: w.approval.pk), HQ, overrides=HQ_REQUEST),
-        by(pk("request_id", lambda w: w.refund_request.pk), MONEY | MANAGERS),
+        by(pk("request_id", lambda w: w.approval.pk), HQ, overrides=HQ_REQUEST_PAGE),
+        by(pk("request_id", lambda w: w.refund_request.pk), MONEY | MANAGERS | {CASHIER}),
     ),
     "web:approval-approve": (
         by(pk("request_id", lambda w: w.approval.pk), MONEY, "POST", overrides=HQ_REQUEST),
@@ -490,7 +492,7 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
         by(pk("request_id", lambda w: w.approval.pk), MONEY, "POST", overrides=HQ_REQUEST),
         by(pk("request_id", lambda w: w.refund_request.pk), MONEY | MANAGERS, "POST"),
     ),
-    "web:counter-approvals": entry(MANAGERS),
+    "web:counter-approvals": entry(COUNTER),
     "web:approval-thresholds": entry(HQ, "GET", "POST"),
     "web:members": entry(MONEY),
     "web:member-export": entry(MONEY),

@@ -188,10 +188,10 @@ PAGES: dict[str, Page] = {
     # Four eyes: HQ's money people see requests; the services decide who decides which.
     "web:approvals": get(HQ),  # the stock keepers decide voids and batch orders
     # ...and a store manager their store's refund requests, approved at the counter.
-    "web:approval": get(HQ | {MANAGER}, request_id=MISSING),
+    "web:approval": get(HQ | COUNTER, request_id=MISSING),  # a cashier: their own
     "web:approval-approve": post(HQ | {MANAGER}, request_id=MISSING),
     "web:approval-reject": post(HQ | {MANAGER}, request_id=MISSING),
-    "web:counter-approvals": get({MANAGER}),
+    "web:counter-approvals": get(COUNTER),
     "web:approval-thresholds": get(HQ),
     "web:members": get(MONEY),
     "web:member-detail": get(MONEY, member_id=MISSING),

@@ -56,7 +56,12 @@ from membercard.ops.demo.days import (
     close_past_days,
     on_day,
 )
-from membercard.ops.demo.four_eyes import story_day_reopened, story_stock_and_limits
+from membercard.ops.demo.four_eyes import (
+    story_day_reopened,
+    story_replacements_over_limit,
+    story_settings,
+    story_stock_and_limits,
+)
 from membercard.ops.demo.history import partial_refunds, purchases, sell_cards, top_ups
 from membercard.ops.demo.rewards import set_up_rewards
 from membercard.ops.demo.setup import DemoRun, Say, create_login, set_up
@@ -181,6 +186,8 @@ def load_demo(*, say: Say = print, seed: int = DEFAULT_SEED) -> DemoRun:
     close_past_days(run)
     story_day_reopened(run)
     story_stock_and_limits(run)
+    story_replacements_over_limit(run)
+    story_settings(run)
     step("Creating the admin login")
     create_login(run, next(login for login in LOGINS if login.username == COMPLETION_LOGIN))
     say(f"Demo loaded in {time.monotonic() - started:.1f} s.")

@@ -48,6 +48,8 @@ class Login:
 
 LOGINS: tuple[Login, ...] = (
     Login("admin", "admin123", Role.HQ_ADMIN, HQ_CODE, "Jing", "Chen", superuser=True),
+    # A second HQ admin: four eyes on settings (product policies, the approval thresholds).
+    Login("admin2", "admin123", Role.HQ_ADMIN, HQ_CODE, "Bo", "Liu"),
     Login("finance", "finance123", Role.HQ_FINANCE, HQ_CODE, "Min", "Zhou"),
     # A second person in finance: four eyes (each approves the other's requests).
     Login("finance2", "finance123", Role.HQ_FINANCE, HQ_CODE, "Yan", "Li"),

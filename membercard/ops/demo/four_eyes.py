@@ -1,24 +1,36 @@
-"""Four eyes in the demo: a pending and an approved request of each kind made here (an
-adjustment, a top-up at HQ), through the real approvals services. HQ finance's second person
-(``finance2``) approved finance's; the pending ones also wait for ``admin`` (created
-last, as the mark of a complete load)."""
+"""Four eyes in the demo: a pending and an approved request of each main kind (an
+adjustment, a top-up at HQ, a refund, reopening a day, a card void, a batch order, the
+prepaid limits, a replacement over the limit, a product's money policy; the approval
+thresholds), through the real approvals services. A second person in each role
+(``finance2``, ``stock2``, ``admin2``, a store manager) approved the others'; the pending
+ones also wait for ``admin`` (created last, as the mark of a complete load)."""
 
 from __future__ import annotations
 
+from membercard.approvals import thresholds
 from membercard.approvals.days import request_day_reopening
 from membercard.approvals.refunds import request_refund
-from membercard.approvals.services import approve, request_adjustment, request_hq_top_up
-from membercard.approvals.settings_changes import request_prepaid_limits
+from membercard.approvals.replacements import request_replacement
+from membercard.approvals.services import (
+    approve,
+    request_adjustment,
+    request_hq_top_up,
+    request_thresholds_change,
+)
+from membercard.approvals.settings_changes import request_prepaid_limits, request_product_change
 from membercard.approvals.stock import request_batch_order, request_card_void
-from membercard.cards.models import Card
+from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.days.closing import close_day
 from membercard.days.models import BusinessDay, DayReopening, DayState
 from membercard.ledger.models import Tender
 from membercard.loyalty.services.limits import current_limits
 from membercard.operations import purchase
-from membercard.ops.demo.catalog import GOLD
-from membercard.ops.demo.setup import DemoRun
+from membercard.ops.demo.catalog import GOLD, MEMBER
+from membercard.ops.demo.setup import DemoRun, in_stock, value_of
+
+# The anonymous-card limit after the approved change (1,000.00 before).
+ANONYMOUS_LIMIT_NOW = 50_000
 
 
 def story_four_eyes(run: DemoRun, adjusted: Card, topped_up: Card) -> None:
@@ -128,7 +140,8 @@ def story_day_reopened(run: DemoRun) -> None:
 def story_stock_and_limits(run: DemoRun) -> None:
     """Four eyes on stock and settings (the batches themselves were ordered by ``stock`` and
     approved by ``stock2``, ``stock.py``). Approved: stock2 approves stock's void of a
-    misprinted card at HQ; finance2 approves finance's higher registered-card limit.
+    misprinted card at HQ; finance2 approves finance's new limits (anonymous 500.00, registered
+    1,000.00 more).
     Pending: stock2's void of a cracked card, stock's order of 200 more gold cards (each
     waiting for the other keeper or admin), and finance2's lower anonymous-card limit."""
     stock, stock2 = run.actor("stock"), run.actor("stock2")
@@ -163,17 +176,77 @@ def story_stock_and_limits(run: DemoRun) -> None:
     limits = current_limits()
     raised = request_prepaid_limits(
         actor=finance,
-        anonymous_limit_minor=limits.anonymous_limit_minor,
+        anonymous_limit_minor=ANONYMOUS_LIMIT_NOW,
         registered_limit_minor=limits.registered_limit_minor + 100_000,
-        reason="The new regulation allows 1,000.00 more on registered cards",
+        reason="The new regulation: 500.00 on anonymous cards, 1,000.00 more on registered ones",
         idempotency_key=run.key(),
     )
     approve(actor=finance2, request_id=raised.pk, note="Checked the regulation")
     request_prepaid_limits(
         actor=finance2,
-        anonymous_limit_minor=limits.anonymous_limit_minor // 2,
+        anonymous_limit_minor=ANONYMOUS_LIMIT_NOW - 10_000,
         registered_limit_minor=limits.registered_limit_minor + 100_000,
-        reason="Halve the anonymous limit, as the auditors advise",
+        reason="400.00 on anonymous cards, as the auditors advise",
         idempotency_key=run.key(),
     )
     run.tally["approval requests"] += 5
+
+
+def story_replacements_over_limit(run: DemoRun) -> None:
+    """Since the anonymous limit went down to 500.00, an anonymous card holding more cannot
+    simply be replaced: S01's manager asks for two such replacements (lost cards). HQ
+    finance approved the first (the override is in the limit-overrides report); the
+    second waits for finance or an admin."""
+    manager = run.actor("manager1")
+    over = [
+        card
+        for card in Card.objects.filter(
+            state=CardState.ACTIVE, member__isnull=True, sold_at=manager.location
+        ).order_by("number")
+        if value_of(card) > ANONYMOUS_LIMIT_NOW
+    ][:2]
+    for position, old in enumerate(over):
+        new = in_stock(run, manager.location.code, old.product.code, 1)[0]
+        asked = request_replacement(
+            actor=manager,
+            old_number=old.number,
+            new_number=new.number,
+            reason="Lost on the metro; the customer has the sale receipt",
+            idempotency_key=run.key(),
+        )
+        if not position:
+            approve(actor=run.actor("finance"), request_id=asked.pk, note="Receipt checked")
+        run.tally["approval requests"] += 1
+
+
+def story_settings(run: DemoRun) -> None:
+    """HQ admin's second pair of eyes (``admin2``): finance approved admin2's higher gold
+    discount (5% to 6%) and longer request lifetime; admin2's double points on member
+    cards and halved HQ top-up threshold wait for finance or ``admin``."""
+    admin2, finance = run.actor("admin2"), run.actor("finance")
+    gold = CardProduct.objects.get(code=GOLD)
+    gold.discount_rate_bp = 600
+    raised = request_product_change(actor=admin2, product=gold, idempotency_key=run.key())
+    approve(actor=finance, request_id=raised.request.pk, note="Agreed at the pricing meeting")
+    member = CardProduct.objects.get(code=MEMBER)
+    member.points_per_unit *= 2
+    request_product_change(actor=admin2, product=member, idempotency_key=run.key())
+    now = thresholds.current()
+    longer = request_thresholds_change(
+        actor=admin2,
+        adjustment_minor=now.adjustment_minor,
+        points_adjustment=now.points_adjustment,
+        hq_top_up_minor=now.hq_top_up_minor,
+        lifetime_hours=now.lifetime_hours * 2,
+        idempotency_key=run.key(),
+    )
+    approve(actor=finance, request_id=longer.pk, note="Requests were expiring over weekends")
+    request_thresholds_change(
+        actor=admin2,
+        adjustment_minor=now.adjustment_minor,
+        points_adjustment=now.points_adjustment,
+        hq_top_up_minor=now.hq_top_up_minor // 2,
+        lifetime_hours=now.lifetime_hours * 2,
+        idempotency_key=run.key(),
+    )
+    run.tally["approval requests"] += 4

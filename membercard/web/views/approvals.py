@@ -41,38 +41,33 @@ def approval_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "states": RequestState.choices,
         "everyone": everyone,
+        "mask_numbers": False,  # HQ: every card is in scope
     }
     return render(request, "web/approvals/list.html", context)
 
 
 def _request(request: HttpRequest, request_id: int) -> ApprovalRequest:
-    """The request, if the viewer may see it: HQ any; a store manager their store's."""
-    actor = actor_of(request)
-    found = (
-        ApprovalRequest.objects.select_related(
-            "maker", "terminal", "decided_by", "location", "operation"
-        )
-        .filter(pk=request_id)
-        .first()
-    )
-    if found is None or (not actor.at_hq and found.location_id != actor.location.pk):
+    """The request, if the viewer may see it (``selectors.visible_to``)."""
+    found = selectors.visible_to(actor_of(request)).filter(pk=request_id).first()
+    if found is None:
         raise NotFound(_("No such request."))
     return found
 
 
-@access.staff_page(Action.APPROVE_REFUND, at=access.STORE)
+@access.staff_page(Action.VIEW_APPROVALS, at=access.STORE)
 def counter_approvals(request: HttpRequest) -> HttpResponse:
-    """The store manager's "Waiting for approval" at the counter: the refunds the store's
-    cashiers and tills asked for (never their own), then the store's latest requests."""
+    """The counter's "Waiting for approval". A store manager: the refunds the store's
+    cashiers and tills asked for (never their own), then the store's latest requests. A
+    cashier: the requests they made (a refund, a replacement over the limit) and how each
+    ended. Card numbers are masked: the cards were presented once, at the counter."""
     actor = actor_of(request)
     waiting = selectors.pending_for(actor)
-    recent = ApprovalRequest.objects.filter(location=actor.location).select_related(
-        "maker", "terminal", "decided_by", "operation"
-    )
     context = {
         "waiting": waiting[:LIST_LENGTH],
         "waiting_count": waiting.count(),
-        "listed": recent.order_by("-id")[:50],
+        "decides": allowed(actor, Action.APPROVE_REFUND),
+        "listed": selectors.visible_to(actor).order_by("-id")[:50],
+        "mask_numbers": True,
     }
     return render(request, "web/approvals/counter.html", context)
 
@@ -92,13 +87,15 @@ def _detail(
         "purchase": purchase,
         "preview": approval.preview,
         "may_decide": selectors.may_decide(actor_of(request), approval),
+        "mask_numbers": not actor.at_hq,
         "is_maker": approval.maker_id == request.user.pk,
         "form": form or DecisionForm(),
     }
     return render(request, "web/approvals/detail.html", context, status=status)
 
 
-# Open to a store manager too (their store's requests): refunds are approved at the counter.
+# Open at stores too: a manager their store's requests (refunds are approved at the
+# counter), a cashier their own (``selectors.visible_to``).
 @access.staff_page(Action.VIEW_APPROVALS)
 def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return _detail(request, _request(request, request_id))
@@ -129,13 +126,13 @@ def _decide(request: HttpRequest, request_id: int, *, approving: bool) -> HttpRe
 
 
 @require_POST
-@access.staff_page(Action.VIEW_APPROVALS)
+@access.staff_page(Action.DECIDE_APPROVALS)
 def approval_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approving=True)
 
 
 @require_POST
-@access.staff_page(Action.VIEW_APPROVALS)
+@access.staff_page(Action.DECIDE_APPROVALS)
 def approval_reject(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approving=False)
 
