@@ -47,6 +47,7 @@ TIMEOUT_MS = 10_000
 # Demo logins (membercard/ops/demo/catalog.py).
 CASHIER = ("cashier1", "cashier123")
 MANAGER = ("manager1", "manager123")
+MANAGER2 = ("manager2", "manager123")
 STOCK_KEEPER = ("stock", "stock123")
 ADMIN = ("admin", "admin123")
 FINANCE = ("finance", "finance123")
@@ -318,9 +319,10 @@ def approval_screens(camera: Camera) -> None:
     with camera.session(MANAGER) as page:
         if camera.open(page, "counter-approvals", "web:counter-approvals"):
             camera.attempt("counter-approvals", lambda: camera.snap(page, "counter-approvals"))
-        reopen = last_closed_day("S01")
+    with camera.session(MANAGER2) as page:  # S01's latest day already waits to be reopened
+        reopen = last_closed_day("S02")
         if reopen is None:
-            camera.skip("day-reopen", "no closed day at S01")
+            camera.skip("day-reopen", "no closed day at S02")
         elif camera.open(page, "day-reopen", "web:day-reopen", reopen):
             camera.attempt("day-reopen", lambda: camera.snap(page, "day-reopen"))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from membercard.approvals.models import ApprovalRequest, RequestKind
+from membercard.approvals.models import ApprovalRequest, RequestKind, RequestState
 from membercard.core.actors import Actor
 from membercard.core.errors import NotFound, RequestStale, ValidationFailed
 from membercard.core.models import Location, LocationKind
@@ -76,6 +76,12 @@ def request_day_reopening(
         )
     if day.state != DayState.CLOSED:
         raise ValidationFailed(_("That business day is open: there is nothing to reopen."))
+    waiting = pending_reopening(store, business_date)
+    if waiting is not None:
+        raise ValidationFailed(
+            _("Request #%(number)d to reopen this day already waits for approval.")
+            % {"number": waiting.pk}
+        )
     return services._file(
         actor=actor,
         kind=RequestKind.REOPEN_DAY,
@@ -83,6 +89,19 @@ def request_day_reopening(
         preview=_day_preview(day),
         idempotency_key=idempotency_key,
     )
+
+
+def pending_reopening(store: Location, business_date: dt.date) -> ApprovalRequest | None:
+    """The request to reopen ``store``'s day that waits for a decision, if any (one at a
+    time: a second would only be refused as stale once the first is approved)."""
+    from membercard.approvals.selectors import in_state  # above the kinds, like the filing
+
+    requests = ApprovalRequest.objects.filter(
+        kind=RequestKind.REOPEN_DAY,
+        payload__location=store.code,
+        payload__business_date=business_date.isoformat(),
+    )
+    return in_state(requests, RequestState.PENDING).order_by("id").first()
 
 
 def apply_day_reopening(request: ApprovalRequest, approved_by: Actor) -> None:

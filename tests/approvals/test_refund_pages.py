@@ -101,6 +101,11 @@ def test_a_closed_day_is_reopened_by_request_and_hq_approval(cashier, manager, b
     assert f"Sent for approval: request #{request.pk}" in response.content.decode()
     # The store manager cannot approve it; HQ admin can, on the request's page
     assert 'id="approve-button"' not in response.content.decode()
+    # While it waits the page links it instead of a second form, and a second is refused.
+    waiting = store_manager.get(url).content.decode()
+    assert 'id="reopen-waiting"' in waiting and 'id="reopen-form"' not in waiting
+    again = store_manager.post(url, {**data, "idempotency_key": f.key()})
+    assert again.status_code == 422 and ApprovalRequest.objects.count() == 1
     admin = signed_in(Role.HQ_ADMIN)
     page = admin.get(f"/approvals/{request.pk}/").content.decode()
     assert 'id="reopen-day"' in page and 'id="approve-button"' in page

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from membercard.approvals.days import MAX_REASON, request_day_reopening
+from membercard.approvals.days import MAX_REASON, pending_reopening, request_day_reopening
 from membercard.approvals.models import ApprovalRequest
 from membercard.core.calendar import today
 from membercard.core.errors import NotFound
@@ -209,5 +209,10 @@ def reopen(request: HttpRequest, code: str, day: str) -> HttpResponse:
         ),
         done=sent,
         template="web/days/reopen.html",
-        context={"day": found, "on": on, "location": location},
+        context={
+            "day": found,
+            "on": on,
+            "location": location,
+            "waiting": pending_reopening(location, on),
+        },
     )
