@@ -70,10 +70,11 @@ def server(port: int, log: Path) -> Iterator[str]:
 @dataclass(frozen=True)
 class DemoCards:
     """Demo cards to show: one to swipe at S01 (active, no PIN, money on it), one in S01's
-    stock to sell."""
+    stock to sell, and the mobile of a member with a card at S01 (to find a lost card)."""
 
     to_swipe: str
     to_sell: str
+    member_mobile: str = ""
 
 
 def pick_demo_cards() -> DemoCards:
@@ -104,4 +105,11 @@ def pick_demo_cards() -> DemoCards:
     )
     if active is None or stock is None:
         raise SystemExit("the demo has no active card or no stock card at S01")
-    return DemoCards(to_swipe=active.number, to_sell=stock.number)
+    member = (
+        Card.objects.filter(state=CardState.ACTIVE, sold_at__code="S01", member__isnull=False)
+        .select_related("member")
+        .order_by("number")
+        .first()
+    )
+    mobile = member.member.mobile if member is not None else ""
+    return DemoCards(to_swipe=active.number, to_sell=stock.number, member_mobile=mobile)

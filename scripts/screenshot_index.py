@@ -20,6 +20,7 @@ SHOTS = (
     Shot("purchase-preview", "Purchase preview: discount, from balance, points, balance after"),
     Shot("receipt", "Receipt of the purchase"),
     Shot("sell", "Selling a card from store stock"),
+    Shot("find-cards", "Customer without the card: their cards found by mobile, masked"),
     Shot("counter-zh", "Counter in Chinese (简体中文), a card swiped"),
     Shot("handovers", "Handovers list (store manager)"),
     Shot("handover-sheet", "Handover sheet (the PDF's first page; without pdftoppm the page)"),

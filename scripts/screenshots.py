@@ -3,7 +3,8 @@
 Loads the demo into a fresh scratch data folder (SQLite, never your own data), serves it
 with ``membercard serve`` (gunicorn) on a free port, and drives Debian's Chromium with
 Playwright through the screens a merchant asks about: the counter (English and Chinese),
-a card swiped, a purchase previewed, its receipt, a card sale, handovers and the handover
+a card swiped, a purchase previewed, its receipt, a card sale, a customer's cards found by
+mobile (a lost card), handovers and the handover
 sheet, HQ stock, batches, cards, a card, members, gifts, the business day, the
 reconciliation board, the sales-and-inventory report, backups and the audit log. Every
 shot is 1280x800 (a 10-inch tablet in landscape, also a small desktop window).
@@ -132,10 +133,13 @@ def track2(number: str) -> str:
     return f";{number}=30121010000000000?"
 
 
+COUNTER_SHOTS = ("card-panel", "purchase-preview", "receipt", "sell", "find-cards", "counter-zh")
+
+
 def counter_screens(camera: Camera, cards: DemoCards) -> None:
     with camera.session(CASHIER) as page:
         if not camera.open(page, "counter", "web:counter"):
-            for name in ("card-panel", "purchase-preview", "receipt", "sell", "counter-zh"):
+            for name in COUNTER_SHOTS:
                 camera.skip(name, "no counter")
             return
         camera.attempt("counter", lambda: camera.snap(page, "counter"))
@@ -181,6 +185,15 @@ def counter_screens(camera: Camera, cards: DemoCards) -> None:
 
         if camera.open(page, "sell", "web:counter-sell"):
             camera.attempt("sell", sell)
+
+        def find_cards() -> None:
+            page.fill("input[name=find-mobile]", cards.member_mobile)
+            page.click("#find-submit")
+            page.locator("#found-cards").wait_for()
+            camera.snap(page, "find-cards")
+
+        if camera.open(page, "find-cards", "web:counter-find"):
+            camera.attempt("find-cards", find_cards)
 
         def chinese() -> None:
             page.goto(url_of("web:counter"))

@@ -12,6 +12,12 @@ hold. A store sees three kinds of card:
   time by its full number through the counter look-up only (never listed, never in a
   range, never in stock work).
 
+**Finding a customer's cards without the card** (a lost card, ``loyalty.lost_cards``) lists
+cards, so it follows the listing rule, not the presented-card one: a store finds only its
+own customers' cards (sold here, or whose member registered here) that can still be frozen
+or replaced; headquarters finds every member's. A customer of another store asks that
+store or headquarters (which may freeze and replace any card).
+
 Headquarters sees every card. Anything else answers exactly like a number that does not
 exist: callers resolve numbers *through* these querysets (one query whose answer is empty
 for both), never by fetching a card and comparing afterwards.
@@ -35,6 +41,20 @@ IN_CUSTOMER_HANDS = frozenset(
 def stock_of(location: Location) -> Q:
     """Cards on ``location``'s shelf."""
     return Q(location=location, state__in=sorted(AT_A_LOCATION))
+
+
+# Cards a lost-card search lists: those that can still be frozen or replaced.
+ISSUED = frozenset({CardState.ACTIVE, CardState.FROZEN})
+
+
+def customers_cards(actor: Actor) -> QuerySet[Card]:
+    """The issued cards ``actor`` may list for a member who identified themselves: at a
+    store, its own customers' (sold here, or whose member registered here); at HQ, all."""
+    issued = Card.objects.filter(state__in=sorted(ISSUED), member__isnull=False)
+    if actor.location.is_hq:
+        return issued
+    here = actor.location
+    return issued.filter(Q(sold_at=here) | Q(member__registered_at=here))
 
 
 def on_shelf_of(actor: Actor, card: Card) -> bool:

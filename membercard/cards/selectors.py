@@ -37,3 +37,38 @@ class Presented:
 
     card: Card
     read_as: ReadAs | None = None
+
+
+@dataclass(frozen=True)
+class ReplacementChain:
+    """The cards ``card`` replaced (``older``, nearest first) and the cards that replaced it
+    (``newer``, nearest first): one customer's card through its replacements."""
+
+    older: list[Card]
+    newer: list[Card]
+
+
+# A chain longer than this is cut (a card replaced every week for years is still shown).
+MAX_CHAIN = 50
+
+
+def replacement_chain(card: Card) -> ReplacementChain:
+    """The whole chain of replacements around ``card`` (one query per link)."""
+    cards = Card.objects.select_related("product")
+    older: list[Card] = []
+    current = card
+    while len(older) < MAX_CHAIN:
+        previous = cards.filter(replaced_by_id=current.pk).first()
+        if previous is None:
+            break
+        older.append(previous)
+        current = previous
+    newer: list[Card] = []
+    current = card
+    while len(newer) < MAX_CHAIN:
+        following = cards.filter(replaces=current.pk).first()  # as stored, not as in hand
+        if following is None:
+            break
+        newer.append(following)
+        current = following
+    return ReplacementChain(older=older, newer=newer)

@@ -13,7 +13,10 @@ Look-up throttle counters, wrong-PIN counts, sessions and sign-in lockouts do no
 business operations (or commit a ``CommittedRefusal``), so they never use up the row.
 
 Nothing secret is stored: form fields named like passwords, PINs, keys, secrets or tokens
-are dropped, card numbers and reader input are masked to their last four digits.
+are dropped, card numbers and reader input are masked to their last four digits, and what
+a staff member searched for about a person (form fields named ``find-…``: a member's mobile
+or name, to find their cards) is kept only as a keyed fingerprint (``search_fingerprint``),
+enough to see the same search again, not to read it.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import getpass
+import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from membercard.core.actors import Actor
@@ -41,6 +47,8 @@ _SECRET_NAME = re.compile(r"pass|pin|secret|token|key|csrf|otp|cvv|cvc", re.IGNO
 # Not secret, and the way to find the operation a form made.
 _KEPT = frozenset({"idempotency_key"})
 CARD_NAME = re.compile(r"card|number|track|swipe|reader|uid", re.IGNORECASE)
+# Form fields holding what was searched for about a person (``find-mobile``, ``find-name``).
+SEARCH_PREFIX = "find-"
 
 # The client address of the request being served (set by the staff pages' middleware), for
 # rows written during the request without it at hand.
@@ -60,6 +68,15 @@ def clean_value(value: str) -> str:
     return mask_card_data(value)[:MAX_VALUE]
 
 
+def search_fingerprint(term: str) -> str:
+    """A keyed fingerprint of a search term about a person: the same term (any case, outer
+    spaces) gives the same fingerprint, and nobody without the installation's secret key can
+    turn it back into the term."""
+    normalized = " ".join(str(term).split()).casefold()
+    key = f"membercard.audit.search:{settings.SECRET_KEY}".encode()
+    return "fp:" + hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def is_secret(name: str) -> bool:
     return name not in _KEPT and bool(_SECRET_NAME.search(name))
 
@@ -76,6 +93,9 @@ def clean_fields(data: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[st
         if is_secret(name):
             continue
         values = value if isinstance(value, list | tuple) else [value]
+        if name.startswith(SEARCH_PREFIX):
+            out[name] = search_fingerprint(values[0]) if values and values[0] else ""
+            continue
         cleaned = [
             mask(str(v)) if CARD_NAME.search(name) and re.search(r"\d{5}", str(v)) else v
             for v in values

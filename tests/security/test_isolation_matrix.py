@@ -309,6 +309,17 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
         COUNTER, "GET", "POST", gift="MUG-01", quantity="1", idempotency_key=KEY
     ),
     "web:counter-member": card_samples(COUNTER, "GET", "POST", name="X", mobile="13900009999"),
+    # The member (registered at S02) holds a card sold at S01: both stores' customer.
+    "web:counter-find": (
+        entry(COUNTER),
+        entry(
+            COUNTER,
+            "POST",
+            target=lambda w: Call(data={"find-mobile": w.member.mobile}),
+            missing=lambda w: Call(data={"find-mobile": "13900000000"}),
+            other=ALLOW,
+        ),
+    ),
     "web:counter-freeze": card_samples(COUNTER, "GET", "POST", reason="lost"),
     "web:counter-replace": card_samples(COUNTER, "GET", "POST", reason="lost", idempotency_key=KEY),
     "web:counter-unfreeze": card_samples(MANAGERS, "POST"),
@@ -477,6 +488,7 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "web:card-adjust": by(ACTIVE_NUMBER, frozenset({FINANCE}), "POST"),  # finance alone
     "web:card-top-up": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:card-freeze": by(ACTIVE_NUMBER, MONEY, "POST"),
+    "web:card-replace": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:card-tier": by(ACTIVE_NUMBER, MONEY, "POST"),
     "web:approvals": entry(HQ),  # stock keepers decide voids and batch orders
     # A store manager opens their store's requests only (refunds): HQ's answer like none.

@@ -92,6 +92,7 @@ PAGES: dict[str, Page] = {
     "web:counter-topup": get(COUNTER),
     "web:counter-gift": get(COUNTER),
     "web:counter-member": get(COUNTER),
+    "web:counter-find": get(COUNTER),  # a customer without the card: found by mobile or name
     "web:counter-freeze": get(COUNTER),
     "web:counter-replace": get(COUNTER),
     "web:counter-refund": get(COUNTER),
@@ -184,6 +185,7 @@ PAGES: dict[str, Page] = {
     "web:card-adjust": post({FINANCE}, number=MISSING_CARD),
     "web:card-top-up": post(MONEY, number=MISSING_CARD),
     "web:card-freeze": post(MONEY, number=MISSING_CARD),
+    "web:card-replace": post(MONEY, number=MISSING_CARD),
     "web:card-tier": post(MONEY, number=MISSING_CARD),
     # Four eyes: HQ's money people see requests; the services decide who decides which.
     "web:approvals": get(HQ),  # the stock keepers decide voids and batch orders

@@ -1,8 +1,9 @@
 """Counter forms: the card field, purchase, sale, top-up, refund, reversal, gift, freeze and
 replacement. Each money form carries a fresh idempotency key (``flows.IdempotentForm``).
 
-Top-up and freeze serve the HQ card page too: there the card is named by the page's
-address, so the hidden ``card`` field is not required."""
+Top-up, freeze and replacement serve the HQ card page too: there the card is named by the
+page's address, so the hidden ``card`` field is not required (nor at the counter for a card
+found by its member, named by its ``found`` handle)."""
 
 from __future__ import annotations
 
@@ -110,13 +111,19 @@ class GiftRedeemForm(IdempotentForm):
         ]
 
 
+# A card found by its member (a lost card) is posted back by its handle, not its number.
+FOUND_HANDLE = {"widget": forms.HiddenInput, "max_length": 200, "required": False}
+
+
 class FreezeForm(forms.Form):
     card = forms.CharField(widget=forms.HiddenInput, max_length=19, required=False)
+    found = forms.CharField(**FOUND_HANDLE)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
 class ReplaceForm(IdempotentForm):
-    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19, required=False)
+    found = forms.CharField(**FOUND_HANDLE)
     new_card = CardField(label=_("New card from stock (scan it)"))
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
     ask_approval = forms.BooleanField(
@@ -127,3 +134,33 @@ class ReplaceForm(IdempotentForm):
 
 class PinUnlockForm(forms.Form):
     card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+
+
+class NotEchoed(forms.TextInput):
+    """A text field that never renders its value back into the page: a member's whole
+    mobile number, typed by the cashier, is not repeated in the answer (pages at a store
+    show a mobile masked)."""
+
+    def format_value(self, value):
+        return None
+
+
+class FindCardsForm(forms.Form):
+    """Find a customer's cards by the member's whole mobile number or part of the name.
+    Its fields are named ``find-…`` (the prefix), which the audit keeps only as a keyed
+    fingerprint (``core.audit.search_fingerprint``)."""
+
+    prefix = "find"
+
+    mobile = forms.CharField(
+        label=_("Mobile number (all of it)"),
+        required=False,
+        max_length=32,
+        widget=NotEchoed(attrs={"autocomplete": "off", "inputmode": "tel", "autofocus": True}),
+    )
+    name = forms.CharField(
+        label=_("or the name (at least 3 characters)"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("cards/<str:number>/adjust/", cards.card_adjust, name="card-adjust"),
     path("cards/<str:number>/top-up/", cards.card_top_up, name="card-top-up"),
     path("cards/<str:number>/freeze/", cards.card_freeze, name="card-freeze"),
+    path("cards/<str:number>/replace/", cards.card_replace, name="card-replace"),
     path("cards/<str:number>/tier/", cards.card_tier, name="card-tier"),
     # Members.
     path("members/", members.member_list, name="members"),

@@ -1,5 +1,7 @@
-"""HQ card pages: search every card, and one card with its full history and HQ's finance
-actions (adjustment with a reason, top-up, freeze/unfreeze, tier override)."""
+"""HQ card pages: search every card, and one card with its full history, its chain of
+replacements (the cards it replaced and the card that replaced it, each linked) and HQ's
+actions (adjustment with a reason, top-up, freeze/unfreeze, replacement with a card from
+HQ's stock, tier override)."""
 
 from __future__ import annotations
 
@@ -18,22 +20,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.replacements import request_replacement
 from membercard.approvals.services import request_adjustment, request_hq_top_up
+from membercard.cards.lookups import look_up_card
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.reader import parse_reader_input
+from membercard.cards.selectors import replacement_chain
+from membercard.cards.states import CardState
 from membercard.core.errors import CardNotFound, DomainError
+from membercard.core.http import client_address
 from membercard.core.models import Location
 from membercard.core.permissions import Action, allowed
 from membercard.ledger.selectors import card_summary
 from membercard.loyalty.models import Tier
 from membercard.loyalty.selectors import card_points, tier_status
 from membercard.loyalty.services.tiers import set_tier
-from membercard.operations.card_life import freeze_card, unfreeze_card
+from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
 from membercard.reports.card_history import card_history
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.cards import AdjustmentForm, CardSearchForm, TierOverrideForm
-from membercard.web.forms.counter import FreezeForm, TopUpForm
+from membercard.web.forms.counter import FreezeForm, ReplaceForm, TopUpForm
 from membercard.web.forms.flows import submit
 from membercard.web.lists import list_page
 
@@ -111,10 +118,16 @@ def _detail(request: HttpRequest, card: Card, status: int = 200, **forms) -> Htt
         "points": card_points(card) if card.product.has_points else None,
         "tier": tier_status(card) if card.product.has_tiers else None,
         "history": card_history(card),
+        "chain": replacement_chain(card),
         "show_member": allowed(actor, Action.LIST_MEMBERS),
         "can_adjust": allowed(actor, Action.ADJUST),
         "can_finance": finance,
+        # Any HQ role the table lets replace; the new card comes from HQ's stock.
+        "can_replace": allowed(actor, Action.REPLACE)
+        and card.state in (CardState.ACTIVE, CardState.FROZEN),
     }
+    if context["can_replace"]:
+        context["replace_form"] = forms.get("replace_form") or ReplaceForm()
     if finance:
         context.update(
             adjust_form=forms.get("adjust_form") or AdjustmentForm(),
@@ -247,4 +260,33 @@ def card_tier(request: HttpRequest, number: str) -> HttpResponse:
         ),
         shown_as="tier_form",
         done=lambda _tier: _("The card's tier was changed."),
+    )
+
+
+@require_POST
+@access.staff_page(Action.REPLACE, at=access.HQ)
+def card_replace(request: HttpRequest, number: str) -> HttpResponse:
+    """Replace a lost or damaged card with one from HQ's stock (scanned: a look-up through
+    the one throttle); over the prepaid limit it may be sent for approval (four eyes)."""
+    card = _card(number)
+    actor = actor_of(request)
+
+    def replace_it(data: dict) -> Any:
+        new = look_up_card(actor, data["new_card"], address=client_address(request)).card
+        service = request_replacement if data["ask_approval"] else replace_card
+        return service(
+            actor=actor,
+            old_number=card.number,
+            new_number=new.number,
+            idempotency_key=data["idempotency_key"],
+            reason=data["reason"],
+        )
+
+    return _act(
+        request,
+        card,
+        ReplaceForm(request.POST),
+        replace_it,
+        shown_as="replace_form",
+        done=_posted_or_sent(_("Replacement %(receipt)s posted.")),
     )

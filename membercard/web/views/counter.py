@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from membercard.cards.lookups import card_for_operation, look_up_card
 from membercard.cards.models import Card
+from membercard.cards.scope import customers_cards
 from membercard.cards.selectors import visible_card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
@@ -49,11 +50,34 @@ LAST_OPERATIONS = 8
 # and good for a working day, after which the card is simply swiped again.
 REF_SALT = "membercard.web.counter.card"
 REF_MAX_AGE = 16 * 3600
+# A card found by its member's mobile or name (``counter_find.py``) has a handle of another
+# kind: the customer did not present the card, so it opens the freeze and replace pages,
+# never the card panel (whose forms carry the number).
+FOUND_SALT = "membercard.web.counter.found"
 
 
 def card_ref(card: Card) -> str:
     """The signed handle that names ``card`` in counter links instead of its number."""
     return signing.dumps(card.pk, salt=REF_SALT)
+
+
+def found_ref(actor: Actor, card: Card) -> str:
+    """The signed handle of a card found for its member (a lost card), good only at the
+    location that found it."""
+    return signing.dumps([card.pk, actor.location.pk], salt=FOUND_SALT)
+
+
+def summary_for_found(actor: Actor, handle: str) -> CardSummary:
+    """The card a found-card handle names, if it was found at ``actor``'s location and is
+    still one of its customers' issued cards; anything else answers like no card."""
+    try:
+        pk, location_pk = signing.loads(handle, salt=FOUND_SALT, max_age=REF_MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError):
+        raise CardNotFound() from None
+    card = customers_cards(actor).select_related("product", "member").filter(pk=pk).first()
+    if card is None or location_pk != actor.location.pk:
+        raise CardNotFound()
+    return card_summary(card)
 
 
 def summary_for_ref(actor: Actor, ref: str) -> CardSummary:
@@ -158,6 +182,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     if ref:
         context = panel_context(request, summary_for_ref(actor_of(request), ref))
     context["panel_open"] = bool(ref)
+    context["may_find_cards"] = allowed(actor_of(request), Action.LOOK_UP_MEMBERS)
     return render(request, "web/counter/counter.html", context)
 
 

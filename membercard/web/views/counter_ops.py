@@ -1,6 +1,7 @@
 """The counter's other operations, each a small page reached from the card panel: sell a
 card from this store's stock, top up, refund and reverse (managers), redeem a gift,
-register or edit the member, freeze (report lost), unfreeze, replace, unlock the PIN.
+register or edit the member. The card's life (freeze, unfreeze, replace, unlock the PIN)
+is in ``counter_card_life.py``, built from the helpers here.
 
 Each page: GET shows the form (money forms with a fresh idempotency key), POST calls one
 service and shows the receipt (or goes back to the counter). A refusal is shown on the
@@ -20,13 +21,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from membercard.approvals.models import ApprovalRequest
 from membercard.approvals.refunds import request_refund
-from membercard.approvals.replacements import request_replacement
 from membercard.cards.lookups import look_up_card
-from membercard.cards.pins import unlock_pin
 from membercard.core.errors import NotFound
 from membercard.core.http import client_address
 from membercard.core.permissions import Action
@@ -36,16 +35,12 @@ from membercard.loyalty.gift_selectors import gifts_at
 from membercard.loyalty.selectors import member_to_edit
 from membercard.loyalty.services import register_and_link, update_member
 from membercard.operations import reverse, sell_card, top_up
-from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
 from membercard.operations.gifts import redeem_gift
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.counter import (
-    FreezeForm,
     GiftRedeemForm,
-    PinUnlockForm,
     RefundForm,
-    ReplaceForm,
     ReverseForm,
     SellForm,
     TopUpForm,
@@ -53,7 +48,12 @@ from membercard.web.forms.counter import (
 from membercard.web.forms.flows import submit
 from membercard.web.forms.members import FIELDS as MEMBER_FIELDS
 from membercard.web.forms.members import MemberForm
-from membercard.web.views.counter import counter_url, posted_card, summary_for_ref
+from membercard.web.views.counter import (
+    counter_url,
+    posted_card,
+    summary_for_found,
+    summary_for_ref,
+)
 
 FORM_PAGE = "web/counter/form_page.html"
 
@@ -70,6 +70,7 @@ def _page(
     danger: bool = False,
     status: int = 200,
     note: str = "",
+    back: str = "",
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -80,14 +81,23 @@ def _page(
         "operation": operation,
         "danger": danger,
         "note": note,
-        "back": counter_url(summary.card if summary else ""),
+        "back": back or counter_url(summary.card if summary else ""),
     }
     return render(request, FORM_PAGE, context, status=status)
 
 
-def _card_param(request: HttpRequest) -> CardSummary:
+def found_handle(request: HttpRequest) -> str:
+    """The found-card handle a freeze or replace page was opened with or posts back."""
+    data = request.POST if request.method == "POST" else request.GET
+    return data.get("found", "")
+
+
+def card_param(request: HttpRequest) -> CardSummary:
     """The card a page acts on: posted back by number in the form's body, or named by the
-    panel's handle in the link that opened the page."""
+    panel's handle in the link that opened the page (or by a found-card handle)."""
+    found = found_handle(request)
+    if found:
+        return summary_for_found(actor_of(request), found)
     if request.method == "POST":
         return posted_card(request)
     return summary_for_ref(actor_of(request), request.GET.get("ref", ""))
@@ -108,18 +118,18 @@ def _store_operation(request: HttpRequest, kind: str | None = None) -> Operation
     return operation
 
 
-def _receipt(operation: Operation) -> HttpResponse:
+def to_receipt(operation: Operation) -> HttpResponse:
     return redirect("web:receipt", operation_id=operation.pk)
 
 
-def _form_flow(
+def form_flow(
     request: HttpRequest,
     make_form: Callable[..., forms.Form],
     page: dict,
     *,
     initial: dict,
     perform: Callable[[dict], object],
-    done: Callable[[object], HttpResponse] = _receipt,
+    done: Callable[[object], HttpResponse] = to_receipt,
 ) -> HttpResponse:
     """Every counter form page: GET shows the form; POST validates it and calls the service
     with its cleaned data, then shows the receipt, or the form again with the refusal."""
@@ -157,15 +167,15 @@ def sell(request: HttpRequest) -> HttpResponse:
     # "Sell this card" on the panel of a card in stock here fills the card in.
     ref = request.GET.get("ref", "")
     initial = {"card": summary_for_ref(actor, ref).card.number if ref else ""}
-    return _form_flow(request, SellForm, page, initial=initial, perform=sell_it)
+    return form_flow(request, SellForm, page, initial=initial, perform=sell_it)
 
 
 @require_http_methods(["GET", "POST"])
 @access.staff_page(Action.TOP_UP, at=access.STORE)
 def topup(request: HttpRequest) -> HttpResponse:
-    summary = _card_param(request)
+    summary = card_param(request)
     page = {"title": _("Top up"), "submit": _("Top up"), "submit_id": "topup-submit"}
-    return _form_flow(
+    return form_flow(
         request,
         TopUpForm,
         {**page, "summary": summary},
@@ -191,14 +201,14 @@ def refund_view(request: HttpRequest) -> HttpResponse:
 
     def done(result: object) -> HttpResponse:
         if not isinstance(result, ApprovalRequest):
-            return _receipt(result)  # type: ignore[arg-type]
+            return to_receipt(result)  # type: ignore[arg-type]
         messages.success(
             request,
             _("Sent to a manager for approval: request #%(number)d") % {"number": result.pk},
         )
         return redirect(counter_url(original.card))
 
-    return _form_flow(
+    return form_flow(
         request,
         RefundForm,
         {**page, "operation": original, "danger": True},
@@ -224,7 +234,7 @@ def reverse_view(request: HttpRequest) -> HttpResponse:
         "submit": _("Reverse it"),
         "submit_id": "reverse-submit",
     }
-    return _form_flow(
+    return form_flow(
         request,
         ReverseForm,
         {**page, "operation": original, "danger": True},
@@ -242,7 +252,7 @@ def reverse_view(request: HttpRequest) -> HttpResponse:
 @access.staff_page(Action.REDEEM_GIFT, at=access.STORE)
 def gift(request: HttpRequest) -> HttpResponse:
     """Redeem a gift in stock here for the card's points."""
-    summary = _card_param(request)
+    summary = card_param(request)
     offers = gifts_at(actor_of(request).location, in_stock_only=True)
     page = {
         "title": _("Redeem a gift"),
@@ -251,7 +261,7 @@ def gift(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "note": "" if offers else _("No gifts in stock at this store today."),
     }
-    return _form_flow(
+    return form_flow(
         request,
         partial(GiftRedeemForm, gifts=offers),
         page,
@@ -270,7 +280,7 @@ def gift(request: HttpRequest) -> HttpResponse:
 @access.staff_page(Action.REGISTER_MEMBER, at=access.STORE)
 def member(request: HttpRequest) -> HttpResponse:
     """Register the card's customer as a member, or change the member's details."""
-    summary = _card_param(request)
+    summary = card_param(request)
     existing = summary.card.member
     actor, address = actor_of(request), client_address(request)
     page = {
@@ -296,7 +306,7 @@ def member(request: HttpRequest) -> HttpResponse:
             actor=actor, card_number=summary.card.number, address=address, **details
         )
 
-    return _form_flow(
+    return form_flow(
         request,
         make_form,
         page,
@@ -304,85 +314,3 @@ def member(request: HttpRequest) -> HttpResponse:
         perform=save,
         done=lambda _member: redirect(counter_url(summary.card.number)),
     )
-
-
-@require_http_methods(["GET", "POST"])
-@access.staff_page(Action.FREEZE, at=access.STORE)
-def freeze(request: HttpRequest) -> HttpResponse:
-    """Report the card lost: it is frozen (nothing can be paid with it) until replaced or
-    unfrozen by a manager."""
-    summary = _card_param(request)
-    page = {
-        "title": _("Report the card lost (freeze it)"),
-        "submit": _("Freeze the card"),
-        "submit_id": "freeze-submit",
-    }
-    return _form_flow(
-        request,
-        FreezeForm,
-        {**page, "summary": summary, "danger": True},
-        initial={"card": summary.card.number},
-        perform=lambda data: freeze_card(
-            actor=actor_of(request), card_number=summary.card.number, reason=data["reason"]
-        ),
-    )
-
-
-@require_POST
-@access.staff_page(Action.UNFREEZE, at=access.STORE)
-def unfreeze(request: HttpRequest) -> HttpResponse:
-    summary = _card_param(request)
-    operation = unfreeze_card(actor=actor_of(request), card_number=summary.card.number)
-    return _receipt(operation)
-
-
-@require_http_methods(["GET", "POST"])
-@access.staff_page(Action.REPLACE, at=access.STORE)
-def replace(request: HttpRequest) -> HttpResponse:
-    """Replace a lost or damaged card with one from this store's stock: balance, points,
-    tier, member and PIN move to the new card."""
-    summary = _card_param(request)
-    actor = actor_of(request)
-    page = {"title": _("Replace the card"), "submit": _("Replace"), "submit_id": "replace-submit"}
-
-    def replace_it(data: dict) -> Operation | ApprovalRequest:
-        new = look_up_card(actor, data["new_card"], address=client_address(request)).card
-        # Refused over the prepaid limit, it may be sent to HQ as a request (four eyes).
-        service = request_replacement if data["ask_approval"] else replace_card
-        return service(
-            actor=actor,
-            old_number=summary.card.number,
-            new_number=new.number,
-            idempotency_key=data["idempotency_key"],
-            reason=data["reason"],
-        )
-
-    def done(result: object) -> HttpResponse:
-        if not isinstance(result, ApprovalRequest):
-            return _receipt(result)
-        messages.success(
-            request,
-            _("Sent to HQ for approval: request #%(number)d. Nothing moves until approved.")
-            % {"number": result.pk},
-        )
-        return redirect(counter_url(summary.card))
-
-    return _form_flow(
-        request,
-        ReplaceForm,
-        {**page, "summary": summary},
-        initial={"card": summary.card.number},
-        perform=replace_it,
-        done=done,
-    )
-
-
-@require_POST
-@access.staff_page(Action.UNLOCK_PIN, at=access.STORE)
-def pin_unlock(request: HttpRequest) -> HttpResponse:
-    """A manager lifts the wrong-PIN lock (the customer proved who they are)."""
-    form = PinUnlockForm(request.POST)
-    summary = _card_param(request)
-    if form.is_valid():
-        unlock_pin(actor=actor_of(request), card_number=summary.card.number)
-    return redirect(counter_url(summary.card))

@@ -1,0 +1,142 @@
+"""The card's life at the counter: freeze (report lost), unfreeze (managers), replace with a
+card from this store's stock, unlock the PIN (managers). Pages shaped like the other counter
+operations (``counter_ops.py``), whose helpers they use.
+
+Freeze and replace also open for a card found by its member's mobile or name (a lost card,
+``counter_find.py``): named by a found-card handle (``?found=``), which the form posts back
+instead of the number, so the card's number never reaches the page; "back" goes to the
+search, and a found card, once frozen, goes straight on to its replacement.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.replacements import request_replacement
+from membercard.cards.lookups import look_up_card
+from membercard.cards.pins import unlock_pin
+from membercard.core.http import client_address
+from membercard.core.permissions import Action, allowed
+from membercard.ledger.models import Operation
+from membercard.ledger.selectors import CardSummary
+from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
+from membercard.web import access
+from membercard.web.access import actor_of
+from membercard.web.forms.counter import FreezeForm, PinUnlockForm, ReplaceForm
+from membercard.web.views.counter import counter_url
+from membercard.web.views.counter_ops import card_param, form_flow, found_handle, to_receipt
+
+
+def _card_fields(summary: CardSummary, found: str) -> dict[str, str]:
+    """How a form names its card when posted back: the found-card handle for a card found
+    by its member (its number stays off the page), else the number, as the panel does."""
+    return {"found": found} if found else {"card": summary.card.number}
+
+
+def _back(found: str) -> str:
+    """Where "back" goes from a found card's page: the search, not the card panel."""
+    return reverse("web:counter-find") if found else ""
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(Action.FREEZE, at=access.STORE)
+def freeze(request: HttpRequest) -> HttpResponse:
+    """Report the card lost: it is frozen (nothing can be paid with it) until replaced or
+    unfrozen by a manager."""
+    summary = card_param(request)
+    found = found_handle(request)
+    page = {
+        "title": _("Report the card lost (freeze it)"),
+        "submit": _("Freeze the card"),
+        "submit_id": "freeze-submit",
+    }
+
+    def done(operation: object) -> HttpResponse:
+        """A found card goes on to its replacement (the customer is at the counter)."""
+        if not found or not allowed(actor_of(request), Action.REPLACE):
+            return to_receipt(operation)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("Card frozen (receipt %(receipt)s). Replace it now, or come back later.")
+            % {"receipt": operation.receipt_number},  # type: ignore[attr-defined]
+        )
+        return redirect(f"{reverse('web:counter-replace')}?{urlencode({'found': found})}")
+
+    return form_flow(
+        request,
+        FreezeForm,
+        {**page, "summary": summary, "danger": True, "back": _back(found)},
+        initial=_card_fields(summary, found),
+        perform=lambda data: freeze_card(
+            actor=actor_of(request), card_number=summary.card.number, reason=data["reason"]
+        ),
+        done=done,
+    )
+
+
+@require_POST
+@access.staff_page(Action.UNFREEZE, at=access.STORE)
+def unfreeze(request: HttpRequest) -> HttpResponse:
+    summary = card_param(request)
+    operation = unfreeze_card(actor=actor_of(request), card_number=summary.card.number)
+    return to_receipt(operation)
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(Action.REPLACE, at=access.STORE)
+def replace(request: HttpRequest) -> HttpResponse:
+    """Replace a lost or damaged card with one from this store's stock: balance, points,
+    tier, member and PIN move to the new card."""
+    summary = card_param(request)
+    found = found_handle(request)
+    actor = actor_of(request)
+    page = {"title": _("Replace the card"), "submit": _("Replace"), "submit_id": "replace-submit"}
+
+    def replace_it(data: dict) -> Operation | ApprovalRequest:
+        new = look_up_card(actor, data["new_card"], address=client_address(request)).card
+        # Refused over the prepaid limit, it may be sent to HQ as a request (four eyes).
+        service = request_replacement if data["ask_approval"] else replace_card
+        return service(
+            actor=actor,
+            old_number=summary.card.number,
+            new_number=new.number,
+            idempotency_key=data["idempotency_key"],
+            reason=data["reason"],
+        )
+
+    def done(result: object) -> HttpResponse:
+        if not isinstance(result, ApprovalRequest):
+            return to_receipt(result)
+        messages.success(
+            request,
+            _("Sent to HQ for approval: request #%(number)d. Nothing moves until approved.")
+            % {"number": result.pk},
+        )
+        return redirect(_back(found) or counter_url(summary.card))
+
+    return form_flow(
+        request,
+        ReplaceForm,
+        {**page, "summary": summary, "back": _back(found)},
+        initial=_card_fields(summary, found),
+        perform=replace_it,
+        done=done,
+    )
+
+
+@require_POST
+@access.staff_page(Action.UNLOCK_PIN, at=access.STORE)
+def pin_unlock(request: HttpRequest) -> HttpResponse:
+    """A manager lifts the wrong-PIN lock (the customer proved who they are)."""
+    form = PinUnlockForm(request.POST)
+    summary = card_param(request)
+    if form.is_valid():
+        unlock_pin(actor=actor_of(request), card_number=summary.card.number)
+    return redirect(counter_url(summary.card))
