@@ -3,8 +3,9 @@
 A kind either *posts* a business operation (an adjustment, a top-up at HQ: the operation
 service runs as the maker, so the ledger says who made it) or *applies* a setting (the
 thresholds), in the approval's own transaction. A new kind (voids, batch orders, refunds,
-reopening a day, prepaid limits, product money policies) is a new ``RequestKind`` value, a
-row here and a ``request_…`` service that files it.
+reopening a day, prepaid limits, product money policies, handover losses, batch
+cancellations) is a new ``RequestKind`` value, a row here and a ``request_…`` service that
+files it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from membercard.approvals.refunds import post_refund
 from membercard.approvals.replacements import post_replacement
 from membercard.approvals.settings_changes import apply_prepaid_limits, apply_product_policy
 from membercard.approvals.stock import apply_batch_order, apply_card_void
+from membercard.approvals.stock_write_offs import apply_batch_cancel, apply_handover_loss
 from membercard.core.actors import Actor
 from membercard.core.permissions import Action
 from membercard.ledger.models import Operation
@@ -77,6 +79,8 @@ KINDS: dict[str, Kind] = {
     ),
     RequestKind.CARD_VOID: Kind(decide=Action.APPROVE_STOCK, apply=apply_card_void),
     RequestKind.BATCH_ORDER: Kind(decide=Action.APPROVE_STOCK, apply=apply_batch_order),
+    RequestKind.HANDOVER_LOSS: Kind(decide=Action.APPROVE_STOCK, apply=apply_handover_loss),
+    RequestKind.BATCH_CANCEL: Kind(decide=Action.APPROVE_STOCK, apply=apply_batch_cancel),
     RequestKind.PREPAID_LIMITS: Kind(decide=Action.APPROVE_SETTINGS, apply=apply_prepaid_limits),
     RequestKind.PRODUCT_POLICY: Kind(decide=Action.APPROVE_SETTINGS, apply=apply_product_policy),
     RequestKind.REPLACEMENT: Kind(decide=Action.APPROVE_LIMIT_OVERRIDE, post=post_replacement),

@@ -24,6 +24,8 @@ class RequestKind(models.TextChoices):
     PREPAID_LIMITS = "prepaid_limits", _("Prepaid limits")
     PRODUCT_POLICY = "product_policy", _("Card product money policy")
     REPLACEMENT = "replacement", _("Replacement over the prepaid limit")
+    HANDOVER_LOSS = "handover_loss", _("Handover card lost")
+    BATCH_CANCEL = "batch_cancel", _("Batch cancellation")
 
 
 class RequestState(models.TextChoices):

@@ -113,7 +113,10 @@ class Action(enum.StrEnum):
     APPROVE_REFUND = "approve_refund", "approve a refund a cashier or terminal asked for"
     REQUEST_DAY_REOPENING = "request_day_reopening", "request reopening a closed business day"
     APPROVE_DAY_REOPENING = "approve_day_reopening", "approve reopening a closed business day"
-    APPROVE_STOCK = "approve_stock", "approve card voids and batch orders made by someone else"
+    APPROVE_STOCK = (
+        "approve_stock",
+        "approve card voids, batch orders and cancellations, handover losses made by someone else",
+    )
     APPROVE_SETTINGS = (
         "approve_settings",
         "approve prepaid limits and card-product money policies set by someone else",

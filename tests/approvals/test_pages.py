@@ -13,7 +13,7 @@ from membercard.core.actors import Actor
 from membercard.core.models import AuditEvent, Role
 from membercard.ledger.models import OperationKind
 from tests import factories as f
-from tests.approvals.helpers import ask_adjustment
+from tests.approvals.helpers import ask_adjustment, ask_top_up
 from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,14 @@ def test_the_refund_threshold_is_set_on_the_thresholds_page():
     finance.post(f"/approvals/{request.pk}/approve/", {})
     page = finance.get("/hq/approval-thresholds/").content.decode()
     assert re.search(r"id=\"current-refund-threshold\">[^<]*30\.00", page)
+
+
+def test_the_request_page_shows_the_tender_by_its_label(card, settings):
+    settings.MEMBERCARD_APPROVAL_HQ_TOP_UP_THRESHOLD = 40_000
+    request = ask_top_up(f.actor(Role.HQ_FINANCE), card, tender="bank_card")
+    assert request.preview["tender"] == "bank_card"
+
+    page = signed_in(Role.HQ_ADMIN).get(f"/approvals/{request.pk}/").content.decode()
+
+    assert '<span id="preview-tender">Bank card</span>' in page
+    assert "bank_card" not in page

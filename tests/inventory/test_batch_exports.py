@@ -11,14 +11,17 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
-from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.models import ApprovalRequest, RequestKind, RequestState
+from membercard.approvals.services import request_thresholds_change
+from membercard.approvals.stock_write_offs import request_handover_loss
 from membercard.cards.models import Batch, Card
 from membercard.cards.states import CardState
-from membercard.core.models import Role
+from membercard.core.models import Role, Staff
 from membercard.inventory import exports
 from membercard.inventory.manufacturer_files import BANK_CARD
 from membercard.inventory.models import StockMovement
 from membercard.inventory.services import batches
+from membercard.inventory.services.handovers import dispatch_handover, receive_handover
 from tests import factories as f
 from tests.inventory import factories as inv
 from tests.inventory.factories import pdf_pages, stock_is_consistent
@@ -158,10 +161,53 @@ def test_cli_create_export_receive_void(keeper, product, tmp_path, monkeypatch):
     run("create", "--product", product.code, "--quantity", "3", "--by", user)
     run("approve", str(ApprovalRequest.objects.first().pk), "--by", checker)
     second = Batch.objects.first()  # newest first
+    # The orderer may ask to cancel it; another keeper approves; nothing is void before.
     out, _ = run("cancel", second.document_number, "--reason", "never paid", "--by", user)
-    assert f"Batch {second.document_number} cancelled." in out
+    cancel = ApprovalRequest.objects.first()
+    assert cancel.kind == RequestKind.BATCH_CANCEL
+    assert (
+        f"Request #{cancel.pk}: cancel batch {second.document_number} (3 cards void) "
+        "sent for approval" in out
+    )
+    assert set(second.cards.values_list("state", flat=True)) == {CardState.PRODUCED}
+    error, _ = refused_command("approve", str(cancel.pk), "--by", user)
+    assert "someone else must decide it" in str(error)
+    out, _ = run("approve", str(cancel.pk), "--by", checker)
+    assert (
+        f"Request #{cancel.pk} approved: batch {second.document_number} cancelled, "
+        "3 cards voided." in out
+    )
     assert set(second.cards.values_list("state", flat=True)) == {CardState.VOID}
     stock_is_consistent()
+
+
+def test_cli_rejects_a_cancellation_and_refuses_other_kinds(keeper, product):
+    user, checker = keeper.staff.username, inv.keeper().staff.username
+    batch = inv.order_batch(inv.keeper(), product, 2)
+    run("cancel", str(batch.pk), "--reason", "wrong colour", "--by", user)
+    cancel = ApprovalRequest.objects.get()
+
+    error, _ = refused_command("reject", str(cancel.pk), "--note", " ", "--by", checker)
+    assert "Say why the request is rejected" in str(error)
+    out, _ = run("reject", str(cancel.pk), "--note", "colour is fine", "--by", checker)
+    assert f"Request #{cancel.pk} rejected: nothing was done." in out
+    cancel.refresh_from_db()
+    assert cancel.state == RequestState.REJECTED
+    assert cancel.decided_by == Staff.objects.get(username=checker)
+    assert set(batch.cards.values_list("state", flat=True)) == {CardState.PRODUCED}
+    error, _ = refused_command("approve", str(cancel.pk), "--by", checker)
+    assert "already decided" in str(error)
+    # A request of another kind is no stock request to this command.
+    threshold = request_thresholds_change(
+        actor=f.actor(Role.HQ_ADMIN),
+        adjustment_minor=1,
+        points_adjustment=1,
+        hq_top_up_minor=1,
+        lifetime_hours=5,
+        idempotency_key=f.key(),
+    )
+    error, _ = refused_command("approve", str(threshold.pk), "--by", checker)
+    assert f"No stock request #{threshold.pk}" in str(error)
 
 
 def test_cli_import_good_and_refused_files(keeper, product, tmp_path):
@@ -207,3 +253,25 @@ def test_cli_refuses_unknown_people_wrong_roles_and_bad_batch_numbers(product):
     error, _ = refused_command("export", "B000999", "--format", "csv", "--output", "-")
     assert "No batch B000999" in str(error)
     assert not Batch.objects.exists()
+
+
+def test_cli_approves_a_handover_loss(keeper):
+    cards = inv.run_of_cards(f.product(), f.hq(), 2)
+    handover = inv.draft_handover(keeper, f.store("S01"), cards)
+    dispatch_handover(actor=keeper, handover_id=handover.pk)
+    receive_handover(
+        actor=inv.store_staff("S01"), handover_id=handover.pk, scanned=[cards[0].number]
+    )
+    line = handover.lines.get(card=cards[1])
+    loss = request_handover_loss(
+        actor=keeper, line_id=line.pk, note="never arrived", idempotency_key=f.key()
+    )
+
+    out, _ = run("approve", str(loss.pk), "--by", inv.keeper().staff.username)
+
+    assert (
+        f"Request #{loss.pk} approved: the card missing from {handover.document_number} "
+        "is void (lost)." in out
+    )
+    assert Card.objects.get(pk=cards[1].pk).state == CardState.VOID
+    stock_is_consistent()

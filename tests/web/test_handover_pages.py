@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from membercard.approvals.models import ApprovalRequest, RequestKind
 from membercard.cards.states import CardState
 from membercard.core.models import Role
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
@@ -243,3 +244,59 @@ def test_a_swiped_bank_card_is_refused_and_never_shown_back(keeper_client, hq_ca
     assert visa.encode() not in response.content
     assert b'data-code="payment_card_refused"' in response.content
     assert not HandoverLine.objects.exists()
+
+
+def test_lost_files_a_request_and_the_line_waits_for_approval(keeper_client, hq_cards):
+    """Four eyes: "Lost: void" sends the loss for approval; the line shows the request
+    instead of a second form; another stock keeper approves and only then is the card void."""
+    keeper = inv.keeper()
+    handover = draft_handover(keeper, f.store("S01"), hq_cards[:2])
+    dispatch_handover(actor=keeper, handover_id=handover.pk)
+    _manager("S01").post(
+        f"/stock/handovers/{handover.pk}/receive/", {"receive-numbers": hq_cards[0].number}
+    )
+    line = HandoverLine.objects.get(status=LineStatus.MISSING)
+    page = keeper_client.get(f"/stock/handovers/{handover.pk}/")
+    forms = {ln.pk: form for ln, form in page.context["resolving"]}
+    key = forms[line.pk].initial["idempotency_key"]
+    data = {
+        f"l{line.pk}-outcome": "lost",
+        f"l{line.pk}-note": "The courier lost the parcel",
+        f"l{line.pk}-idempotency_key": key,
+    }
+
+    response = keeper_client.post(f"/stock/handovers/lines/{line.pk}/resolve/", data, follow=True)
+
+    request = ApprovalRequest.objects.get()
+    assert response.redirect_chain[-1][0] == f"/approvals/{request.pk}/"
+    assert f"Sent for approval: request #{request.pk}" in response.content.decode()
+    assert request.kind == RequestKind.HANDOVER_LOSS
+    assert b'id="loss-summary"' in response.content and b'id="maker-note"' in response.content
+    assert hq_cards[1].number.encode() in response.content
+    line.refresh_from_db()
+    assert line.status == LineStatus.MISSING
+    assert where(hq_cards[1]) == (CardState.IN_TRANSIT, None)
+    # The same form sent again files nothing more.
+    again = keeper_client.post(f"/stock/handovers/lines/{line.pk}/resolve/", data)
+    assert again["Location"] == f"/approvals/{request.pk}/"
+    # The handover shows the line waiting, with a link, and no form to settle it again.
+    page = keeper_client.get(f"/stock/handovers/{handover.pk}/").content.decode()
+    assert f'id="loss-request-{line.pk}"' in page and f'href="/approvals/{request.pk}/"' in page
+    assert f'action="/stock/handovers/lines/{line.pk}/resolve/"' not in page
+    # A second request for the line (another keeper, a stale page) is refused clearly.
+    other = signed_in(Role.HQ_STOCK)
+    refused = other.post(
+        f"/stock/handovers/lines/{line.pk}/resolve/",
+        {f"l{line.pk}-outcome": "lost", f"l{line.pk}-note": "gone"},
+    )
+    assert refused.status_code == 409
+    assert f"already waits for approval: request #{request.pk}" in refused.content.decode()
+    assert ApprovalRequest.objects.count() == 1
+
+    assert other.post(f"/approvals/{request.pk}/approve/", {}).status_code == 302
+    line.refresh_from_db()
+    assert line.status == LineStatus.LOST
+    assert where(hq_cards[1]) == (CardState.VOID, None)
+    handover.refresh_from_db()
+    assert handover.state == HandoverState.CLOSED
+    stock_is_consistent()

@@ -104,18 +104,50 @@ def test_batch_exports_receive_and_list(keeper_client):
     stock_is_consistent()
 
 
-def test_cancelling_a_batch_needs_a_reason(keeper_client):
+def test_cancelling_a_batch_needs_a_reason_and_a_second_person(keeper_client):
+    """Four eyes: the cancellation is a request; the batch page shows it waiting instead of
+    a second form; another stock keeper approves it and the cards become void."""
     batch = inv.order_batch(inv.keeper(), f.product(), 2)
     response = keeper_client.post(f"/hq/batches/{batch.pk}/cancel/", {"reason": ""})
     assert response.status_code == 422
     assert "reason" in response.context["cancel_form"].errors
+    assert not ApprovalRequest.objects.exists()
+    page = keeper_client.get(f"/hq/batches/{batch.pk}/")
+    key = page.context["cancel_form"].initial["idempotency_key"]
+    data = {"reason": "never paid", "idempotency_key": key}
+    response = keeper_client.post(f"/hq/batches/{batch.pk}/cancel/", data)
+    request = ApprovalRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/approvals/{request.pk}/"
+    assert (request.kind, request.state) == (RequestKind.BATCH_CANCEL, RequestState.PENDING)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.ORDERED
-    response = keeper_client.post(f"/hq/batches/{batch.pk}/cancel/", {"reason": "never paid"})
-    assert response.status_code == 302
+    assert batch.cards.filter(state=CardState.PRODUCED).count() == 2
+    # The same form sent twice files one request.
+    again = keeper_client.post(f"/hq/batches/{batch.pk}/cancel/", data)
+    assert again["Location"] == f"/approvals/{request.pk}/"
+    # The batch page links the request instead of offering the form again ...
+    page = keeper_client.get(f"/hq/batches/{batch.pk}/")
+    assert page.context["cancel_request"] == request.pk
+    assert b'id="cancel-request"' in page.content
+    assert f'action="/hq/batches/{batch.pk}/cancel/"'.encode() not in page.content
+    # ... and a second request for the batch is refused, saying which one waits.
+    refused = keeper_client.post(f"/hq/batches/{batch.pk}/cancel/", {"reason": "twice"})
+    assert refused.status_code == 409
+    assert f"request #{request.pk}".encode() in refused.content
+    assert ApprovalRequest.objects.count() == 1
+
+    shown = keeper_client.get(f"/approvals/{request.pk}/")
+    assert b'id="cancel-summary"' in shown.content and b"never paid" in shown.content
+    assert b'id="approve-button"' not in shown.content
+    checker = signed_in(Role.HQ_STOCK)
+    assert "Approvals (1)" in checker.get("/").content.decode()  # counted like the others
+    assert "Waiting for my approval: 1" in checker.get("/approvals/").content.decode()
+    assert checker.post(f"/approvals/{request.pk}/approve/", {}).status_code == 302
     batch.refresh_from_db()
     assert batch.status == BatchStatus.CANCELLED
     assert batch.cards.filter(state=CardState.VOID).count() == 2
+    stock_is_consistent()
 
 
 def test_importing_the_manufacturers_file(keeper_client):

@@ -8,6 +8,7 @@ handover row first, then the card.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils import timezone
@@ -62,20 +63,39 @@ def _check_outcome(line: HandoverLine, outcome: str) -> Outcome:
     return Outcome(outcome)
 
 
-@business_operation
-def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
-    """HQ settles one discrepancy, with a note saying how it was established.
+@dataclass(frozen=True)
+class Resolution:
+    """One open line checked for ``outcome`` (the handover row locked), not yet applied."""
 
-    A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
-    (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
-    left open the handover is closed.
-    """
+    handover: Handover
+    line: HandoverLine
+    outcome: Outcome
+    note: str
+
+
+def check_resolution(*, actor: Actor, line_id: int, outcome: str, note: str) -> Resolution:
+    """Everything ``resolve_line`` checks (who, an open line, an outcome it allows, a note),
+    inside the caller's transaction, the handover row locked; nothing is changed. (A loss is
+    an approval request at the faces: ``approvals.stock_write_offs`` checks it here when
+    filed, and settles it with ``settle_line`` inside the approval's transaction.)"""
     require(actor, Action.RESOLVE_DISCREPANCY, _("resolve handover discrepancies"))
     handover, line = _open_line(actor, line_id)
     result = _check_outcome(line, outcome)
     note = note.strip()
     if not note:
         raise ValidationFailed(_("Say how the discrepancy was settled."), field="note")
+    return Resolution(handover=handover, line=line, outcome=result, note=note)
+
+
+def settle_line(actor: Actor, resolution: Resolution) -> HandoverLine:
+    """Apply ``resolution`` (from ``check_resolution``) as ``actor``, inside the caller's
+    transaction; the handover closes when no line is left open."""
+    handover, line, result, note = (
+        resolution.handover,
+        resolution.line,
+        resolution.outcome,
+        resolution.note,
+    )
     if result != Outcome.ACKNOWLEDGED:
         (card,) = lock_cards([line.card_id])
         target, place, changes = CardState.VOID, None, {}
@@ -100,3 +120,15 @@ def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> Hand
     if not q.open_lines(handover).exists():
         stamp_step(handover, actor, "closed", HandoverState.CLOSED)
     return line
+
+
+@business_operation
+def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
+    """HQ settles one discrepancy, with a note saying how it was established.
+
+    A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
+    (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
+    left open the handover is closed.
+    """
+    checked = check_resolution(actor=actor, line_id=line_id, outcome=outcome, note=note)
+    return settle_line(actor, checked)

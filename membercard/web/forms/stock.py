@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from membercard.cards.models import CardProduct
 from membercard.core.models import Location
 from membercard.inventory.services.batches import MAX_QUANTITY
-from membercard.web.forms.flows import IdempotentForm
+from membercard.web.forms.flows import KEY_LENGTH, IdempotentForm
 from membercard.web.forms.setup import OptionalAmountField
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 200 000 numbers with UIDs fit easily
@@ -105,6 +105,20 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
+class _OptionalKey(IdempotentForm):
+    """The key of a form that files an approval request only for some of its choices (a
+    loss, a batch cancellation). Rendered with the form; a post without one (a script) gets
+    a fresh key, and a second pending request for the same thing is refused anyway."""
+
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput, max_length=KEY_LENGTH, required=False
+    )
+
+
+class CancelBatchForm(_OptionalKey, ReasonForm):
+    """Cancelling a batch on order: an approval request (its cards are written off)."""
+
+
 class VoidCardsForm(IdempotentForm, ReasonForm):
     numbers = forms.CharField(
         label=_("Card numbers"),
@@ -159,7 +173,7 @@ class HandoverForm(forms.Form):
             self.fields["to_location"].queryset = destinations
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(_OptionalKey):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[

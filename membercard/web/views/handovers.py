@@ -1,5 +1,6 @@
 """Handovers: the sender lists cards (scans, typed numbers, ranges), prints the sheet and
-dispatches; the receiver scans what arrived; HQ resolves each discrepancy.
+dispatches; the receiver scans what arrived; HQ resolves each discrepancy (a card lost is
+an approval request: ``membercard.approvals.stock_write_offs``).
 
 Who sees what is the service's rule (``handover_queries.get_handover``): a location sees
 only the handovers it sends or receives, so another store's handover answers 404. Who may
@@ -17,6 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from membercard.approvals.models import ApprovalRequest, RequestKind
+from membercard.approvals.stock_write_offs import pending_requests, request_handover_loss
 from membercard.core.actors import Actor
 from membercard.core.models import Location, LocationKind
 from membercard.core.permissions import Action, allowed
@@ -28,7 +31,7 @@ from membercard.inventory.services import handovers as services
 from membercard.inventory.sheet_data import sheet_data
 from membercard.inventory.sheets import handover_sheet_pdf
 from membercard.web.access import actor_of, staff_page
-from membercard.web.forms.flows import form_page, submit
+from membercard.web.forms.flows import form_page, new_key, submit
 from membercard.web.forms.stock import CardsForm, HandoverForm, ResolveForm
 from membercard.web.lists import list_page
 from membercard.web.views.stock_common import (
@@ -39,6 +42,7 @@ from membercard.web.views.stock_common import (
     labelled,
     mark_done,
     new_once_token,
+    sent_for_approval,
 )
 
 LINES_PER_PAGE = 100
@@ -137,6 +141,10 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
         LINE_STATUSES,
     )
     bound = forms.get("resolve")  # (line id, bound form) after a refused resolution
+    # A loss waiting for a second person: the line shows its request instead of a form.
+    waiting = pending_requests(RequestKind.HANDOVER_LOSS, "line_id", [ln.pk for ln in open_lines])
+    for line in open_lines:
+        line.loss_request = waiting.get(line.pk)
     resolving = [
         (line, bound[1] if bound and bound[0] == line.pk else ResolveForm(prefix=f"l{line.pk}"))
         for line in open_lines
@@ -251,20 +259,32 @@ def handover_receive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_page(Action.RESOLVE_DISCREPANCY)
 def handover_resolve(request: HttpRequest, line_pk: int) -> HttpResponse:
-    """HQ settles one discrepancy line (found, returned, lost, or acknowledged)."""
+    """HQ settles one discrepancy line: found, returned or acknowledged at once; lost (the
+    card void) is an approval request (four eyes), settled once someone else approves it."""
     actor = actor_of(request)
     line = HandoverLine.objects.filter(pk=line_pk).only("handover_id").first()
     if line is None:
         raise HandoverLineNotFound()
     handover = q.get_handover(actor, line.handover_id)
     form = ResolveForm(request.POST, prefix=f"l{line_pk}")
-    outcome = submit(
-        form,
-        lambda data: discrepancies.resolve_line(
-            actor=actor, line_id=line_pk, outcome=data["outcome"], note=data["note"]
-        ),
+    outcome = submit(form, lambda data: _settle(actor, line_pk, data))
+    if not outcome.done:
+        return _page(request, handover, status=outcome.status, resolve=(line_pk, form))
+    if isinstance(outcome.result, ApprovalRequest):
+        messages.success(request, sent_for_approval(outcome.result))
+        return redirect(reverse("web:approval", args=[outcome.result.pk]))
+    messages.success(request, _("Discrepancy settled."))
+    return redirect("web:handover", pk=handover.pk)
+
+
+def _settle(actor: Actor, line_pk: int, data: dict) -> HandoverLine | ApprovalRequest:
+    if data["outcome"] == discrepancies.Outcome.LOST:
+        return request_handover_loss(
+            actor=actor,
+            line_id=line_pk,
+            note=data["note"],
+            idempotency_key=data["idempotency_key"] or new_key(),
+        )
+    return discrepancies.resolve_line(
+        actor=actor, line_id=line_pk, outcome=data["outcome"], note=data["note"]
     )
-    if outcome.done:
-        messages.success(request, _("Discrepancy settled."))
-        return redirect("web:handover", pk=handover.pk)
-    return _page(request, handover, status=outcome.status, resolve=(line_pk, form))

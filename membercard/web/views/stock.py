@@ -1,6 +1,7 @@
 """Card production and stock pages: batches (order, import, export, receive, cancel, void
 misprints) and stock figures for HQ (every location) and for a store (its own only).
-Ordering and voiding file approval requests (``membercard.approvals.stock``).
+Ordering, cancelling and voiding file approval requests (``membercard.approvals.stock``,
+``membercard.approvals.stock_write_offs``).
 
 Batches and HQ stock are the stock keepers' (the permission table); the services
 check the actor again (``membercard.core.permissions``).
@@ -17,8 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from membercard.approvals.models import ApprovalRequest
+from membercard.approvals.models import ApprovalRequest, RequestKind
 from membercard.approvals.stock import request_batch_order, request_card_void
+from membercard.approvals.stock_write_offs import pending_requests, request_batch_cancel
 from membercard.cards.models import Batch, BatchStatus, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.models import Location
@@ -28,8 +30,13 @@ from membercard.inventory.selectors import stock_ranges, stock_summary
 from membercard.inventory.services import batches as batch_services
 from membercard.web import access
 from membercard.web.access import actor_of, staff_page
-from membercard.web.forms.flows import form_page, submit
-from membercard.web.forms.stock import BatchForm, BatchImportForm, ReasonForm, VoidCardsForm
+from membercard.web.forms.flows import form_page, new_key, submit
+from membercard.web.forms.stock import (
+    BatchForm,
+    BatchImportForm,
+    CancelBatchForm,
+    VoidCardsForm,
+)
 from membercard.web.lists import list_page
 from membercard.web.views.stock_common import (
     BATCH_STATUSES,
@@ -39,6 +46,7 @@ from membercard.web.views.stock_common import (
     labelled,
     mark_done,
     new_once_token,
+    sent_for_approval,
 )
 
 RANGES_PER_PAGE = 100
@@ -89,17 +97,11 @@ def _order_page(request: HttpRequest, form_class, template: str) -> HttpResponse
     def ordered(approval: ApprovalRequest) -> HttpResponse:
         url = reverse("web:approval", args=[approval.pk])
         mark_done(request, url)
-        messages.success(request, _sent(approval))
+        messages.success(request, sent_for_approval(approval))
         return redirect(url)
 
     once = request.POST.get("once") or new_once_token()
     return form_page(request, form, order, done=ordered, template=template, context={"once": once})
-
-
-def _sent(approval: ApprovalRequest) -> str:
-    return _(
-        "Sent for approval: request #%(number)d. Someone else approves it before anything happens."
-    ) % {"number": approval.pk}
 
 
 def batch_url(batch: Batch) -> str:
@@ -128,11 +130,15 @@ def _batch_page(request: HttpRequest, batch: Batch, status: int = 200, **forms) 
     )
     states = [(label, by_state[value]) for value, label in CARD_STATES.items() if value in by_state]
     batch.status_label = BATCH_STATUSES.get(batch.status, "")
+    ordered = batch.status == BatchStatus.ORDERED
+    # A cancellation waiting for a second person: its request, instead of the form.
+    waiting = pending_requests(RequestKind.BATCH_CANCEL, "batch_id", [batch.pk]) if ordered else {}
     context = {
         "batch": batch,
         "states": states,
-        "ordered": batch.status == BatchStatus.ORDERED,
-        "cancel_form": forms.get("cancel_form") or ReasonForm(),
+        "ordered": ordered,
+        "cancel_form": forms.get("cancel_form") or CancelBatchForm(),
+        "cancel_request": waiting.get(batch.pk),
     }
     return render(request, "web/stock/batch_detail.html", context, status=status)
 
@@ -173,19 +179,22 @@ def batch_receive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_page(Action.RECEIVE_BATCH)
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling an order voids its cards (a write-off): an approval request (four eyes),
+    cancelled once someone other than the maker approves it."""
     batch = _batch(pk)
-    form = ReasonForm(request.POST)
+    form = CancelBatchForm(request.POST)
     outcome = submit(
         form,
-        lambda data: batch_services.cancel_batch(
-            actor=actor_of(request), batch_id=batch.pk, reason=data["reason"]
+        lambda data: request_batch_cancel(
+            actor=actor_of(request),
+            batch_id=batch.pk,
+            reason=data["reason"],
+            idempotency_key=data["idempotency_key"] or new_key(),
         ),
     )
     if outcome.done:
-        messages.success(
-            request, _("Batch %(number)s cancelled.") % {"number": batch.document_number}
-        )
-        return redirect("web:batch", pk=batch.pk)
+        messages.success(request, sent_for_approval(outcome.result))
+        return redirect(reverse("web:approval", args=[outcome.result.pk]))
     return _batch_page(request, batch, status=outcome.status, cancel_form=form)
 
 
@@ -195,7 +204,7 @@ def batch_void(request: HttpRequest) -> HttpResponse:
     request (four eyes), voided once someone else approves it."""
 
     def sent(approval: ApprovalRequest) -> HttpResponse:
-        messages.success(request, _sent(approval))
+        messages.success(request, sent_for_approval(approval))
         return redirect(reverse("web:approval", args=[approval.pk]))
 
     return form_page(

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from membercard.approvals.models import ApprovalRequest
 from membercard.cards.models import BatchStatus, Card
 from membercard.cards.states import CardState
 from membercard.inventory import handover_queries as q
@@ -42,6 +43,13 @@ def mark_done(request: HttpRequest, url: str) -> None:
     done = dict(request.session.get(_DONE_KEY, {}))
     done[token] = url
     request.session[_DONE_KEY] = dict(list(done.items())[-_DONE_KEPT:])
+
+
+def sent_for_approval(approval: ApprovalRequest) -> str:
+    """The message after a stock action filed as an approval request (four eyes)."""
+    return _(
+        "Sent for approval: request #%(number)d. Someone else approves it before anything happens."
+    ) % {"number": approval.pk}
 
 
 def numbers_in_ranges(

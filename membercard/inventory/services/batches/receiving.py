@@ -67,10 +67,23 @@ def receive_batch(*, actor: Actor, batch_id: int, progress: Progress | None = No
 @business_operation
 def cancel_batch(*, actor: Actor, batch_id: int, reason: str) -> Batch:
     """The order will never be delivered: its cards become void (their numbers are never
-    used again). The reason is kept on every card's movement and in the batch notes."""
+    used again). The reason is kept on every card's movement and in the batch notes. (At
+    the faces a cancellation is an approval request: ``approvals.stock_write_offs``.)"""
+    batch, reason = batch_to_cancel(actor=actor, batch_id=batch_id, reason=reason)
+    return cancel_locked(actor=actor, batch=batch, reason=reason)
+
+
+def batch_to_cancel(*, actor: Actor, batch_id: int, reason: str) -> tuple[Batch, str]:
+    """The batch, row-locked, and the reason, if ``actor`` may cancel it (still ordered, a
+    reason given): what ``cancel_batch`` checks, inside the caller's transaction."""
     require(actor, Action.RECEIVE_BATCH, _("cancel card batches"))
     reason = _required_reason(reason, _("Say why the batch is cancelled."))
-    batch = _locked_ordered(batch_id, "cancelled")
+    return _locked_ordered(batch_id, "cancelled"), reason
+
+
+def cancel_locked(*, actor: Actor, batch: Batch, reason: str) -> Batch:
+    """Cancel ``batch`` (locked and checked by ``batch_to_cancel``) as ``actor``, inside the
+    caller's transaction: its produced cards become void."""
     _move_produced(batch, CardState.VOID, event=CANCELLED_EVENT, by=actor, reason=reason)
     stamp = f"Cancelled {timezone.localdate():%Y-%m-%d} by {actor.label}: {reason}"
     batch.notes = f"{batch.notes}\n{stamp}" if batch.notes else stamp

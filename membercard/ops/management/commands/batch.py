@@ -7,11 +7,14 @@
     membercard batch cancel BATCH --reason TEXT --by USER
     membercard batch void NUMBER... --reason TEXT --by USER
     membercard batch approve REQUEST --by USER [--note TEXT]
+    membercard batch reject REQUEST --note TEXT --by USER
 
-Four eyes: ``create``, ``import`` and ``void`` file an approval request (printed with its
-number) and produce, import or void nothing; another HQ admin or stock keeper approves it
-on the page /approvals/<number>/ or with ``batch approve`` (the batch is then made, as its
-orderer, in the approval's transaction). Whoever ordered a batch cannot ``receive`` it.
+Four eyes: ``create``, ``import``, ``cancel`` and ``void`` file an approval request (printed
+with its number) and produce, import, cancel or void nothing; another HQ admin or stock
+keeper approves it on the page /approvals/<number>/ or with ``batch approve`` (the batch is
+then made, cancelled or the cards voided, as the maker, in the approval's transaction), or
+rejects it. ``approve`` and ``reject`` also decide a handover card written off as lost.
+Whoever ordered a batch cannot ``receive`` it (they may ask to cancel it).
 
 BATCH is the document number (B000012) or the bare number (12). ``--by`` names the staff
 member acting; their role and location decide what they may do, as on the pages. A refusal
@@ -29,8 +32,9 @@ from pathlib import Path
 from django.core.management.base import CommandError, CommandParser
 
 from membercard.approvals.models import ApprovalRequest, RequestKind
-from membercard.approvals.services import approve
+from membercard.approvals.services import approve, reject
 from membercard.approvals.stock import request_batch_order, request_card_void
+from membercard.approvals.stock_write_offs import request_batch_cancel
 from membercard.cards.models import Batch, CardProduct
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
@@ -43,6 +47,13 @@ from membercard.ops.management.audited import AuditedCommand
 
 _SENT = "sent for approval: another HQ admin or stock keeper approves it at /approvals/."
 _BATCH = re.compile(r"[Bb]?([0-9]{1,12})", re.ASCII)
+# The requests ``approve`` and ``reject`` decide: the stock ones.
+_STOCK_KINDS = (
+    RequestKind.BATCH_ORDER,
+    RequestKind.CARD_VOID,
+    RequestKind.BATCH_CANCEL,
+    RequestKind.HANDOVER_LOSS,
+)
 
 
 class Command(AuditedCommand):
@@ -81,10 +92,15 @@ class Command(AuditedCommand):
         void.add_argument("--reason", required=True)
         void.add_argument("--by", required=True, help="username of the staff member")
 
-        approve = sub.add_parser("approve", help="approve a batch order or void request")
+        approve = sub.add_parser("approve", help="approve a stock request (order, void...)")
         approve.add_argument("request", type=int, help="the request's number")
         approve.add_argument("--note", default="")
         approve.add_argument("--by", required=True, help="username of the approver")
+
+        rejected = sub.add_parser("reject", help="reject a stock request: nothing happens")
+        rejected.add_argument("request", type=int, help="the request's number")
+        rejected.add_argument("--note", required=True, help="why it is rejected")
+        rejected.add_argument("--by", required=True, help="username of the staff member")
 
     @staticmethod
     def _order_options(parser: CommandParser) -> None:
@@ -177,12 +193,17 @@ class Command(AuditedCommand):
         )
 
     def _cancel(self, options: dict) -> str:
-        batch = batches.cancel_batch(
+        request = request_batch_cancel(
             actor=_actor(options["by"]),
             batch_id=_batch_id(options["batch"]),
             reason=options["reason"],
+            idempotency_key=uuid.uuid4().hex,
         )
-        return f"Batch {batch.document_number} cancelled."
+        preview = request.preview
+        return (
+            f"Request #{request.pk}: cancel batch {preview['batch']} ({preview['count']:,} cards "
+            f"void) {_SENT}"
+        )
 
     def _void(self, options: dict) -> str:
         request = request_card_void(
@@ -195,13 +216,27 @@ class Command(AuditedCommand):
         return f"Request #{request.pk}: void {count} card{'s' if count != 1 else ''} {_SENT}"
 
     def _approve(self, options: dict) -> str:
-        found = ApprovalRequest.objects.filter(pk=options["request"]).first()
-        if found is None or found.kind not in (RequestKind.BATCH_ORDER, RequestKind.CARD_VOID):
-            raise CommandError(f"No batch order or void request #{options['request']}.")
+        found = _stock_request(options["request"])
         request = approve(actor=_actor(options["by"]), request_id=found.pk, note=options["note"])
+        preview = request.preview
         if request.kind == RequestKind.BATCH_ORDER:
-            return f"Request #{request.pk} approved: batch {request.preview['batch']} ordered."
-        return f"Request #{request.pk} approved: {request.preview['count']} cards voided."
+            return f"Request #{request.pk} approved: batch {preview['batch']} ordered."
+        if request.kind == RequestKind.BATCH_CANCEL:
+            return (
+                f"Request #{request.pk} approved: batch {preview['batch']} cancelled, "
+                f"{preview['count']:,} cards voided."
+            )
+        if request.kind == RequestKind.HANDOVER_LOSS:
+            return (
+                f"Request #{request.pk} approved: the card missing from {preview['handover']} "
+                "is void (lost)."
+            )
+        return f"Request #{request.pk} approved: {preview['count']} cards voided."
+
+    def _reject(self, options: dict) -> str:
+        found = _stock_request(options["request"])
+        reject(actor=_actor(options["by"]), request_id=found.pk, note=options["note"])
+        return f"Request #{found.pk} rejected: nothing was done."
 
     def _progress(self, verb: str):
         def say(done: int, total: int) -> None:
@@ -215,6 +250,13 @@ def _actor(username: str) -> Actor:
     if staff is None:
         raise CommandError(f"No staff member with the username {username!r}.")
     return Actor.for_staff(staff)
+
+
+def _stock_request(number: int) -> ApprovalRequest:
+    found = ApprovalRequest.objects.filter(pk=number, kind__in=_STOCK_KINDS).first()
+    if found is None:
+        raise CommandError(f"No stock request #{number} (batch order, cancellation, void, loss).")
+    return found
 
 
 def _product(code: str) -> CardProduct:
