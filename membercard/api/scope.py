@@ -29,10 +29,10 @@ def number_reference(number: str) -> CardReference:
     """A card number from a URL path: digits only, then the reader's checks (length, bank
     card, check digit)."""
     if not (number.isascii() and number.isdigit()):
-        raise InvalidCardNumber(_("A card number is 12 to 19 digits."))
+        raise InvalidCardNumber(_("A card number is 6 to 19 digits."))
     reference = parse_reader_input(number, hint=ReadAs.KEYED)
     if reference.kind != "number":
-        raise InvalidCardNumber(_("A card number is 12 to 19 digits."))
+        raise InvalidCardNumber(_("A card number is 6 to 19 digits."))
     return reference
 
 

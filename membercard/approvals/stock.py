@@ -32,6 +32,7 @@ from membercard.inventory.ranges import to_ranges
 from membercard.inventory.services.batches.ordering import (
     CHUNK,
     MAX_QUANTITY,
+    check_generated,
     check_order,
     generate_batch,
     import_numbers,
@@ -162,6 +163,7 @@ def request_batch_order(
         "notes": notes,
     }
     if rows_text is None:
+        check_generated(product)
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             quantity = 0
         if not 1 <= quantity <= MAX_QUANTITY:

@@ -55,8 +55,12 @@ class CardProduct(models.Model):
     stores_may_top_up = models.BooleanField(default=False)
     pin_required = models.BooleanField(default=False)
 
-    number_prefix = models.CharField(max_length=8)
+    # The number format (``cards.numbers.validate_number_format``): 6-19 digits, a prefix
+    # (optional under 12 digits), a Luhn check digit unless the cards came pre-printed
+    # without one.
+    number_prefix = models.CharField(max_length=8, blank=True)
     number_length = models.PositiveSmallIntegerField(default=16)
+    number_check_digit = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,7 +69,11 @@ class CardProduct(models.Model):
             models.CheckConstraint(
                 condition=Q(discount_rate_bp__lte=10_000), name="discount_at_most_100pct"
             ),
-            models.UniqueConstraint(fields=["number_prefix"], name="unique_number_prefix"),
+            models.UniqueConstraint(
+                fields=["number_prefix"],
+                condition=~Q(number_prefix=""),
+                name="unique_number_prefix",
+            ),
         ]
 
     def __str__(self) -> str:

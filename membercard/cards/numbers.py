@@ -21,8 +21,11 @@ import functools
 import re
 import secrets
 
-MIN_LENGTH = 12
+MIN_LENGTH = 12  # the numbers we generate
 MAX_LENGTH = 19
+# Cards the merchant already has may carry shorter numbers (a box of 10000001...), with or
+# without a check digit: a product declares its format (``validate_number_format``).
+SHORTEST_NUMBER = 6
 MAX_PREFIX_LENGTH = 8
 # Fewer random digits than this would make numbers guessable by trying neighbours.
 MIN_RANDOM_DIGITS = 8
@@ -172,6 +175,73 @@ def validate_prefix_and_length(prefix: str, length: int) -> None:
             f"The prefix {prefix!r} overlaps a payment-card (bank card) number range; "
             "choose a prefix such as 1, 7, 88 or 9100."
         )
+
+
+def validate_number_format(prefix: str, length: int, check_digit: bool) -> None:
+    """Check the number format a card product declares (ValueError says what is wrong).
+
+    6 to 19 digits; the prefix is optional (at most 8 digits, shorter than the number). A
+    number of 12 digits or more could look like a bank card, so such a product keeps a
+    prefix clear of every payment-card range (as ``validate_prefix_and_length`` says);
+    a shorter number never can. The check digit is optional: pre-printed cards often have
+    none (then the numbers are guessable, see ``guessable_format``).
+    """
+    if not isinstance(prefix, str) or (prefix and not _is_ascii_digits(prefix)):
+        raise ValueError("The prefix must be ASCII digits.")
+    if len(prefix) > MAX_PREFIX_LENGTH:
+        raise ValueError(f"The prefix has at most {MAX_PREFIX_LENGTH} digits.")
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise ValueError("The card number length must be an integer.")
+    if not SHORTEST_NUMBER <= length <= MAX_LENGTH:
+        raise ValueError(
+            f"The card number length must be {SHORTEST_NUMBER} to {MAX_LENGTH} digits."
+        )
+    if len(prefix) + (1 if check_digit else 0) >= length:
+        raise ValueError("The prefix (and the check digit) leave no digit for the card.")
+    if length >= PAYMENT_MIN_LENGTH:
+        if not prefix:
+            raise ValueError(
+                f"Numbers of {PAYMENT_MIN_LENGTH} digits or more need a prefix clear of "
+                "bank card ranges (such as 1, 7, 88 or 9100)."
+            )
+        if _prefix_may_be_payment(prefix):
+            raise ValueError(
+                f"The prefix {prefix!r} overlaps a payment-card (bank card) number range; "
+                "choose a prefix such as 1, 7, 88 or 9100."
+            )
+
+
+def guessable_format(prefix: str, length: int, check_digit: bool) -> bool:
+    """Whether a stranger could find live numbers by trying neighbours: no check digit, or
+    fewer than ``MIN_RANDOM_DIGITS`` digits after the prefix and the check digit. Such a
+    product's cards need a PIN to pay (``cards.policies``)."""
+    return not check_digit or length - len(prefix) - 1 < MIN_RANDOM_DIGITS
+
+
+def can_generate(prefix: str, length: int, check_digit: bool) -> bool:
+    """Whether we can draw this format's numbers ourselves (``generate_number``); the others
+    come from the manufacturer's file."""
+    if not check_digit:
+        return False
+    try:
+        validate_prefix_and_length(prefix, length)
+    except ValueError:
+        return False
+    return True
+
+
+def longest_run(numbers: list[str], check_digit: bool) -> int:
+    """The longest run of consecutive numbers (without their check digit, when they have
+    one) among ``numbers``: numbers in sequence are guessable from any one of them."""
+    values = sorted({(len(n), int(n[:-1] if check_digit and len(n) > 1 else n)) for n in numbers})
+    longest = run = 0
+    previous: tuple[int, int] | None = None
+    for value in values:
+        consecutive = previous is not None and value == (previous[0], previous[1] + 1)
+        run = run + 1 if consecutive else 1
+        longest = max(longest, run)
+        previous = value
+    return longest
 
 
 def generate_number(prefix: str, length: int) -> str:

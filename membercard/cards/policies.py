@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from membercard.cards import numbers
 from membercard.core.errors import ProductPolicyViolation
@@ -60,13 +61,31 @@ def product_problems(product: CardProduct) -> dict[str, list[str]]:
         refuse("points_per_unit", _("Turn points on with a rate above 0, or off with 0."))
     if product.has_tiers and not product.has_points and not product.has_discount:
         refuse("has_tiers", _("Tiers change the discount or the points: turn one of them on."))
+    number_format = (product.number_prefix, product.number_length, product.number_check_digit)
     try:
-        numbers.validate_prefix_and_length(product.number_prefix, product.number_length)
+        numbers.validate_number_format(*number_format)
     except ValueError as exc:
         refuse("number_prefix", str(exc))
+    else:
+        if product.has_stored_value and not product.pin_required and guessable(product):
+            refuse("pin_required", str(GUESSABLE_NEEDS_PIN))
     if product.validity_months is not None and not 1 <= product.validity_months <= 600:
         refuse("validity_months", _("Validity must be between 1 and 600 months."))
     return problems
+
+
+GUESSABLE_NEEDS_PIN = _l(
+    "These numbers can be guessed (no check digit, or too few digits of their own): anyone "
+    "trying neighbours of one card would find others. Spending needs a PIN: turn it on."
+)
+
+
+def guessable(product: CardProduct) -> bool:
+    """Whether the product's numbers can be found by trying neighbours (its format; a file
+    of numbers in sequence is refused at import unless the product needs a PIN)."""
+    return numbers.guessable_format(
+        product.number_prefix, product.number_length, product.number_check_digit
+    )
 
 
 def require_value_card(product: CardProduct, what: str) -> None:

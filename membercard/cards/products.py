@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card, CardProduct
+from membercard.cards.reader import NumberFormat
 from membercard.core.actors import Actor
 from membercard.core.errors import ValidationFailed
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 
 # Fields fixed once cards of the product exist.
-NUMBER_FORMAT = ("number_prefix", "number_length")
+NUMBER_FORMAT = ("number_prefix", "number_length", "number_check_digit")
 
 # The product's money policy: which money functions it has and what a card costs, carries,
 # earns and allows (the functions go with the policy: a discount switched on needs its rate).
@@ -85,3 +86,10 @@ def store_product(*, actor: Actor, product: CardProduct) -> CardProduct:
 
 
 save_product = business_operation(store_product)  # in its own transaction
+
+
+def number_formats() -> list[NumberFormat]:
+    """Every product's number format, for the counter reader (``cards.reader``): read only
+    for a number that is not one of our usual ones (short, or no check digit)."""
+    rows = CardProduct.objects.values_list("number_prefix", "number_length", "number_check_digit")
+    return [NumberFormat(*row) for row in rows]

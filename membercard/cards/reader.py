@@ -20,6 +20,7 @@ Pure Python, stdlib only: no Django import here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -31,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from membercard.cards.numbers import (
     MAX_LENGTH,
     MIN_LENGTH,
+    SHORTEST_NUMBER,
     is_luhn_valid,
     looks_like_payment_card,
 )
@@ -56,6 +58,29 @@ class CardReference:
     kind: Literal["number", "uid"]
     value: str  # number: ASCII digits only; uid: 8 upper-case hex characters
     read_as: ReadAs
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """A card product's number format, as the reader needs it."""
+
+    prefix: str
+    length: int
+    check_digit: bool
+
+    def fits(self, digits: str) -> bool:
+        return len(digits) == self.length and digits.startswith(self.prefix)
+
+
+# Where the products' formats come from: the cards app plugs in the database
+# (``CardsConfig.ready``); without it (pure tests) only our own format is known: 12 to 19
+# digits ending in a check digit.
+_formats: Callable[[], Iterable[NumberFormat]] = tuple
+
+
+def use_number_formats(source: Callable[[], Iterable[NumberFormat]]) -> None:
+    global _formats
+    _formats = source
 
 
 # Regexes work on ASCII only: str.isdigit() and \d would accept Arabic-Indic digits and friends.
@@ -105,7 +130,7 @@ def parse_reader_input(raw: str, *, hint: ReadAs | None = None) -> CardReference
         return _number_reference(match.group(1), ReadAs.SCANNED)
     if text[0] in "%;" or "^" in text or "=" in text:
         return _number_reference(_number_from_tracks(text), ReadAs.SWIPED)
-    if _is_uid(text):
+    if _is_uid(text) and not _fits_a_format(text):
         return CardReference(kind="uid", value=normalize_uid(text), read_as=ReadAs.TAPPED)
 
     digits = text.translate(_SEPARATORS)
@@ -115,26 +140,40 @@ def parse_reader_input(raw: str, *, hint: ReadAs | None = None) -> CardReference
 
 
 def _is_uid(text: str) -> bool:
-    # Card numbers have at least 12 digits, so 8 and 10 characters are never numbers.
+    # 8 and 10 characters are a UID, unless a product's numbers have that form (below).
     if _UID_DECIMAL.fullmatch(text):
         return int(text) < 2**32
     return _UID_HEX.fullmatch(text) is not None
 
 
+def _fits_a_format(text: str) -> bool:
+    """Whether digits that also read as an RFID UID are one of a product's numbers (a
+    pre-printed 10000001 is a card number, not a chip)."""
+    return _DIGITS.fullmatch(text) is not None and any(f.fits(text) for f in _formats())
+
+
 def _number_reference(digits: str, read_as: ReadAs) -> CardReference:
-    """Validate an extracted number: digits, length, bank card, then the check digit."""
+    """Validate an extracted number: digits, length, bank card, then the product's format
+    (our own numbers, 12-19 digits with a valid check digit, pass without looking)."""
     if not _DIGITS.fullmatch(digits):
         raise InvalidCardNumber()
-    if not MIN_LENGTH <= len(digits) <= MAX_LENGTH:
+    if not SHORTEST_NUMBER <= len(digits) <= MAX_LENGTH:
         raise InvalidCardNumber(
             _("A card number has %(min)d to %(max)d digits; %(read)d were read.")
-            % {"min": MIN_LENGTH, "max": MAX_LENGTH, "read": len(digits)}
+            % {"min": SHORTEST_NUMBER, "max": MAX_LENGTH, "read": len(digits)}
         )
     if looks_like_payment_card(digits):
         raise PaymentCardRefused()
-    if not is_luhn_valid(digits):
+    if len(digits) >= MIN_LENGTH and is_luhn_valid(digits):
+        return CardReference(kind="number", value=digits, read_as=read_as)
+    fitting = [f for f in _formats() if f.fits(digits)]
+    if any(not f.check_digit or is_luhn_valid(digits) for f in fitting):
+        return CardReference(kind="number", value=digits, read_as=read_as)
+    if fitting or len(digits) >= MIN_LENGTH:
         raise InvalidCardNumber(_("The check digit is wrong: the number was mistyped or misread."))
-    return CardReference(kind="number", value=digits, read_as=read_as)
+    raise InvalidCardNumber(
+        _("No card here has a number of %(read)d digits like this one.") % {"read": len(digits)}
+    )
 
 
 def _number_from_tracks(text: str) -> str:

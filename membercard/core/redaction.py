@@ -53,6 +53,14 @@ _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 # people ("4111 1111 1111 1111", "3782-822463-10005"); at least 12 digits in all.
 _LONG_DIGITS = re.compile(rf"(?P<uuid>\b{_UUID}\b)|(?P<number>\d{{3,}}(?:{_SPACE}\d{{3,}})*)")
 _ENCODED_SPACE = re.compile(rf"{_PCT}20")
+# Pre-printed cards may carry short numbers (6 to 11 digits, ``cards.numbers``): too short
+# to tell from other numbers in free text, they are masked where a card number goes, a path
+# segment (/api/v1/cards/10000001) or a card-named query argument (?card=10000001).
+_SHORT_REFERENCE = re.compile(
+    r"(?:(?<=/)|(?<=card=)|(?<=card_number=)|(?<=new_card=)|(?<=number=))"
+    r"(?P<number>\d{6,11})(?=[/?&#\s\"'<>]|$)",
+    re.IGNORECASE,
+)
 _NOT_DIGIT = re.compile(r"\D")
 _QUICK = re.compile(r"\d{4}")
 MIN_DIGITS = 12
@@ -112,6 +120,7 @@ def mask_card_data(text: str) -> str:
         return text
     text = _TRACK1.sub(_mask_track, text)
     text = _TRACK2.sub(_mask_track, text)
+    text = _SHORT_REFERENCE.sub(_mask_track, text)
     return _LONG_DIGITS.sub(_mask_run, text)
 
 

@@ -70,7 +70,7 @@ def number_problem(value: str, product: CardProduct) -> str | None:
         return _("does not start with the product prefix %(prefix)s") % {
             "prefix": product.number_prefix
         }
-    if not numbers.is_luhn_valid(value):
+    if product.number_check_digit and not numbers.is_luhn_valid(value):
         return _("the check digit is wrong")
     return None
 
@@ -164,6 +164,7 @@ def read_manufacturer_csv(
         )
     if not rows:
         raise BatchImportRefused(_("The file holds no card numbers: nothing was imported."))
+    _refuse_a_guessable_sequence(rows, product)
     if len(rows) > max_rows:
         raise BatchImportRefused(
             _(
@@ -173,6 +174,26 @@ def read_manufacturer_csv(
             % {"rows": f"{len(rows):,}", "most": f"{max_rows:,}"}
         )
     return rows
+
+
+# This many numbers in a row (a neighbour's number is the next one) make a stored-value
+# card guessable: its product must ask for a PIN to pay before such a file is imported.
+GUESSABLE_RUN = 3
+
+
+def _refuse_a_guessable_sequence(rows: list[ImportRow], product: CardProduct) -> None:
+    if not product.has_stored_value or product.pin_required:
+        return
+    run = numbers.longest_run([row.number for row in rows], product.number_check_digit)
+    if run >= GUESSABLE_RUN:
+        raise BatchImportRefused(
+            _(
+                "These numbers run in sequence (%(run)s in a row): anyone holding one card "
+                "could find the next. Make %(product)s ask for a PIN to pay first (product "
+                "page), then import. Nothing was imported."
+            )
+            % {"run": f"{run:,}", "product": product.code}
+        )
 
 
 def _taken(rows: list[ImportRow], chunk: int) -> list[dict[str, object]]:

@@ -259,7 +259,7 @@ def test_an_order_is_checked_when_filed(keeper):
 
 
 def test_an_imported_order_keeps_the_file_and_imports_it_on_approval(keeper, checker):
-    product = f.product()
+    product = f.product(pin_required=True)  # numbers in sequence: guessable without a PIN
     numbers = [inv.number(product, 700 + i) for i in range(3)]
     request = request_batch_order(
         actor=keeper,

@@ -93,14 +93,20 @@ def test_common_products_have_no_problems(overrides):
         ({"has_points": True}, "points_per_unit"),
         ({"points_per_unit": 1}, "points_per_unit"),
         ({"has_tiers": True}, "has_tiers"),
-        # Number format: never a bank card range, enough random digits.
+        # Number format: never a bank card range (12 digits or more need a safe prefix),
+        # 6 to 19 digits, a digit left for the card.
         ({"number_prefix": "4"}, "number_prefix"),  # Visa
         ({"number_prefix": "62"}, "number_prefix"),  # UnionPay
         ({"number_prefix": "8a"}, "number_prefix"),
         ({"number_prefix": ""}, "number_prefix"),
-        ({"number_length": 11}, "number_prefix"),
+        ({"number_length": 5}, "number_prefix"),
         ({"number_length": 20}, "number_prefix"),
-        ({"number_prefix": "88123456", "number_length": 16}, "number_prefix"),
+        ({"number_prefix": "1234567", "number_length": 8}, "number_prefix"),  # no digit left
+        # Guessable numbers (short, too few digits of their own, no check digit): a
+        # stored-value card needs a PIN to pay.
+        ({"number_length": 10}, "pin_required"),  # 7 digits of its own
+        ({"number_prefix": "88123456", "number_length": 16}, "pin_required"),
+        ({"number_check_digit": False}, "pin_required"),
         # Validity.
         ({"validity_months": 0}, "validity_months"),
         ({"validity_months": 601}, "validity_months"),

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from membercard.cards import reader
 from membercard.cards.numbers import MAX_LENGTH, MIN_LENGTH, luhn_check_digit
 from membercard.cards.reader import (
     CardReference,
@@ -29,6 +30,17 @@ SAFE_PREFIXES = ["1", "7", "0", "88", "9100", "70", "12345678"]
 DOMAIN_ERRORS = (InvalidCardNumber, PaymentCardRefused, UnreadableInput)
 ENTER = st.sampled_from(["", "\r", "\n", "\r\n", " ", "\t", " \r\n"])
 NUMBER = "8812345678901232"  # prefix 88, 16 digits, valid Luhn
+PLUGGED_IN = reader._formats
+
+
+def setup_module() -> None:
+    """The reader alone: no product formats (they come from the database; their effect is
+    tested in test_preprinted_numbers.py)."""
+    reader.use_number_formats(tuple)
+
+
+def teardown_module() -> None:
+    reader.use_number_formats(PLUGGED_IN)
 
 
 @st.composite

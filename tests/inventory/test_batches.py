@@ -170,7 +170,7 @@ def test_hq_admin_may_order(product):
 def test_a_good_file_without_header_or_uids_is_imported_in_file_order(
     keeper, product, small_chunks
 ):
-    wanted = [inv.number(product, serial) for serial in range(500, 600)]
+    wanted = [inv.number(product, serial) for serial in range(500, 700, 2)]  # no sequence
 
     batch = import_(keeper, product, "\n".join(wanted) + "\n", supplier="Acme")
 
@@ -182,7 +182,7 @@ def test_a_good_file_without_header_or_uids_is_imported_in_file_order(
 
 
 def test_a_file_with_bom_header_semicolons_and_uids_is_imported(keeper, product):
-    one, two, three = (inv.number(product, serial) for serial in (1, 2, 3))
+    one, two, three = (inv.number(product, serial) for serial in (1, 3, 5))
     text = (
         "\ufeffCard Number ; RFID_UID\r\n"
         f" {one} ; 0012345678\r\n"

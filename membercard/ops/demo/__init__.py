@@ -61,6 +61,7 @@ from membercard.ops.demo.four_eyes import (
     story_replacements_over_limit,
     story_settings,
     story_stock_and_limits,
+    story_write_offs,
 )
 from membercard.ops.demo.history import partial_refunds, purchases, sell_cards, top_ups
 from membercard.ops.demo.rewards import set_up_rewards
@@ -188,6 +189,7 @@ def load_demo(*, say: Say = print, seed: int = DEFAULT_SEED) -> DemoRun:
     story_stock_and_limits(run)
     story_replacements_over_limit(run)
     story_settings(run)
+    story_write_offs(run)
     step("Creating the admin login")
     create_login(run, next(login for login in LOGINS if login.username == COMPLETION_LOGIN))
     say(f"Demo loaded in {time.monotonic() - started:.1f} s.")

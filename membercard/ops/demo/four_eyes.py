@@ -1,9 +1,10 @@
 """Four eyes in the demo: a pending and an approved request of each main kind (an
 adjustment, a top-up at HQ, a refund, reopening a day, a card void, a batch order, the
-prepaid limits, a replacement over the limit, a product's money policy; the approval
-thresholds), through the real approvals services. A second person in each role
-(``finance2``, ``stock2``, ``admin2``, a store manager) approved the others'; the pending
-ones also wait for ``admin`` (created last, as the mark of a complete load)."""
+prepaid limits, a replacement over the limit, a product's money policy, the approval
+thresholds, a handover card written off as lost, a batch cancelled), through the real
+approvals services. A second person in each role (``finance2``, ``stock2``, ``admin2``, a
+store manager) approved the others'; the pending ones also wait for ``admin`` (created
+last, as the mark of a complete load)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ from membercard.approvals.services import (
 )
 from membercard.approvals.settings_changes import request_prepaid_limits, request_product_change
 from membercard.approvals.stock import request_batch_order, request_card_void
+from membercard.approvals.stock_write_offs import request_batch_cancel, request_handover_loss
 from membercard.cards.models import Card, CardProduct
 from membercard.cards.states import CardState
 from membercard.days.closing import close_day
 from membercard.days.models import BusinessDay, DayReopening, DayState
+from membercard.inventory.models import HandoverLine, LineStatus
 from membercard.ledger.models import Tender
 from membercard.loyalty.services.limits import current_limits
 from membercard.operations import purchase
-from membercard.ops.demo.catalog import GOLD, MEMBER
+from membercard.ops.demo.catalog import GOLD, KEYCHAIN, MEMBER
 from membercard.ops.demo.setup import DemoRun, in_stock, value_of
 
 # The anonymous-card limit after the approved change (1,000.00 before).
@@ -250,3 +253,42 @@ def story_settings(run: DemoRun) -> None:
         idempotency_key=run.key(),
     )
     run.tally["approval requests"] += 4
+
+
+def story_write_offs(run: DemoRun) -> None:
+    """Stock written off under four eyes. S02's two cards still missing from its handover:
+    stock2 approved stock's loss of the first; stock2's loss of the second waits for stock
+    or admin. Two keychain batches ordered (approved) for an event that was called off:
+    stock2 approved stock's cancellation of the first; stock2's of the second waits."""
+    stock, stock2 = run.actor("stock"), run.actor("stock2")
+    missing = HandoverLine.objects.filter(status=LineStatus.MISSING).order_by("pk")[:2]
+    for line, (maker, checker) in zip(missing, ((stock, stock2), (stock2, None)), strict=False):
+        lost = request_handover_loss(
+            actor=maker,
+            line_id=line.pk,
+            note="Not in the box, not at HQ: the courier's seal was broken",
+            idempotency_key=run.key(),
+        )
+        if checker is not None:
+            approve(actor=checker, request_id=lost.pk, note="Courier's report seen")
+    keychain = run.products[KEYCHAIN]
+    for maker, checker in ((stock, stock2), (stock2, None)):
+        order = request_batch_order(
+            actor=stock,
+            product=keychain,
+            quantity=50,
+            unit_cost_minor=keychain.unit_cost_minor,
+            supplier="Shenzhen Card Works",
+            notes="For the summer fair",
+            idempotency_key=run.key(),
+        )
+        batch_id = approve(actor=stock2, request_id=order.pk, note="Planned").preview["batch_id"]
+        cancel = request_batch_cancel(
+            actor=maker,
+            batch_id=batch_id,
+            reason="The summer fair was called off before delivery",
+            idempotency_key=run.key(),
+        )
+        if checker is not None:
+            approve(actor=checker, request_id=cancel.pk, note="The fair's organiser confirmed")
+    run.tally["approval requests"] += 6

@@ -1,7 +1,7 @@
 """Card stock the way it really arrives: one production batch per product ordered at HQ
 (approved by a second stock keeper, who receives it), then a signed handover to each store
-(at S02 one card is missing at receipt and found the next morning, so the discrepancy flow
-has an example)."""
+(at S02 three cards are missing at receipt: one is found the next morning, the other two
+are written off as lost under four eyes, ``four_eyes.story_write_offs``)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from membercard.ops.demo.setup import DemoRun
 SUPPLIER = "Shenzhen Card Works"
 STORE_MANAGERS = {"S01": "manager1", "S02": "manager2"}
 MISSING_AT = "S02"
+MISSING_CARDS = 3  # not scanned at S02's receipt: one found, one lost (approved), one asked
 
 
 def order_and_receive(run: DemoRun, keeper: Actor, checker: Actor) -> int:
@@ -83,9 +84,10 @@ def hand_over(run: DemoRun, keeper: Actor, store_code: str) -> None:
         listed += numbers
     dispatch_handover(actor=keeper, handover_id=handover.pk)
     manager = Actor.for_staff(run.staff[STORE_MANAGERS[store_code]])
-    scanned = listed[1:] if store_code == MISSING_AT else listed
+    scanned = listed[MISSING_CARDS:] if store_code == MISSING_AT else listed
     receive_handover(actor=manager, handover_id=handover.pk, scanned=scanned)
-    for line in handover.lines.filter(status=LineStatus.MISSING):
+    # One is found the next morning; the others stay open until written off (four_eyes.py).
+    for line in handover.lines.filter(status=LineStatus.MISSING).order_by("pk")[:1]:
         resolve_line(
             actor=keeper,
             line_id=line.pk,

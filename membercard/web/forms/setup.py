@@ -130,6 +130,7 @@ class ProductForm(IdempotentForm, forms.ModelForm):
             "pin_required": _("PIN needed to pay"),
             "number_prefix": _("Card number prefix"),
             "number_length": _("Card number length"),
+            "number_check_digit": _("The last digit is a check digit (Luhn)"),
         }
         help_texts = {
             "code": _("Short code: letters, digits, dashes."),
@@ -139,7 +140,13 @@ class ProductForm(IdempotentForm, forms.ModelForm):
             "validity_months": _("Empty: cards never expire."),
             "number_prefix": _(
                 "Digits every card number starts with; must not overlap bank card ranges "
-                "(1, 7, 88 and 9100 are fine)."
+                "(1, 7, 88 and 9100 are fine). Optional for numbers under 12 digits."
+            ),
+            "number_length": _("6 to 19 digits: pre-printed cards you already have may be short."),
+            "number_check_digit": _(
+                "Off for cards printed with plain numbers (10000001, 10000002...). Such "
+                "numbers can be guessed, so stored-value cards then need a PIN to pay; the "
+                "numbers come from the manufacturer's file (import), never drawn by us."
             ),
         }
 
@@ -153,7 +160,7 @@ class ProductForm(IdempotentForm, forms.ModelForm):
         (_("Discount and points"), ("discount_rate_bp", "points_per_unit")),
         (_("Fees, deposit and cost"), ("card_fee_minor", "deposit_minor", "unit_cost_minor")),
         (_("Use"), ("validity_months", "pin_required")),
-        (_("Card numbers"), ("number_prefix", "number_length")),
+        (_("Card numbers"), ("number_prefix", "number_length", "number_check_digit")),
     )
 
     def __init__(self, *args, **kwargs) -> None:

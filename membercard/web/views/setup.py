@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from membercard.approvals.settings_changes import ProductSaved, request_product_change
 from membercard.cards.models import CardProduct
+from membercard.cards.policies import guessable
 from membercard.core import services as setup
 from membercard.core.models import Location, Staff, Terminal
 from membercard.core.permissions import Action, allowed
@@ -57,6 +58,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "states": states,
         "batches": product.batches.order_by("-pk")[:10],
         "can_edit": allowed(actor_of(request), Action.MANAGE_PRODUCTS),
+        "guessable": guessable(product),
     }
     return render(request, "web/setup/product_detail.html", context)
 

@@ -49,6 +49,20 @@ def check_order(product: CardProduct, unit_cost_minor: int, supplier: str) -> No
         raise ValidationFailed(_("The supplier name is too long."), field="supplier")
 
 
+def check_generated(product: CardProduct) -> None:
+    """We draw numbers only in our own format (prefix, 8 random digits or more, a check
+    digit); a pre-printed product's numbers come from the manufacturer's file."""
+    number_format = (product.number_prefix, product.number_length, product.number_check_digit)
+    if not card_numbers.can_generate(*number_format):
+        raise ProductPolicyViolation(
+            _(
+                "%(product)s numbers are pre-printed (no check digit, or too short to draw at "
+                "random): import the manufacturer's file instead."
+            )
+            % {"product": product.name}
+        )
+
+
 def _new_batch(actor: Actor, product: CardProduct, source: str, **order) -> Batch:
     order["supplier"], order["notes"] = order["supplier"].strip(), order["notes"].strip()
     return Batch.objects.create(product=product, source=source, created_by=actor.staff, **order)
@@ -93,6 +107,7 @@ def generate_batch(
     batch is received."""
     require(actor, Action.ORDER_BATCH, _("order card batches"))
     check_order(product, unit_cost_minor, supplier)
+    check_generated(product)
     if not _whole(quantity, 1, MAX_QUANTITY):
         raise ValidationFailed(
             _("A batch holds 1 to %(most)s cards.") % {"most": f"{MAX_QUANTITY:,}"},
