@@ -1,10 +1,23 @@
+from django import forms
 from django.contrib import admin
 
 from membercard.cards.models import Card, CardProduct
+from membercard.core.percent import DiscountPercentField
+
+
+class CardProductAdminForm(forms.ModelForm):
+    """The discount is entered as a percent here too, as on every other page."""
+
+    discount_rate_bp = DiscountPercentField()
+
+    class Meta:
+        model = CardProduct
+        fields = ["discount_rate_bp"]  # the admin adds the others (its get_form)
 
 
 @admin.register(CardProduct)
 class CardProductAdmin(admin.ModelAdmin):
+    form = CardProductAdminForm
     list_display = [
         "code",
         "name",

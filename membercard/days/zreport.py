@@ -3,7 +3,9 @@
 It shows the store, the date, the system's totals per tender (card sales, top-ups, fees)
 and per kind of operation, the takings counted per tender with the variance, the
 manager's comment, who closed the day and when, and the seal digest that ``membercard
-verify`` rechecks. Chinese names are set in the built-in CID font (``core/pdf.py``).
+verify`` rechecks, then the day's totals again with the manager's signature line, kept
+together on one page. It is in the language active when printed (the staff member's own
+on the web); fonts are embedded (``core/pdf.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 
 from membercard.core.money import currency, format_minor
 from membercard.core.pdf import (
@@ -24,6 +26,7 @@ from membercard.core.pdf import (
     RIGHT,
     RIGHT_BOLD,
     TITLE,
+    document,
     paragraph,
     ruled_table,
 )
@@ -105,6 +108,33 @@ def _kind_table(figures: DayFigures) -> Table:
     return ruled_table(rows, [95 * mm, 25 * mm, 40 * mm])
 
 
+def _signature(day: BusinessDay) -> KeepTogether:
+    """The day's totals and the manager's signature line, never split over two pages."""
+    totals = ruled_table(
+        [
+            [
+                paragraph(_("Expected"), RIGHT_BOLD),
+                paragraph(_("Counted"), RIGHT_BOLD),
+                paragraph(_("Variance"), RIGHT_BOLD),
+            ],
+            [
+                _money(day.expected_total_minor),
+                _money(day.declared_total_minor),
+                _money(day.variance_minor),
+            ],
+        ],
+        [40 * mm] * 3,
+    )
+    return KeepTogether(
+        [
+            paragraph(_("Totals and signature"), HEADING),
+            totals,
+            Spacer(1, 14 * mm),
+            paragraph(_("Manager's signature: ____________________________")),
+        ]
+    )
+
+
 def z_report_pdf(day: BusinessDay) -> bytes:
     """The Z report of a closed day, as PDF bytes."""
     figures = DayFigures.from_json(day.totals or {})
@@ -136,11 +166,10 @@ def z_report_pdf(day: BusinessDay) -> bytes:
             }
         ),
         paragraph(day.seal_digest, MONO),
-        Spacer(1, 14 * mm),
-        paragraph(_("Manager's signature: ____________________________")),
+        _signature(day),
     ]
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = document(
         buffer,
         pagesize=A4,
         leftMargin=18 * mm,

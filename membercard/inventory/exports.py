@@ -9,12 +9,14 @@ import io
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from membercard.cards.models import Batch
 from membercard.cards.reader import barcode_value, track2
 from membercard.cards.states import CardState
 from membercard.core.exports import csv_writer
-from membercard.core.pdf import font_for
+from membercard.core.money import format_minor
+from membercard.core.pdf import SANS, SANS_BOLD, canvas_options, font_for
 
 CSV_COLUMNS = ("number", "barcode", "track2", "rfid_uid")
 READ_CHUNK = 5_000
@@ -52,9 +54,10 @@ BAR_WIDTH = 0.75  # points per module, about 0.26 mm: comfortable for counter sc
 BAR_HEIGHT = 24.0
 
 
-def _text(pdf, x: float, y: float, text: str, size: float) -> None:
-    """Latin text in Helvetica; text with Chinese (product, supplier names) in the CID font."""
-    pdf.setFont(font_for(text), size)
+def _text(pdf, x: float, y: float, text: str, size: float, *, bold: bool = False) -> None:
+    """Latin text in the kit's sans; text with Chinese (headings, product and supplier
+    names) in its CJK font (``core/pdf.py``, both embedded)."""
+    pdf.setFont(font_for(text, SANS_BOLD if bold else SANS), size)
     pdf.drawString(x, y, text)
 
 
@@ -78,7 +81,8 @@ class _Layout:
 
 def batch_proof_pdf(batch: Batch, limit: int | None = None) -> bytes:
     """A proof sheet: the batch header, then every card (or the first ``limit``) as its
-    Code 128 barcode with the number beneath, page numbers on every page."""
+    Code 128 barcode with the number beneath, page numbers on every page; in the active
+    language, the unit cost as money."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
@@ -88,8 +92,8 @@ def batch_proof_pdf(batch: Batch, limit: int | None = None) -> bytes:
     layout = _Layout(*A4)
     pages = layout.pages(shown)
     out = io.BytesIO()
-    pdf = Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
-    pdf.setTitle(f"Proof sheet {batch.document_number}")
+    pdf = Canvas(out, pagesize=A4, pageCompression=1, invariant=1, **canvas_options())
+    pdf.setTitle(_("Proof sheet %(number)s") % {"number": batch.document_number})
     pdf.setAuthor("membercard")
     page = 1
     _page_frame(pdf, batch, layout, page, pages)
@@ -119,36 +123,51 @@ def batch_proof_pdf(batch: Batch, limit: int | None = None) -> bytes:
 
 def _page_frame(pdf, batch: Batch, layout: _Layout, page: int, pages: int) -> None:
     """The running header and the page number, on every page."""
-    _text(
-        pdf,
-        MARGIN,
-        layout.height - MARGIN - 10,
-        f"{batch.document_number}  {batch.product.name} ({batch.product.code})  proof sheet",
-        9,
-    )
-    pdf.setFont("Helvetica", 9)
-    pdf.drawCentredString(layout.width / 2, MARGIN - 4, f"Page {page} of {pages}")
+    running = _("%(number)s  %(product)s (%(code)s)  proof sheet") % {
+        "number": batch.document_number,
+        "product": batch.product.name,
+        "code": batch.product.code,
+    }
+    _text(pdf, MARGIN, layout.height - MARGIN - 10, running, 9)
+    numbered = _("Page %(page)d of %(pages)d") % {"page": page, "pages": pages}
+    pdf.setFont(font_for(numbered), 9)
+    pdf.drawCentredString(layout.width / 2, MARGIN - 4, numbered)
 
 
 def _first_page_header(pdf, batch: Batch, layout: _Layout, shown: int, total: int) -> float:
     """The batch's particulars on page 1; returns the top of the card grid."""
     y = layout.height - MARGIN - RUNNING_HEADER - 16
-    pdf.setFont("Helvetica-Bold", 16)
-    pdf.drawString(MARGIN, y, f"Card proof sheet {batch.document_number}")
-    created = timezone.localtime(batch.created_at)
-    lines = [
-        f"Product: {batch.product.name} ({batch.product.code})",
-        f"Quantity: {batch.quantity:,} cards   Source: {batch.get_source_display()}   "
-        f"Status: {batch.get_status_display()}",
-        f"Supplier: {batch.supplier or '-'}   Date: {created:%Y-%m-%d}   "
-        f"Unit cost (minor units): {batch.unit_cost_minor}",
-        f"Shown: {shown:,} of {total:,} cards to be made"
-        + ("" if shown == total else " (limited proof)"),
-    ]
+    title = _("Card proof sheet %(number)s") % {"number": batch.document_number}
+    _text(pdf, MARGIN, y, title, 16, bold=True)
+    lines = _particulars(batch, shown, total)
     for line in lines:
         y -= 15
         _text(pdf, MARGIN, y, line, 10)
     return layout.height - MARGIN - RUNNING_HEADER - FIRST_PAGE_HEADER
+
+
+def _particulars(batch: Batch, shown: int, total: int) -> list[str]:
+    created, product = timezone.localtime(batch.created_at), batch.product
+    shown_line = _("Shown: %(shown)s of %(total)s cards to be made") % {
+        "shown": f"{shown:,}",
+        "total": f"{total:,}",
+    }
+    return [
+        _("Product: %(name)s (%(code)s)") % {"name": product.name, "code": product.code},
+        _("Quantity: %(quantity)s cards   Source: %(source)s   Status: %(status)s")
+        % {
+            "quantity": f"{batch.quantity:,}",
+            "source": batch.get_source_display(),
+            "status": batch.get_status_display(),
+        },
+        _("Supplier: %(supplier)s   Date: %(date)s   Unit cost: %(cost)s")
+        % {
+            "supplier": batch.supplier or "-",
+            "date": f"{created:%Y-%m-%d}",
+            "cost": format_minor(batch.unit_cost_minor),
+        },
+        shown_line + ("" if shown == total else " " + _("(limited proof)")),
+    ]
 
 
 def _card(pdf, layout: _Layout, x: float, y_top: float, number: str, index: int) -> None:
@@ -160,7 +179,7 @@ def _card(pdf, layout: _Layout, x: float, y_top: float, number: str, index: int)
     pdf.rect(x, y_top - CELL_HEIGHT, layout.cell_width, CELL_HEIGHT, stroke=1, fill=0)
     barcode = Code128(barcode_value(number), barWidth=BAR_WIDTH, barHeight=BAR_HEIGHT, quiet=0)
     barcode.drawOn(pdf, x + (layout.cell_width - barcode.width) / 2, y_top - 4 - BAR_HEIGHT)
-    pdf.setFont("Helvetica", 8)
+    pdf.setFont(SANS, 8)
     pdf.drawCentredString(x + layout.cell_width / 2, y_top - CELL_HEIGHT + 5, number)
-    pdf.setFont("Helvetica", 5)
+    pdf.setFont(SANS, 5)
     pdf.drawString(x + 2, y_top - CELL_HEIGHT + 2, str(index))

@@ -5,9 +5,9 @@ with exactly one face value) and the card cost total; then grand totals, a discr
 section once the handover was received, and signature lines for sender and receiver.
 Long lists run on over more pages, each with the document number and "page x of y".
 
-Latin text is set in Helvetica; runs of other characters (Chinese store, staff and
-product names) in the built-in CID font STSong-Light, so no font file is needed
-(``membercard.core.pdf``).
+The sheet is in the language active when it is printed (the web page prints it in the
+staff member's own language); the grand totals are repeated in the signature block, so
+the totals and the signatures are always on the same page. Fonts: ``membercard.core.pdf``.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import datetime as dt
 import io
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table
-from reportlab.platypus import TableStyle as TS
+from reportlab.platypus import KeepTogether, Spacer, Table
 
 from membercard.core.models import Location, Staff
 from membercard.core.money import format_minor
@@ -35,10 +36,11 @@ from membercard.core.pdf import (
     RIGHT_BOLD,
     SHADE,
     TITLE,
-    cjk_font,
+    document,
     font_for,
     paragraph,
 )
+from membercard.core.pdf import table_style as TS
 from membercard.inventory.models import Handover, HandoverState, LineStatus
 from membercard.inventory.sheet_data import NO_TOTAL, SheetData, sheet_data
 
@@ -66,11 +68,14 @@ def _header(handover: Handover) -> list:
     title = Table(
         [
             [
-                paragraph("Card handover sheet  卡片交接单", TITLE),
+                paragraph(_("Card handover sheet"), TITLE),
                 paragraph(handover.document_number, NUMBER),
             ],
             [
-                paragraph(f"from {handover.from_location.code} to {handover.to_location.code}"),
+                paragraph(
+                    _("from %(sender)s to %(receiver)s")
+                    % {"sender": handover.from_location.code, "receiver": handover.to_location.code}
+                ),
                 paragraph(handover.get_state_display(), RIGHT),
             ],
         ],
@@ -87,22 +92,22 @@ def _header(handover: Handover) -> list:
     )
     h = handover
     rows = [
-        ["From (sender)", _place(h.from_location), "To (receiver)", _place(h.to_location)],
+        [_("From (sender)"), _place(h.from_location), _("To (receiver)"), _place(h.to_location)],
         [
-            "Created",
+            _("Created"),
             f"{_when(h.created_at)}  {_who(h.created_by)}",
-            "Dispatched",
+            _("Dispatched"),
             f"{_when(h.dispatched_at)}  {_who(h.dispatched_by)}",
         ],
         [
-            "Received",
+            _("Received"),
             f"{_when(h.received_at)}  {_who(h.received_by)}",
-            "Closed" if h.state != HandoverState.CANCELLED else "Cancelled",
+            _("Closed") if h.state != HandoverState.CANCELLED else _("Cancelled"),
             f"{_when(h.closed_at)}  {_who(h.closed_by)}",
         ],
     ]
     if h.note:
-        rows.append(["Note", h.note, "", ""])
+        rows.append([_("Note"), h.note, "", ""])
     info = Table(
         [
             [paragraph(a, BOLD), paragraph(b), paragraph(c, BOLD), paragraph(d)]
@@ -124,8 +129,8 @@ def _header(handover: Handover) -> list:
 
 def _cards_table(data: SheetData) -> list:
     rows: list[list] = [
-        [paragraph(t, BOLD) for t in ("#", "First number", "Last number")]
-        + [paragraph(t, RIGHT_BOLD) for t in ("Count", "Face value", "Card cost")]
+        [paragraph(t, BOLD) for t in ("#", _("First number"), _("Last number"))]
+        + [paragraph(t, RIGHT_BOLD) for t in (_("Count"), _("Face value"), _("Card cost"))]
     ]
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
@@ -135,8 +140,10 @@ def _cards_table(data: SheetData) -> list:
     for block in data.blocks:
         product = block.product
         face = product.face_values[0] if len(product.face_values or []) == 1 else None
-        each = f"face value {format_minor(face) if face is not None else NO_TOTAL} each, "
-        each += f"card cost {format_minor(product.unit_cost_minor)} each"
+        each = _("face value %(face)s each, card cost %(cost)s each") % {
+            "face": format_minor(face) if face is not None else NO_TOTAL,
+            "cost": format_minor(product.unit_cost_minor),
+        }
         rows.append(
             [paragraph(f"{product.name} ({product.code}): {each}", BOLD), "", "", "", "", ""]
         )
@@ -158,7 +165,7 @@ def _cards_table(data: SheetData) -> list:
         face_total = block.face_total_minor
         rows.append(
             [
-                paragraph(f"Subtotal {product.name}: {len(block.ranges)} range(s)", BOLD),
+                paragraph(_subtotal(product.name, len(block.ranges)), BOLD),
                 "",
                 "",
                 paragraph(block.count, RIGHT_BOLD),
@@ -171,7 +178,7 @@ def _cards_table(data: SheetData) -> list:
         style.append(("SPAN", (0, len(rows) - 1), (2, len(rows) - 1)))
     rows.append(
         [
-            paragraph("Grand total", BOLD),
+            paragraph(_("Grand total"), BOLD),
             "",
             "",
             paragraph(data.count, RIGHT_BOLD),
@@ -186,7 +193,10 @@ def _cards_table(data: SheetData) -> list:
     if not left_out or len(left_out) == len(data.blocks):
         return [table]
     names = ", ".join(product.name for product in left_out)
-    note = f"* Face value total without {names}: no single face value ({NO_TOTAL})."
+    note = _("* Face value total without %(names)s: no single face value (%(none)s).") % {
+        "names": names,
+        "none": NO_TOTAL,
+    }
     return [table, Spacer(0, 1 * mm), paragraph(note)]
 
 
@@ -194,17 +204,21 @@ def _discrepancies(data: SheetData) -> list:
     if data.handover.received_at is None:
         return []
     sent, missing, extra = data.count, len(data.missing), len(data.unexpected)
-    summary = f"Received {sent - missing} of {sent} cards; missing: {missing}; unexpected: {extra}."
-    out: list = [paragraph("Receipt and discrepancies", HEADING), paragraph(summary)]
+    summary = _(
+        "Received %(received)d of %(sent)d cards; missing: %(missing)d; unexpected: %(extra)d."
+    ) % {"received": sent - missing, "sent": sent, "missing": missing, "extra": extra}
+    out: list = [paragraph(_("Receipt and discrepancies"), HEADING), paragraph(summary)]
     if not (missing or extra):
         return out
-    rows = [[paragraph(t, BOLD) for t in ("Card number", "Product", "Discrepancy", "Resolution")]]
+    headings = (_("Card number"), _("Product"), _("Discrepancy"), _("Resolution"))
+    rows = [[paragraph(t, BOLD) for t in headings]]
     for line in [*data.missing, *data.unexpected]:
-        kind = "missing" if line.status != LineStatus.UNEXPECTED else "unexpected"
+        missing_card = line.status != LineStatus.UNEXPECTED
+        kind = _("missing") if missing_card else _("unexpected")
         if line.resolved_at is None:
-            resolution = "open"
+            resolution = pgettext("discrepancy", "open")
         else:
-            outcome = line.get_status_display() if kind == "missing" else "Acknowledged"
+            outcome = line.get_status_display() if missing_card else _("Acknowledged")
             resolution = (
                 f"{outcome}: {line.resolution_note} ({_who(line.resolved_by)}, "
                 f"{_when(line.resolved_at)})"
@@ -230,27 +244,60 @@ def _discrepancies(data: SheetData) -> list:
     return [*out, Spacer(0, 2 * mm), table]
 
 
-def _signatures(handover: Handover) -> KeepTogether:
-    sender = handover.dispatched_by or handover.created_by
+def _subtotal(name: str, ranges: int) -> str:
+    return ngettext(
+        "Subtotal %(product)s: %(ranges)d range",
+        "Subtotal %(product)s: %(ranges)d ranges",
+        ranges,
+    ) % {"product": name, "ranges": ranges}
+
+
+def _totals(data: SheetData) -> Table:
+    """The grand totals again, kept with the signatures: what both parties sign for."""
     rows = [
-        [paragraph("Sender  交付方", BOLD), "", paragraph("Receiver  接收方", BOLD), ""],
         [
-            paragraph("Location"),
+            paragraph(t, RIGHT_BOLD)
+            for t in (pgettext("count", "Cards"), _("Face value"), _("Card cost"))
+        ],
+        [
+            paragraph(data.count, RIGHT),
+            paragraph(data.face_total, RIGHT),
+            paragraph(format_minor(data.cost_total_minor), RIGHT),
+        ],
+    ]
+    table = Table(rows, colWidths=["34%", "33%", "33%"])
+    table.setStyle(
+        TS([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE)])
+    )
+    return table
+
+
+def _signature_rows(handover: Handover) -> list[list]:
+    sender = handover.dispatched_by or handover.created_by
+    location, name = _("Location"), pgettext("person", "Name")
+    signature, date = _("Signature"), _("Date")
+    return [
+        [paragraph(_("Sender"), BOLD), "", paragraph(_("Receiver"), BOLD), ""],
+        [
+            paragraph(location),
             paragraph(_place(handover.from_location)),
-            paragraph("Location"),
+            paragraph(location),
             paragraph(_place(handover.to_location)),
         ],
         [
-            paragraph("Name"),
+            paragraph(name),
             paragraph(_who(sender)),
-            paragraph("Name"),
+            paragraph(name),
             paragraph(_who(handover.received_by) or _BLANK),
         ],
-        [paragraph("Signature"), paragraph(_BLANK), paragraph("Signature"), paragraph(_BLANK)],
-        [paragraph("Date"), paragraph(_BLANK), paragraph("Date"), paragraph(_BLANK)],
+        [paragraph(signature), paragraph(_BLANK), paragraph(signature), paragraph(_BLANK)],
+        [paragraph(date), paragraph(_BLANK), paragraph(date), paragraph(_BLANK)],
     ]
+
+
+def _signatures(handover: Handover, data: SheetData) -> KeepTogether:
     table = Table(
-        rows,
+        _signature_rows(handover),
         colWidths=["13%", "37%", "13%", "37%"],
         rowHeights=[None, None, 9 * mm, 12 * mm, 9 * mm],
     )
@@ -267,10 +314,21 @@ def _signatures(handover: Handover) -> KeepTogether:
         )
     )
     confirm = paragraph(
-        "By signing, the sender confirms handing over, and the receiver confirms receiving, "
-        "the cards listed above (discrepancies as recorded)."
+        _(
+            "By signing, the sender confirms handing over, and the receiver confirms "
+            "receiving, the cards listed above (discrepancies as recorded)."
+        )
     )
-    return KeepTogether([paragraph("Signatures", HEADING), confirm, Spacer(0, 2 * mm), table])
+    return KeepTogether(
+        [
+            paragraph(_("Totals and signatures"), HEADING),
+            _totals(data),
+            Spacer(0, 2 * mm),
+            confirm,
+            Spacer(0, 2 * mm),
+            table,
+        ]
+    )
 
 
 class _NumberedCanvas(canvas.Canvas):
@@ -289,42 +347,47 @@ class _NumberedCanvas(canvas.Canvas):
     def save(self) -> None:
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont(font_for(self.footer_left), 8)
             self.setFillColor(colors.HexColor("#555555"))
+            self.setFont(font_for(self.footer_left), 8)
             self.drawString(18 * mm, 10 * mm, self.footer_left)
-            self.drawRightString(
-                A4[0] - 18 * mm, 10 * mm, f"Page {self._pageNumber} of {len(self._pages)}"
-            )
+            page = _("Page %(page)d of %(pages)d") % {
+                "page": self._pageNumber,
+                "pages": len(self._pages),
+            }
+            self.setFont(font_for(page), 8)
+            self.drawRightString(A4[0] - 18 * mm, 10 * mm, page)
             super().showPage()
         super().save()
 
 
 def handover_sheet_pdf(handover: Handover) -> bytes:
-    """The handover sheet as PDF bytes."""
-    cjk_font()  # registered before any paragraph names it
+    """The handover sheet as PDF bytes, in the active language."""
     data = sheet_data(handover)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = document(
         buffer,
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=18 * mm,
-        title=f"Handover {handover.document_number}",
+        title=_("Handover %(number)s") % {"number": handover.document_number},
         author=_who(handover.created_by),
     )
-    printed = _when(timezone.now())
-    footer = f"{handover.document_number}  {handover.from_location.code} to "
-    footer += f"{handover.to_location.code}  printed {printed}"
+    footer = _("%(number)s  %(sender)s to %(receiver)s  printed %(when)s") % {
+        "number": handover.document_number,
+        "sender": handover.from_location.code,
+        "receiver": handover.to_location.code,
+        "when": _when(timezone.now()),
+    }
     canvas_class = type("SheetCanvas", (_NumberedCanvas,), {"footer_left": footer})
     story = [
         *_header(handover),
-        paragraph("Cards", HEADING),
+        paragraph(_("Cards"), HEADING),
         *_cards_table(data),
         *_discrepancies(data),
         Spacer(0, 4 * mm),
-        _signatures(handover),
+        _signatures(handover, data),
     ]
     doc.build(story, canvasmaker=canvas_class)
     return buffer.getvalue()

@@ -1,8 +1,10 @@
 """Back-office views of loyalty tables. Ledger-backed rows (lots, tier changes, the access
 log) are read-only here: they change only through the services."""
 
+from django import forms
 from django.contrib import admin
 
+from membercard.core.percent import DiscountPercentField
 from membercard.loyalty.models import (
     Campaign,
     CardStanding,
@@ -41,8 +43,19 @@ class LoyaltyPolicyAdmin(admin.ModelAdmin):
     list_display = ["product", "requires_member", "points_expiry", "tier_review"]
 
 
+class TierAdminForm(forms.ModelForm):
+    """The discount is entered as a percent here too, as on every other page."""
+
+    discount_rate_bp = DiscountPercentField()
+
+    class Meta:
+        model = Tier
+        fields = ["discount_rate_bp"]  # the admin adds the others (its get_form)
+
+
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
+    form = TierAdminForm
     list_display = ["product", "rank", "name", "discount_rate_bp", "points_multiplier_pct"]
     list_filter = ["product"]
 

@@ -1,14 +1,19 @@
 """A report table as CSV, XLSX (openpyxl) or PDF (reportlab). Amounts stay in minor units
-in CSV and XLSX (for accountants' scripts); the notes (tie-out lines) follow the rows."""
+in CSV and XLSX (for accountants' scripts, under the documented column names); the PDF is
+for people: headings in the reader's language, money formatted. The notes (tie-out lines)
+follow the rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 
+from django.utils.translation import gettext as _
+
 from membercard.core.exports import csv_writer, xlsx_append
-from membercard.core.pdf import font_for
-from membercard.reports.tables import Table
+from membercard.core.money import currency, format_minor
+from membercard.core.pdf import ruled_table
+from membercard.reports.tables import COLUMN_LABELS, MONEY_COLUMNS, Table
 
 FORMATS = ("csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -54,57 +59,72 @@ def to_xlsx(table: Table) -> bytes:
     return out.getvalue()
 
 
-def _pdf_text(value: object) -> str:
-    """A figure as printed (a PDF runs no formulas, so no neutralising here)."""
+def _pdf_text(column: str, value: object) -> str:
+    """A figure as printed: money as money (the currency named once, in a note), dates in
+    ISO form (a PDF runs no formulas, so no neutralising here)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(int(value))
+    if isinstance(value, int) and column in MONEY_COLUMNS:
+        return format_minor(value, with_currency=False)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 
 
+def _heading(column: str) -> str:
+    return str(COLUMN_LABELS.get(column, column.replace("_", " ")))
+
+
+def _pdf_group(table: Table, columns: list[int]):
+    """One printed table: the headings in the reader's language, then the rows."""
+    from membercard.core.pdf import SMALL, SMALL_BOLD, SMALL_RIGHT, SMALL_RIGHT_BOLD, paragraph
+
+    names = [table.columns[i] for i in columns]
+    keep = min(2, len(table.columns))
+    rows = [
+        [
+            paragraph(_heading(name), SMALL_BOLD if i < keep else SMALL_RIGHT_BOLD)
+            for i, name in zip(columns, names, strict=True)
+        ]
+    ]
+    for row in table.rows:
+        rows.append(
+            [
+                paragraph(_pdf_text(name, row[i]), SMALL if i < keep else SMALL_RIGHT)
+                for i, name in zip(columns, names, strict=True)
+            ]
+        )
+    return ruled_table(rows, None)
+
+
 def to_pdf(table: Table) -> bytes:
-    """Landscape A4; wide tables are cut into column groups, each repeating the first two
-    columns (location, product), so every figure is readable when printed."""
-    from reportlab.lib import colors
+    """Landscape A4 in the active language; wide tables are cut into column groups, each
+    repeating the first two columns (location, product), so every figure is readable when
+    printed. Money is formatted (``4,800.00``); every font is embedded (``core/pdf.py``)."""
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import Spacer
+
+    from membercard.core.pdf import BASE, HEADING, document, paragraph
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=28, rightMargin=28)
-    styles = getSampleStyleSheet()
-    title_style = styles["Heading2"]
-    title_style.fontName = font_for(table.title)
-    story = [Paragraph(table.title, title_style), Spacer(1, 6)]
+    doc = document(
+        out, pagesize=landscape(A4), leftMargin=28, rightMargin=28, title=str(table.title)
+    )
+    story = [paragraph(table.title, HEADING), Spacer(1, 4)]
+    if MONEY_COLUMNS.intersection(table.columns):
+        story += [paragraph(_("Amounts in %(currency)s.") % {"currency": currency()}, BASE)]
+        story += [Spacer(1, 4)]
     keep, per_group = 2, 10
     rest = list(range(keep, len(table.columns))) or [0]
     for start in range(0, len(rest), per_group):
-        idx = list(range(min(keep, len(table.columns)))) + rest[start : start + per_group]
-        idx = sorted(set(idx))
-        data = [[table.columns[i].replace("_", " ") for i in idx]]
-        data += [[_pdf_text(row[i]) for i in idx] for row in table.rows]
-        pdf_table = PdfTable(data, repeatRows=1)
-        style = [
-            ("FONT", (0, 0), (-1, -1), "Helvetica", 7),
-            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-        ]
-        for r, line in enumerate(data):
-            for c, text in enumerate(line):
-                if font_for(text) != "Helvetica":
-                    style.append(("FONT", (c, r), (c, r), font_for(text), 7))
-        pdf_table.setStyle(TableStyle(style))
-        story += [pdf_table, Spacer(1, 10)]
+        idx = sorted(
+            set(range(min(keep, len(table.columns)))) | set(rest[start : start + per_group])
+        )
+        story += [_pdf_group(table, idx), Spacer(1, 10)]
     for note in table.notes:
-        note_style = styles["Normal"]
-        note_style.fontName = font_for(note)
-        story.append(Paragraph(note.replace("✓", "OK").replace("✗", "X"), note_style))
+        story.append(paragraph(str(note).replace("✓", "OK").replace("✗", "X"), BASE))
     doc.build(story)
     return out.getvalue()
 

@@ -4,8 +4,9 @@ One business day's figures come from three GROUP BY reads (transfers into cards,
 cards, stock movements): per (location, card product, measure) one integer. Money
 measures of the card liability are signed (into cards positive); stock measures count
 cards (in-measures and out-measures both positive, except a sale undone, which counts as
--1 sold). ``ensure_rollups`` stores missing complete days; today's part is computed live
-and never stored.
+-1 sold). A card issued from stock as a replacement is ``stock.replaced`` (its cost
+``cost.replaced``), not sold: no sale happened. ``ensure_rollups`` stores missing
+complete days; today's part is computed live and never stored.
 """
 
 from __future__ import annotations
@@ -40,9 +41,16 @@ LIABILITY_OUT = ("liab.consumption_principal", "liab.consumption_bonus", "liab.b
 LIABILITY = LIABILITY_IN + LIABILITY_OUT
 SOLD_AT_LIABILITY = "soldat.liability"  # the same flows, keyed by the card's store of sale
 HOUSE = ("fees.card_fees", "fees.deposits")
-COSTS = ("cost.produced", "cost.sold", "cost.voided")
+COSTS = ("cost.produced", "cost.sold", "cost.replaced", "cost.voided")
 STOCK_IN = ("stock.produced", "stock.handed_in", "stock.recovered", "stock.other_in")
-STOCK_OUT = ("stock.handed_out", "stock.sold", "stock.voided", "stock.other_out")
+STOCK_OUT = (
+    "stock.handed_out",
+    "stock.sold",
+    "stock.replaced",
+    "stock.voided",
+    "stock.other_out",
+)
+REPLACEMENT_ISSUED = "card.issued_as_replacement"  # the stock movement's event
 POINTS = "pts.net"
 MEASURES = (*LIABILITY, SOLD_AT_LIABILITY, *HOUSE, *COSTS, *STOCK_IN, *STOCK_OUT, POINTS)
 
@@ -90,17 +98,19 @@ GROUP BY o.business_date, o.location_id, COALESCE(ac.product_id, oc.product_id),
          COALESCE(ac.sold_at_id, o.location_id), a.kind, other.kind, o.kind, orig.kind
 """
 
-_STOCK_SQL = """
+_STOCK_SQL = f"""
 SELECT m.from_state, m.to_state, m.from_location_id, m.to_location_id, c.product_id,
-       COUNT(*), SUM(CASE WHEN c.batch_id IS NULL THEN p.unit_cost_minor
-                          ELSE b.unit_cost_minor END)
+       m.event = '{REPLACEMENT_ISSUED}', COUNT(*), SUM(CASE WHEN c.batch_id IS NULL
+                                                  THEN p.unit_cost_minor
+                                                  ELSE b.unit_cost_minor END)
 FROM inventory_stockmovement m
 JOIN cards_card c ON c.id = m.card_id
 JOIN cards_cardproduct p ON p.id = c.product_id
 LEFT JOIN cards_batch b ON b.id = c.batch_id
 WHERE m.created_at >= %s AND m.created_at < %s
-GROUP BY m.from_state, m.to_state, m.from_location_id, m.to_location_id, c.product_id
-"""
+GROUP BY m.from_state, m.to_state, m.from_location_id, m.to_location_id, c.product_id,
+         m.event = '{REPLACEMENT_ISSUED}'
+"""  # a constant of ours, not input
 
 
 def liability_measure(card_kind: str, other_kind: str, op_kind: str, orig_kind: str | None):
@@ -155,6 +165,13 @@ def ledger_figures(date_from: dt.date, date_to: dt.date) -> dict[dt.date, Figure
     return out
 
 
+_COST_OF = {
+    "stock.sold": "cost.sold",
+    "stock.replaced": "cost.replaced",
+    "stock.voided": "cost.voided",
+}
+
+
 def stock_figures(day: dt.date) -> Figures:
     """Stock and card-cost figures of one business day, from the stock movements."""
     figures: Figures = defaultdict(int)
@@ -163,7 +180,7 @@ def stock_figures(day: dt.date) -> Figures:
     with connection.cursor() as cursor:
         cursor.execute(_STOCK_SQL, bounds)
         rows = cursor.fetchall()
-    for from_state, to_state, from_loc, to_loc, product, count, cost in rows:
+    for from_state, to_state, from_loc, to_loc, product, replacing, count, cost in rows:
         at_from = from_state in AT_A_LOCATION and from_loc is not None
         at_to = to_state in AT_A_LOCATION and to_loc is not None
         cost = int(cost or 0)
@@ -175,11 +192,11 @@ def stock_figures(day: dt.date) -> Figures:
                 "active": "stock.sold",
                 "void": "stock.voided",
             }.get(to_state, "stock.handed_out" if at_to else "stock.other_out")
+            if measure == "stock.sold" and replacing:
+                measure = "stock.replaced"  # issued in place of a card: no sale
             figures[(from_loc, product, measure)] += count
-            if measure == "stock.sold":
-                figures[(from_loc, product, "cost.sold")] += cost
-            elif measure == "stock.voided":
-                figures[(from_loc, product, "cost.voided")] += cost
+            if measure in _COST_OF:
+                figures[(from_loc, product, _COST_OF[measure])] += cost
         if at_to:
             if from_state in ("", "produced"):
                 figures[(to_loc, product, "stock.produced")] += count

@@ -42,6 +42,7 @@ class SalesInventoryRow:
     other_in: int = 0
     handed_over_out: int = 0
     sold: int = 0
+    replaced: int = 0
     voided: int = 0
     other_out: int = 0
     stock_closing: int = 0
@@ -61,6 +62,7 @@ class SalesInventoryRow:
     # Money outside the liability.
     card_cost_produced: int = 0
     card_cost_sold: int = 0
+    card_cost_replaced: int = 0
     card_cost_voided: int = 0
     card_fees: int = 0
     deposits: int = 0
@@ -71,7 +73,7 @@ class SalesInventoryRow:
 
     @property
     def stock_out(self) -> int:
-        return self.handed_over_out + self.sold + self.voided + self.other_out
+        return self.handed_over_out + self.sold + self.replaced + self.voided + self.other_out
 
     @property
     def value_in(self) -> int:
@@ -112,6 +114,7 @@ _PERIOD_MEASURES = {
     "other_in": ("stock.other_in", 1),
     "handed_over_out": ("stock.handed_out", 1),
     "sold": ("stock.sold", 1),
+    "replaced": ("stock.replaced", 1),
     "voided": ("stock.voided", 1),
     "other_out": ("stock.other_out", 1),
     "face_value_sold": ("liab.face_value_sold", 1),
@@ -127,6 +130,7 @@ _PERIOD_MEASURES = {
     "breakage": ("liab.breakage", -1),
     "card_cost_produced": ("cost.produced", 1),
     "card_cost_sold": ("cost.sold", 1),
+    "card_cost_replaced": ("cost.replaced", 1),
     "card_cost_voided": ("cost.voided", 1),
     "card_fees": ("fees.card_fees", 1),
     "deposits": ("fees.deposits", 1),
@@ -148,6 +152,7 @@ class Check:
     label: str
     expected: int
     found: int
+    money: bool = True  # minor units (a liability), else a count of cards
 
     @property
     def ok(self) -> bool:
@@ -268,5 +273,6 @@ def _balance_checks(rows, after: Figures, products, locations) -> list[Check]:
         stock_of(after, loc, product) for loc in locations for product in products
     )
     stock_found = sum(row.stock_closing for row in rows.values())
-    checks.append(Check(str(_("Stock = cards at the locations")), stock_expected, stock_found))
+    stock = str(_("Stock = cards at the locations"))
+    checks.append(Check(stock, stock_expected, stock_found, money=False))
     return checks

@@ -1,5 +1,6 @@
 """Every report as one plain table (title, columns, rows, notes) for the CLI and the
 exports: the columns are the dataclass fields of the report's rows, amounts in minor units.
+The notes are sentences for people: their amounts are formatted (``4,800.00 CNY``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from membercard.core.models import Location
+from membercard.core.money import format_minor
 from membercard.days.reconciliation import ReconciliationRow, reconciliation_rows
 from membercard.reports import sales_inventory as si
 from membercard.reports import selectors
@@ -47,8 +49,14 @@ def _period(date_from: dt.date, date_to: dt.date, location: Location | None) -> 
     }
 
 
+def _figure(check: si.Check, value: int) -> str:
+    return format_minor(value) if check.money else str(value)
+
+
 def _check_mark(check: si.Check) -> str:
-    return "✓" if check.ok else _("✗ difference %(amount)s") % {"amount": check.difference}
+    if check.ok:
+        return "✓"
+    return _("✗ difference %(amount)s") % {"amount": _figure(check, check.difference)}
 
 
 def sales_inventory_table(date_from, date_to, location) -> Table:
@@ -56,7 +64,7 @@ def sales_inventory_table(date_from, date_to, location) -> Table:
     rows = [*report.rows, report.totals]
     notes = [
         str(_("Ties out ✓")) if report.ties_out else str(_("Does NOT tie out ✗")),
-        *(f"{c.label}: {c.found} {_check_mark(c)}" for c in report.checks),
+        *(f"{c.label}: {_figure(c, c.found)} {_check_mark(c)}" for c in report.checks),
     ]
     return Table(
         _("Card sales and inventory %(period)s")
@@ -77,7 +85,7 @@ def liability_table(date_from, date_to, location) -> Table:
         % {"period": _period(date_from, date_to, location)},
         columns,
         rows,
-        [_("Total at period end: %(total)s") % {"total": total}],
+        [_("Total at period end: %(total)s") % {"total": format_minor(total)}],
     )
 
 
@@ -90,7 +98,10 @@ def dormant_table(date_from, date_to, location) -> Table:
         % {"period": _period(date_from, date_to, location)},
         columns,
         [[getattr(i, c) for c in columns] for i in items],
-        [_("Cards: %(cards)d, value on them: %(total)s") % {"cards": len(items), "total": total}],
+        [
+            _("Cards: %(cards)d, value on them: %(total)s")
+            % {"cards": len(items), "total": format_minor(total)}
+        ],
     )
 
 
@@ -179,6 +190,7 @@ COLUMN_LABELS = {
     "other_in": _("Other in"),
     "handed_over_out": _("Handed over out"),
     "sold": _("Sold"),
+    "replaced": _("Issued as replacements"),
     "voided": _("Voided"),
     "other_out": _("Other out"),
     "stock_closing": _("Closing stock"),
@@ -196,6 +208,7 @@ COLUMN_LABELS = {
     "liability_closing": _("Closing liability"),
     "card_cost_produced": _("Card cost produced"),
     "card_cost_sold": _("Card cost sold"),
+    "card_cost_replaced": _("Card cost replacements"),
     "card_cost_voided": _("Card cost voided"),
     "card_fees": _("Card fees"),
     "deposits": _("Deposits"),

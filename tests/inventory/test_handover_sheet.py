@@ -48,8 +48,8 @@ def test_the_sheet_shows_number_ranges_counts_totals_and_signature_lines():
     for run in (run_a, run_b, run_c):
         assert f"{run[0].number} {run[-1].number} {len(run)}" in text
     # And per product the face value (if the product has one) and card cost totals
-    assert "Subtotal Gift card: 2 range(s) 7 700.00 CNY 17.50 CNY" in text
-    assert "Subtotal Value card: 1 range(s) 3 — 3.00 CNY" in text
+    assert "Subtotal Gift card: 2 ranges 7 700.00 CNY 17.50 CNY" in text
+    assert "Subtotal Value card: 1 range 3 — 3.00 CNY" in text
     assert "Grand total 10 700.00 CNY * 20.50 CNY" in text
     assert "* Face value total without Value card" in text
     # And signature lines for both parties
@@ -67,7 +67,7 @@ def test_chinese_names_and_products_print():
     cards = inv.run_of_cards(product, f.hq(), 2)
     handover = inv.draft_handover(keeper, shop, cards, note="春节备货")
     (text,) = inv.pdf_pages(handover_sheet_pdf(handover))
-    for words in ("南京路店", "储值卡", "春节备货", "王", "交接单", "Draft"):
+    for words in ("南京路店", "储值卡", "春节备货", "王", "Draft"):
         assert words in text
 
 

@@ -29,7 +29,7 @@ PRODUCT = {
     "rechargeable": "on",
     "face_values": "100, 200",
     "bonus_rules": "1000: 100\n500: 30",
-    "discount_rate_bp": "500",
+    "discount_rate_bp": "5",  # percent, as every discount is entered
     "points_per_unit": "0",
     "spend_order": "principal_first",
     "card_fee_minor": "5",

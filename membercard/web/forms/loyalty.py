@@ -3,11 +3,10 @@ prepaid limits, campaigns, gifts and gift stock. They check shape; the services 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from membercard.core.percent import DiscountPercentField
 from membercard.loyalty.models import PointsExpiry, TierReviewPeriod
 from membercard.loyalty.models.gifts import MAX_POINTS_PRICE, PICTURE_EXTENSIONS
 from membercard.web.forms.amounts import AmountField
@@ -61,9 +60,8 @@ class TierForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     rank = forms.IntegerField(label=_("Rank"), min_value=0, max_value=1000,
                               help_text=_("Higher is better."))  # fmt: skip
-    discount_pct = forms.DecimalField(
-        label=_("Discount %"), min_value=0, max_value=Decimal("99.99"), decimal_places=2, initial=0,
-        help_text=_("Replaces the product's own rate."),
+    discount_pct = DiscountPercentField(  # cleaned: basis points
+        label=_("Discount %"), initial=0, help_text=_("Replaces the product's own rate."),
     )  # fmt: skip
     points_multiplier_pct = forms.IntegerField(
         label=_("Points multiplier %"), min_value=0, max_value=10_000, initial=100,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from membercard.cards.models import CardProduct, SpendOrder
 from membercard.cards.products import MONEY_POLICY, NUMBER_FORMAT
 from membercard.core.models import Location, LocationKind, Role
+from membercard.core.percent import DiscountPercentField
 from membercard.web.forms.amounts import format_for_input, parse_amount
 from membercard.web.forms.flows import IdempotentForm
 
@@ -103,6 +104,10 @@ class ProductForm(IdempotentForm, forms.ModelForm):
     card_fee_minor = OptionalAmountField(label=_("Card fee"), required=False)
     deposit_minor = OptionalAmountField(label=_("Deposit"), required=False)
     unit_cost_minor = OptionalAmountField(label=_("Production cost per card"), required=False)
+    discount_rate_bp = DiscountPercentField(
+        label=_("Discount %"),
+        help_text=_("0 with the discount off; up to two decimals, e.g. 9.5."),
+    )
     spend_order = forms.ChoiceField(
         label=_("Spend order"),
         choices=[
@@ -123,7 +128,6 @@ class ProductForm(IdempotentForm, forms.ModelForm):
             "has_tiers": _("Membership tiers"),
             "has_points": _("Points"),
             "rechargeable": _("Rechargeable (off: a one-time card)"),
-            "discount_rate_bp": _("Discount rate (basis points, 100 = 1 %)"),
             "points_per_unit": _("Points per currency unit spent"),
             "validity_months": _("Validity (months after activation)"),
             "stores_may_top_up": _("Stores may top up"),
@@ -135,7 +139,6 @@ class ProductForm(IdempotentForm, forms.ModelForm):
         help_texts = {
             "code": _("Short code: letters, digits, dashes."),
             "rechargeable": "",
-            "discount_rate_bp": _("0 with the discount off."),
             "points_per_unit": _("Of the net amount paid; 0 with points off."),
             "validity_months": _("Empty: cards never expire."),
             "number_prefix": _(

@@ -10,6 +10,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from membercard.core.money import format_minor
+from membercard.core.percent import percent_text
 from membercard.web.forms.setup import ProductForm
 
 register = template.Library()
@@ -29,6 +30,8 @@ def policy_value(value: Any, field: str) -> str:
         return _("yes") if value else _("no")
     if field.endswith("_minor") and isinstance(value, int):
         return format_minor(value)
+    if field == "discount_rate_bp" and isinstance(value, int):
+        return f"{percent_text(value)} %"  # entered and shown as a percent
     if field == "face_values" and isinstance(value, list):
         return ", ".join(format_minor(int(v)) for v in value)
     if field == "bonus_rules" and isinstance(value, list):

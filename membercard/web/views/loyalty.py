@@ -4,8 +4,6 @@ admin or finance). The services decide; these views parse, call and render."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +16,7 @@ from membercard.cards.models import CardProduct
 from membercard.core.calendar import today
 from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
+from membercard.core.percent import percent_text
 from membercard.core.permissions import Action, allowed, require
 from membercard.loyalty.models import Campaign, LoyaltyPolicy, PrepaidLimits, Tier
 from membercard.loyalty.policies import policy_for
@@ -134,7 +133,7 @@ def _product_page(request, product, *, policy_form=None, tier_form=None, status=
 def _tiers_with_pct(product: CardProduct) -> list[Tier]:
     tiers = list(Tier.objects.filter(product=product).order_by("rank"))
     for tier in tiers:
-        tier.discount_pct = Decimal(tier.discount_rate_bp) / 100
+        tier.discount_pct = percent_text(tier.discount_rate_bp)
     return tiers
 
 
@@ -164,7 +163,7 @@ def _tier_values(data: dict) -> dict:
         "code": data["code"],
         "name": data["name"],
         "rank": data["rank"],
-        "discount_rate_bp": int(data["discount_pct"] * 100),
+        "discount_rate_bp": data["discount_pct"],
         "points_multiplier_pct": data["points_multiplier_pct"],
         "min_spend_minor": data["min_spend"],
         "min_points": data["min_points"],
@@ -204,7 +203,7 @@ def tier_edit(request: HttpRequest, code: str, tier_code: str | None = None) -> 
                 "code": tier.code,
                 "name": tier.name,
                 "rank": tier.rank,
-                "discount_pct": Decimal(tier.discount_rate_bp) / 100,
+                "discount_pct": tier.discount_rate_bp,
                 "points_multiplier_pct": tier.points_multiplier_pct,
                 "min_spend": _major(tier.min_spend_minor) if tier.min_spend_minor else "",
                 "min_points": tier.min_points,

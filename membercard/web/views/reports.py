@@ -18,7 +18,7 @@ from membercard.core.errors import NotPermitted
 from membercard.core.http import client_address
 from membercard.core.models import Location
 from membercard.core.permissions import Action, allowed
-from membercard.reports import charts, exports, selectors, tables
+from membercard.reports import charts, exports, rollups, selectors, tables
 from membercard.web.access import actor_of, staff_page
 from membercard.web.lists import DayField
 from membercard.web.views.reconciliation import LABELS as STATUS_LABELS
@@ -43,6 +43,11 @@ HELP = {
 }
 
 
+# Reports read from day rollups, whose cost follows the number of days: any period, the
+# whole history included. The others list rows of the raw ledger: at most three years.
+SINCE_OPENING = frozenset({"sales-inventory", "liability"})
+
+
 class PeriodForm(forms.Form):
     date_from = DayField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = DayField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -55,10 +60,15 @@ class PeriodForm(forms.Form):
     )
 
     def __init__(
-        self, *args, fixed_location: Location | None = None, future: bool = False, **kwargs
+        self,
+        *args,
+        fixed_location: Location | None = None,
+        future: bool = False,
+        capped: bool = True,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.future = future
+        self.future, self.capped = future, capped
         if fixed_location is not None:
             del self.fields["location"]
         self.fixed_location = fixed_location
@@ -70,7 +80,7 @@ class PeriodForm(forms.Form):
             self.add_error("date_to", _("The period ends before it starts."))
         if start and start > today() and not self.future:
             self.add_error("date_from", _("The period starts in the future."))
-        if start and end and (end - start).days > 3 * 366:
+        if start and end and self.capped and (end - start).days > 3 * 366:
             self.add_error("date_to", _("Choose a period of at most three years."))
         return data
 
@@ -124,7 +134,12 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         raise NotPermitted(str(_("This report names members.")))
     data = request.GET if "date_from" in request.GET else _defaults(name)
     own_store = _own_store(request)
-    form = PeriodForm(data, fixed_location=own_store, future=name == "points-expiring")
+    form = PeriodForm(
+        data,
+        fixed_location=own_store,
+        future=name == "points-expiring",
+        capped=name not in SINCE_OPENING,
+    )
     context = {"form": form, "name": name, "title": TITLES[name], "help": HELP[name]}
     if not form.is_valid():
         return render(request, "web/reports/report.html", context, status=400)
@@ -150,12 +165,22 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         query=request.GET.urlencode() if "date_from" in request.GET else "",
         chart=_chart(name, start, end, location),
         ties_out=(not table.notes or "✗" not in " ".join(table.notes)),
+        since_opening=_since_opening(name),
     )
     return render(request, "web/reports/report.html", context)
 
 
+def _since_opening(name: str) -> str:
+    """The query of the whole history, from the first business day anything happened to
+    today (no cap: the cost follows the period's days, read from day rollups)."""
+    if name not in SINCE_OPENING:
+        return ""
+    opening = rollups.history_start() or today()
+    return f"date_from={opening.isoformat()}&date_to={today().isoformat()}"
+
+
 def _chart(name: str, start: dt.date, end: dt.date, location: Location | None) -> str:
-    if name != "sales-inventory":
+    if name not in SINCE_OPENING:
         return ""
     series = selectors.daily_consumption(start, end, location)
     return mark_safe(charts.line_chart(series, start, end, str(_("Daily consumption per store"))))

@@ -1,0 +1,43 @@
+"""The PDF kit's fonts: embedded files where the machine has them, and documents that
+still print (in fonts the viewer supplies) where it does not."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from reportlab.platypus import Spacer
+
+from membercard.core import pdf
+from tests.printouts import fonts_used, needs_font_files
+
+
+def _document(text: str) -> bytes:
+    out = io.BytesIO()
+    pdf.document(out).build([pdf.paragraph(text, pdf.TITLE), Spacer(1, 4), pdf.paragraph(text)])
+    return out.getvalue()
+
+
+@needs_font_files
+def test_latin_and_chinese_text_are_set_in_embedded_fonts():
+    fonts = fonts_used(_document("卡片交接单 Card handover sheet 4,800.00 CNY"))
+    assert all(fonts.values()), fonts
+    assert any("DejaVuSans" in name for name in fonts)
+    assert len(fonts) == 3  # sans, bold sans, the CJK font: nothing else (no Helvetica)
+
+
+@pytest.fixture
+def no_font_files(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf, "_DIRS", ())
+    monkeypatch.setenv("MEMBERCARD_PDF_FONT_DIRS", str(tmp_path))
+    pdf.register_fonts.cache_clear()
+    yield
+    monkeypatch.undo()
+    pdf.register_fonts.cache_clear()
+    pdf.register_fonts()  # the real fonts again, for the tests that follow
+
+
+def test_without_font_files_the_documents_still_print(no_font_files):
+    assert pdf.register_fonts() == pdf.Fonts(pdf.CJK_CID, embedded=False)
+    fonts = fonts_used(_document("卡片交接单 Card handover sheet"))
+    assert set(fonts) == {"/Helvetica", "/Helvetica-Bold", f"/{pdf.CJK_CID}"}
