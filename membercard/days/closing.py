@@ -16,13 +16,15 @@ from membercard.core.models import Location, LocationKind, Staff
 from membercard.core.money import check_amount
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
-from membercard.days.gate import insert_if_missing
+from membercard.days import seal_chain
+from membercard.days.gate import current_day, insert_if_missing
 from membercard.days.models import (
     BusinessDay,
     DayReopening,
     DayState,
     DayTakings,
     DepositReceipt,
+    SealEventKind,
 )
 from membercard.days.reconciliation import TenderFigures, day_figures
 from membercard.days.seals import seal_of
@@ -37,7 +39,10 @@ def _check_counts(counted: dict[str, int]) -> dict[str, int]:
     if unknown:
         raise ValidationFailed(_("Unknown tender: %s.") % ", ".join(sorted(unknown)))
     for tender, amount in counted.items():
-        check_amount(amount, allow_zero=True, field=tender)
+        # Negative: more was paid out of the till by this tender (a deposit handed back)
+        # than taken; the size limit holds either way.
+        size = abs(amount) if type(amount) is int else amount
+        check_amount(size, allow_zero=True, field=tender)
     return {t: counted.get(t, 0) for t in Tender.values}
 
 
@@ -49,21 +54,24 @@ def close_day(
     comment: str = "",
     business_date: dt.date | None = None,
 ) -> BusinessDay:
-    """The store manager closes the store's business day (today unless told): the system's
-    totals per tender and kind are kept with the takings counted per tender, the variance
-    (counted - expected; a comment is required when there is one) and the seal."""
+    """The store manager closes the store's business day (its current day unless told,
+    see ``days.gate.current_day``): the system's totals per tender and kind are kept with
+    the takings counted per tender, the variance (counted - expected; a comment is
+    required when there is one) and the seal. A tender counted negative is money paid out
+    of the till (a deposit handed back): it lowers what was counted."""
     require(actor, Action.CLOSE_DAY, _("close the business day"))
     if actor.location.kind != LocationKind.STORE:
         raise ValidationFailed(_("Headquarters keeps no business day."))
-    on = business_date or today()
-    if on > today():
+    current = current_day(actor.location)
+    on = business_date or current
+    if on > current:
         raise ValidationFailed(_("A day in the future cannot be closed."), field="business_date")
     counts = _check_counts(counted)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise ValidationFailed(_("The comment is too long."), field="comment")
-    if on == today():
-        insert_if_missing(actor.location.pk, on)  # today may close before any operation
+    if on == current:
+        insert_if_missing(actor.location.pk, on)  # the day may close before any operation
     # Waits for operations in flight (they hold the day FOR SHARE); later ones see it closed.
     day = (
         BusinessDay.objects.select_for_update()
@@ -103,6 +111,7 @@ def close_day(
     day.seal_operation_count = seal.operation_count
     day.seal_last_operation_id = seal.last_operation_id
     day.save()
+    seal_chain.append(day, kind=SealEventKind.SEALED, staff=actor.staff)
     return day
 
 
@@ -137,8 +146,10 @@ def reopen_day(
 ) -> DayReopening:
     """Reopen a closed day of a store: it is open again (operations may be posted on it,
     its manager closes and seals it again), and the close it undoes is kept as it was in a
-    ``DayReopening`` row (figures, counted takings, seal). Only under four eyes: called by
-    the approval of a request (``approvals.days``), inside the approval's transaction;
+    ``DayReopening`` row (figures, counted takings, seal); the day's seal chain records the
+    reopening (``days.seal_chain``), as it records the next close's new seal. Only under
+    four eyes: called by the approval of a request (``approvals.days``), inside the
+    approval's transaction;
     ``approved_by`` is the second person, who may approve reopenings."""
     require(approved_by, Action.APPROVE_DAY_REOPENING, _("reopen a business day"))
     reason = (reason or "").strip()
@@ -166,6 +177,14 @@ def reopen_day(
         seal_digest=day.seal_digest,
         seal_operation_count=day.seal_operation_count,
         seal_last_operation_id=day.seal_last_operation_id,
+    )
+    seal_chain.append(
+        day,
+        kind=SealEventKind.REOPENED,
+        staff=approved_by.staff,
+        reason=reason,
+        requested_by=requested_by,
+        approval_request_id=approval_request_id,
     )
     takings.delete()  # kept above; the next close counts again
     day.state = DayState.OPEN

@@ -5,7 +5,9 @@
   the system's totals, the counted takings per tender (**DayTakings**), the variance and
   its comment, and the **seal**: a SHA-256 over the day's operation digests in id order
   (``membercard.days.seals``), with their count and the last operation's id. A closed
-  day accepts no new operation (``DayClosed``, code ``day_closed``).
+  day accepts no new operation: later ones belong to the store's next day, which they open
+  (``days.gate``). Each close and reopening is a row of the day's seal chain
+  (**SealEvent**, ``days.seal_chain``).
 * **Headquarters keeps no business day.** HQ's own operations (top-ups at HQ, adjustments,
   points expiry run by the scheduler) are not store takings: nothing is counted at a till
   there, and a scheduled job must never be refused because finance closed a day. Their
@@ -80,7 +82,9 @@ class BusinessDay(models.Model):
 
 
 class DayTakings(models.Model):
-    """One tender of a closed day: what the ledger expects and what the manager counted."""
+    """One tender of a closed day: what the ledger expects and what the manager counted.
+    A negative count is money paid out of the till by that tender (a deposit handed back
+    with more than was taken)."""
 
     day = models.ForeignKey(BusinessDay, on_delete=models.PROTECT, related_name="takings")
     tender = models.CharField(max_length=16)
@@ -91,7 +95,6 @@ class DayTakings(models.Model):
         db_table = "ledger_daytakings"
         constraints = [
             models.UniqueConstraint(fields=["day", "tender"], name="one_count_per_tender"),
-            models.CheckConstraint(condition=Q(counted_minor__gte=0), name="counted_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -166,3 +169,45 @@ class DayReopening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day_id} reopened {self.reopened_at:%Y-%m-%d %H:%M}"
+
+
+class SealEventKind(models.TextChoices):
+    SEALED = "sealed", _("Closed and sealed")
+    REOPENED = "reopened", _("Reopened")
+
+
+class SealEvent(models.Model):
+    """The seal chain of a store-day: every close (with the seal it made) and every
+    reopening (with why, who asked and who approved, and the seal it undid), in order,
+    each row carrying the hash of the one before it (``days.seal_chain``). Append-only
+    (database triggers); ``membercard verify`` walks every chain and checks that its last
+    row agrees with the day as it stands."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField()
+    kind = models.CharField(max_length=8, choices=SealEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True, default="")
+    approval_request_id = models.BigIntegerField(null=True, blank=True)
+    seal_digest = models.CharField(max_length=64)
+    seal_operation_count = models.PositiveIntegerField()
+    seal_last_operation_id = models.BigIntegerField(null=True, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["location", "business_date"], name="seal_event_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "business_date", "previous_hash"],
+                name="seal_chain_does_not_fork",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.business_date} {self.kind}"

@@ -13,6 +13,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
+from membercard.days import seal_chain
 from membercard.days.models import BusinessDay, DayReopening, DayState
 from membercard.ledger import chain
 from membercard.ledger.models import Operation, Transfer
@@ -70,6 +71,7 @@ def check_seals(summary) -> None:
             summary.problems.append(f"{where}: its operations do not match the seal any more")
     summary.checked["sealed days"] = checked
     check_reopened_seals(summary)
+    seal_chain.check_chains(summary)
 
 
 def check_reopened_seals(summary) -> None:

@@ -19,6 +19,7 @@ from membercard.core.errors import (
 from membercard.core.money import check_amount
 from membercard.core.permissions import Action, allowed, require
 from membercard.core.transactions import business_operation
+from membercard.days.gate import current_day
 from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
@@ -84,7 +85,7 @@ def reverse(
         raise NotReversible(
             _("A %(kind)s cannot be reversed.") % {"kind": original.get_kind_display().lower()}
         )
-    if original.business_date != today():
+    if original.business_date != current_day(actor.location, on=today()):
         raise NotReversible(_("Only operations of the open business day can be reversed."))
     (card,) = lock_cards(original.card.number)
     if hasattr(original, "reversed_by"):

@@ -24,6 +24,7 @@ from membercard.core.errors import (
 from membercard.core.money import check_amount, format_minor, pro_rata
 from membercard.core.permissions import Action, allowed, require
 from membercard.core.transactions import business_operation
+from membercard.days.gate import current_day
 from membercard.ledger import idempotency
 from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
@@ -329,7 +330,7 @@ def _check_counter_refund_rule(
     if allowed(actor, Action.REFUND_ANY_AMOUNT, original.location):
         return
     limit = refund_threshold()
-    if original.business_date != today():
+    if original.business_date != current_day(actor.location, on=today()):
         raise RefundNeedsManager(
             _("The counter refunds purchases of the open business day only: ask a manager."),
             limit_minor=limit,

@@ -1,9 +1,10 @@
 """Posting a business operation: on the store's business day, with its points lots.
 
 Every operation in this package is written here: the store's day is entered first (an
-operation opens it; a closed day refuses with ``day_closed``), then the ledger writes
-the operation and its transfers, then the points side (``PointsBook``) writes its lot
-changes against the new operation. The caller holds the card locks.
+operation opens it; after a close the store trades on into the next day, see
+``days.gate``, which answers the operation's business date), then the ledger writes the
+operation and its transfers, then the points side (``PointsBook``) writes its lot changes
+against the new operation. The caller holds the card locks.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ def post(
 ) -> Operation:
     """Write ``entry`` (and the lot changes ``points`` recorded for it) as one operation."""
     now = timezone.now()
-    business_date = business_date_for(now)
-    enter_day(actor.location, business_date)
+    business_date = enter_day(actor.location, business_date_for(now))
     operation = ledger.post(
         entry, actor=actor, business_date=business_date, created_at=now, occurred_at=occurred_at
     )

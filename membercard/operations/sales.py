@@ -27,7 +27,7 @@ from membercard.ledger.accounts import card_accounts, house_account
 from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards
 from membercard.loyalty.models import Member
-from membercard.loyalty.services import limits
+from membercard.loyalty.services import limits, tiers
 from membercard.loyalty.services.members import find_or_register_member
 from membercard.operations.checks import (
     check_new_pin,
@@ -138,6 +138,10 @@ def sell_card(
         member=member,
         pin_hash=pin_hash,
     )
+    if member is not None:  # a member's card starts at its tier at once
+        tiers.give_starting_tier(
+            card=card, actor=actor, on=operation.business_date, operation=operation
+        )
     return claim.complete(operation)
 
 

@@ -1,8 +1,10 @@
 """Business days: opened by the first operation, closed by the store manager with counted
-takings, sealed; a closed day refuses operations; ``verify`` rechecks every seal."""
+takings, sealed; a closed day takes no new operation (later ones go to the next day, see
+tests/days/test_trading_after_close.py); ``verify`` rechecks every seal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -13,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from membercard.core.calendar import today
-from membercard.core.errors import DayClosed, NotPermitted, ValidationFailed
+from membercard.core.errors import DayClosed, NotPermitted, NotReversible, ValidationFailed
 from membercard.core.models import Role
 from membercard.days import gate as business_days
 from membercard.days.closing import close_day
@@ -110,16 +112,34 @@ def test_only_the_stores_manager_closes(store_day, cashier):
 def test_counts_are_checked(store_day, manager):
     with pytest.raises(ValidationFailed):
         close_day(actor=manager, counted={"cheque": 100})
-    with pytest.raises(Exception) as info:
-        close_day(actor=manager, counted={"cash": -5})
-    assert info.value.code == "invalid_amount"
+    for wrong in ("5", 1.5, True, -(10**15)):
+        with pytest.raises(Exception) as info:
+            close_day(actor=manager, counted={"cash": wrong}, comment="why")
+        assert info.value.code == "invalid_amount", wrong
     assert BusinessDay.objects.get().state == DayState.OPEN
+
+
+def test_a_tender_counted_negative_is_money_paid_out_of_the_till(store_day, manager):
+    """A deposit paid back in mobile pay: the till holds 5.00 less on that tender."""
+    counted = {"cash": 10_500, "bank_card": 0, "mobile_pay": -500}
+    with pytest.raises(ValidationFailed):
+        close_day(actor=manager, counted=counted)  # a variance needs its comment
+    day = close_day(actor=manager, counted=counted, comment="Deposit paid back by phone.")
+    day.refresh_from_db()
+    assert (day.expected_total_minor, day.declared_total_minor, day.variance_minor) == (
+        10_500,
+        10_000,
+        -500,
+    )
+    paid_out = day.takings.get(tender="mobile_pay")
+    assert (paid_out.counted_minor, paid_out.variance_minor) == (-500, -500)
+    assert verify_seals().problems == []
 
 
 def test_closing_a_closed_day_is_refused(store_day, manager):
     close_day(actor=manager, counted=COUNT)
     with pytest.raises(DayClosed) as info:
-        close_day(actor=manager, counted=COUNT)
+        close_day(actor=manager, counted=COUNT, business_date=today())
     assert info.value.code == "day_closed"
     assert DayTakings.objects.count() == 3
 
@@ -129,26 +149,30 @@ def test_an_empty_day_can_be_closed(manager):
     assert day.seal_operation_count == 0 and day.declared_total_minor == 0
 
 
-def test_a_closed_day_refuses_operations(store_day, manager, cashier, finance, product):
-    close_day(actor=manager, counted=COUNT)
-    with refused(DayClosed, "day_closed", store_day) as info:
-        pay(cashier, store_day, 1_000)
-    assert info.value.status == 409
-    with refused(DayClosed, "day_closed", store_day):
-        add(cashier, store_day, 1_000)
-    last_purchase = Operation.objects.filter(kind="purchase").latest("pk")
-    with refused(DayClosed, "day_closed", store_day):
-        reverse(actor=manager, operation_id=last_purchase.pk, idempotency_key=f.key())
-    # Another store's day and headquarters go on.
+def test_a_closed_day_takes_no_new_operation(store_day, manager, cashier, finance, product):
+    day = close_day(actor=manager, counted=COUNT)
+    later = pay(cashier, store_day, 1_000)
+    assert later.business_date == today() + dt.timedelta(days=1)
+    tomorrow = BusinessDay.objects.get(business_date=later.business_date)
+    assert tomorrow.state == DayState.OPEN and tomorrow.location == manager.location
+    # The closed day's operations can no longer be reversed (its reversal would be a new
+    # operation of a later day undoing a sealed one), the new day's can.
+    sealed_purchase = Operation.objects.filter(kind="purchase", business_date=today()).get()
+    with refused(NotReversible, "not_reversible", store_day):
+        reverse(actor=manager, operation_id=sealed_purchase.pk, idempotency_key=f.key())
+    reverse(actor=manager, operation_id=later.pk, idempotency_key=f.key())
+    # Another store's day and headquarters go on, on today's date.
     other = f.actor(Role.STORE_CASHIER, f.store("S02"))
-    f.sold_card(other, product)
-    top_up(
+    assert f.sold_card(other, product).operations.get().business_date == today()
+    at_hq = top_up(
         actor=finance,
         card_number=store_day.number,
         amount_minor=500,
         tender="cash",
         idempotency_key=f.key(),
     )
+    assert at_hq.business_date == today()
+    assert seal_of(manager.location.pk, today()).digest == day.seal_digest
     assert verify_seals().problems == []
 
 
@@ -165,7 +189,7 @@ def test_verify_rechecks_seals(store_day, manager):
     close_day(actor=manager, counted=COUNT)
     output, ok = verify_output()
     assert ok, output
-    assert "business days: clean (1 sealed days)" in output
+    assert "business days: clean (1 sealed days, 1 seal chains)" in output
 
 
 def test_a_changed_operation_of_a_sealed_day_is_caught(store_day, manager):
@@ -197,8 +221,11 @@ def test_an_operation_moved_into_a_sealed_day_is_caught(store_day, manager, prod
 def test_a_rewritten_seal_is_caught(store_day, manager):
     close_day(actor=manager, counted=COUNT)
     BusinessDay.objects.update(seal_digest="0" * 64)
-    problems = verify_seals().problems
-    assert len(problems) == 1 and "S01" in problems[0] and "seal" in problems[0]
+    where = f"business day S01 {today().isoformat()}"
+    assert verify_seals().problems == [
+        f"{where}: its operations do not match the seal any more",
+        f"{where}: the seal chain does not end on the day's seal",
+    ]
 
 
 def test_z_report_reads_back(store_day, manager):
@@ -233,7 +260,7 @@ def test_posting_adds_at_most_two_queries(cashier, product, monkeypatch):
     first_with = _queries(buy)
     again_with = _queries(buy)
     real = business_days.enter_day
-    monkeypatch.setattr("membercard.operations.posting.enter_day", lambda *a: None)
+    monkeypatch.setattr("membercard.operations.posting.enter_day", lambda location, on: on)
     without = _queries(buy)
     monkeypatch.setattr("membercard.operations.posting.enter_day", real)
     print(

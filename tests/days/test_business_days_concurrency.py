@@ -1,16 +1,16 @@
 """Closing a day while tills post into it, on PostgreSQL with real threads: the close waits
 for the operation in flight (it holds the day ``FOR SHARE``) and seals it; operations after
-the close are refused with ``day_closed``; tills of one store do not wait for each other."""
+the close go to the next business day; tills of one store do not wait for each other."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
 import pytest
 from django.db import connection
 
-from membercard.core.errors import DayClosed
 from membercard.core.models import Role
 from membercard.days import gate as business_days
 from membercard.days.closing import close_day
@@ -45,10 +45,11 @@ def test_close_waits_for_the_operation_in_flight_and_seals_it(monkeypatch):
     real = business_days.enter_day
 
     def slow_enter(location, on):
-        real(location, on)
+        entered = real(location, on)
         if threading.current_thread().name != "MainThread" and not release.is_set():
             inside.set()
             release.wait(20)
+        return entered
 
     monkeypatch.setattr("membercard.operations.posting.enter_day", slow_enter)
     results: dict = {}
@@ -75,10 +76,13 @@ def test_close_waits_for_the_operation_in_flight_and_seals_it(monkeypatch):
     assert day.seal_operation_count == 2  # the sale and the purchase that was in flight
     assert day.seal_last_operation_id == results["buy"].pk
 
-    with pytest.raises(DayClosed):
-        purchase(actor=cashier, card_number=card.number, amount_minor=100, idempotency_key=f.key())
-    assert Operation.objects.count() == 2
-    assert BusinessDay.objects.get().state == DayState.CLOSED
+    after = purchase(
+        actor=cashier, card_number=card.number, amount_minor=100, idempotency_key=f.key()
+    )
+    assert after.business_date == day.business_date + dt.timedelta(days=1)
+    assert Operation.objects.filter(business_date=day.business_date).count() == 2
+    states = dict(BusinessDay.objects.values_list("business_date", "state"))
+    assert states == {day.business_date: DayState.CLOSED, after.business_date: DayState.OPEN}
     assert verify_seals().problems == []
 
 
@@ -92,10 +96,11 @@ def test_tills_of_one_store_do_not_block_each_other(monkeypatch):
     real = business_days.enter_day
 
     def slow_enter(location, on):
-        real(location, on)
+        entered = real(location, on)
         if threading.current_thread().name != "MainThread" and not inside.is_set():
             inside.set()
             release.wait(20)
+        return entered
 
     monkeypatch.setattr("membercard.operations.posting.enter_day", slow_enter)
     results: dict = {}

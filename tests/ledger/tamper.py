@@ -13,6 +13,7 @@ TRIGGERS = {
         "ledger_operation": ["ledger_operation_no_update", "ledger_operation_no_delete"],
         "ledger_transfer": ["ledger_transfer_no_update", "ledger_transfer_no_delete"],
         "ledger_chainlink": ["ledger_chainlink_no_update", "ledger_chainlink_no_delete"],
+        "days_sealevent": ["days_sealevent_no_update", "days_sealevent_no_delete"],
         "inventory_stockmovement": [
             "inventory_stockmovement_no_update",
             "inventory_stockmovement_no_delete",

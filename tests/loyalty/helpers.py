@@ -60,3 +60,17 @@ def lots(card: Card) -> list[tuple[int, int, dt.date | None]]:
 
 def live_points(card: Card) -> int:
     return sum(remaining for _, remaining, _ in lots(card))
+
+
+def lapsing_silver_card(cashier) -> Card:
+    """A silver card (120.00 spent in March 2027) whose points expire at the end of 2027;
+    nothing bought in 2028, so the yearly review of 1 Jan 2029 moves it down."""
+    from tests.ledger.helpers import pay
+
+    product = tiered_product()
+    product.loyalty_policy.points_expiry = "year_end"
+    product.loyalty_policy.save()
+    with on_day(dt.date(2027, 3, 10)):
+        card = f.sold_card(cashier, product, 100_000)
+        pay(cashier, card, 12_000)
+    return card

@@ -4,14 +4,19 @@ verify, red when older than a day or failed; the kept list; "Back up now"."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from membercard.core.models import Role
+from membercard.ops import jobs
 from membercard.ops.backups import manifest as manifests
 from membercard.ops.backups.manifest import Manifest
 from membercard.ops.backups.services import backup_lock
+from membercard.ops.models import Job
+from tests.loyalty.helpers import lapsing_silver_card
 
 URL = "/hq/backups/"
 NOW_URL = "/hq/backups/now/"
@@ -123,3 +128,31 @@ def test_back_up_now_while_one_runs_is_refused_clearly(client_for, folder):
     assert response.status_code == 409
     assert b"already running" in response.content
     assert manifests.all_in(folder) == []
+
+
+# Daily jobs (membercard.ops.jobs) ------------------------------------------------------------
+
+
+NEW_YEAR = dt.datetime(2029, 1, 1, 4, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def silver_card(cashier):
+    return lapsing_silver_card(cashier)
+
+
+@pytest.mark.django_db
+def test_the_backups_page_shows_each_jobs_last_run(client_for, silver_card, folder):
+    with time_machine.travel(NEW_YEAR, tick=False):
+        jobs.run_due_jobs(NEW_YEAR, (jobs.DAILY_JOBS[0],))
+        jobs.run_due_jobs(NEW_YEAR, (jobs.DailyJob(Job.REVIEW_TIERS, lambda on: 1 / 0),))
+        page = client_for(Role.HQ_ADMIN).get("/hq/backups/").content.decode()
+    section = page[page.index('id="daily-jobs"') :]
+    expiry = section[section.index('id="job-expire_points"') :]
+    assert "2029-01-01 04:00" in expiry and "badge ok" in expiry
+    assert "expired" in expiry[: expiry.index("</tr>")]
+    review = section[section.index('id="job-review_tiers"') :]
+    review = review[: review.index("</tr>")]
+    assert "badge bad" in review and "ZeroDivisionError: division by zero" in review
+    backup = section[section.index('id="job-backup"') :]
+    assert "Not run yet." in backup[: backup.index("</tr>")]

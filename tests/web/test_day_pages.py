@@ -3,6 +3,8 @@ finance's reconciliation board with its drill-down and deposit form."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -52,7 +54,8 @@ def test_closing_without_variance(client_for, sales):
     day = BusinessDay.objects.get()
     assert day.state == DayState.CLOSED and day.variance_minor == 0
     page = client.get(reverse("web:days")).content.decode()
-    assert 'id="close-day"' not in page
+    # The page moves on to the next day (the store trades on into it); today is in the list.
+    assert f"Close the business day {today().isoformat()}" not in page
     assert reverse("web:day-z-report", args=["S01", today().isoformat()]) in page
 
 
@@ -71,9 +74,35 @@ def test_a_variance_without_comment_is_shown_on_the_field(client_for, sales):
 
 def test_bad_counts_get_field_errors(client_for, sales):
     client = client_for(Role.STORE_MANAGER)
-    response = client.post(close_url(), {**COUNTED, "counted_cash": "-5"})
-    assert response.status_code == 422
+    for wrong in ("abc", "1.234", "--5", "- "):
+        response = client.post(close_url(), {**COUNTED, "counted_cash": wrong, "comment": "x"})
+        assert response.status_code == 422, wrong
+        assert b'class="field has-error"' in response.content
     assert BusinessDay.objects.get().state == DayState.OPEN
+
+
+def test_a_tender_may_be_counted_negative_money_paid_out_of_the_till(client_for, sales):
+    client = client_for(Role.STORE_MANAGER)
+    paid_out = {**COUNTED, "counted_mobile_pay": "-5.00", "comment": "Deposit paid back"}
+    assert client.post(close_url(), paid_out).status_code == 302
+    day = BusinessDay.objects.get()
+    assert (day.state, day.declared_total_minor, day.variance_minor) == (
+        DayState.CLOSED,
+        10_000,
+        -500,
+    )
+    assert day.takings.get(tender="mobile_pay").counted_minor == -500
+
+
+def test_after_the_close_the_page_shows_the_day_the_store_trades_on_into(client_for, sales):
+    client = client_for(Role.STORE_MANAGER)
+    client.post(close_url(), COUNTED)
+    pay(f.actor(Role.STORE_CASHIER, f.store("S01")), sales, 1_000)
+    page = client.get(reverse("web:days")).content.decode()
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    assert f"Current day, {tomorrow}" in page
+    assert 'id="trading-on"' in page and today().isoformat() in page
+    assert 'id="close-day"' in page and "10.00" in page  # the new day's purchase
 
 
 def test_closing_twice_is_a_clear_refusal(client_for, sales):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from membercard.cards.models import Card
 from membercard.cards.states import ISSUED
 from membercard.core.actors import Actor
+from membercard.core.calendar import today
 from membercard.core.errors import CardNotActive, NotFound, NotPermitted, ValidationFailed
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
@@ -19,6 +20,7 @@ from membercard.ledger.posting import lock_cards
 from membercard.loyalty.audit import log_access
 from membercard.loyalty.errors import MemberExists
 from membercard.loyalty.models import Member
+from membercard.loyalty.services import tiers
 
 # Who may register and change members: everyone at a counter, and HQ's office.
 KEEP = object()  # "leave this field as it is" for update_member
@@ -235,6 +237,7 @@ def _link(actor: Actor, *, card_number: str, member: Member, address: str) -> No
         raise NotPermitted(_("The card belongs to another member: only HQ may move it."))
     previous = card.member_id
     Card.objects.filter(pk=card.pk).update(member=member)
+    tiers.give_starting_tier(card=card, actor=actor, on=today())
     log_access(
         actor,
         "member.card_linked",

@@ -5,6 +5,9 @@ Rules:
 
 * **Pricing**: a card with a tier pays the tier's discount rate, which *replaces* the
   product's own rate, and earns points times the tier's multiplier.
+* **Starting tier**: a card given to a member (sold to one, or linked to one at
+  registration) gets at once the tier its figures reach, usually the product's entry tier
+  (a tier with no threshold), not only after its first purchase.
 * **Upgrade on crossing**: after each purchase the card's spend (net of refunds and
   reversals) and points earned within the product's window are counted, the purchase
   itself included. If they reach a higher tier the card moves up, *after* the purchase:
@@ -162,6 +165,30 @@ def upgrade_after_purchase(*, card: Card, operation: Operation, actor: Actor) ->
         reason=reason,
         actor=actor,
         on=operation.business_date,
+        operation=operation,
+    )
+
+
+def give_starting_tier(
+    *, card: Card, actor: Actor, on: dt.date, operation: Operation | None = None
+) -> TierChange | None:
+    """The card was just given to a member: if it has no tier yet, it gets the highest tier
+    its figures reach (for a new card, the entry tier with no threshold), recorded as an
+    upgrade. Inside the caller's business operation, which holds the card's lock."""
+    if not card.product.has_tiers or current_tier(card) is not None:
+        return None
+    figures = progress(card, policy=policy_for(card.product), until=on)
+    qualified = qualified_tier(card.product, figures)
+    if qualified is None:
+        return None
+    return _record(
+        card,
+        standing_of(card),
+        qualified,
+        kind=TierChangeKind.UPGRADE,
+        reason=f"Starting tier for the member: {qualified.name}.",
+        actor=actor,
+        on=on,
         operation=operation,
     )
 

@@ -1,4 +1,4 @@
-"""The daily backup without anyone remembering it.
+"""The daily backup and the daily jobs without anyone remembering them.
 
 ``Scheduler.run_due(now)`` makes the backup when the latest scheduled time (today at the
 configured hour, or yesterday's if today's has not come yet) has passed and no backup was
@@ -6,6 +6,11 @@ made since; the manifest in the backup folder is the memory, so a restart or a m
 night catches up once and never twice. ``run_forever`` sleeps until the next due time;
 tests inject ``now`` and never sleep. Only one scheduler runs per backup folder: it holds
 an exclusive lock on ``scheduler.lock`` there for its whole life.
+
+At every wake (at least every ``MAX_NAP``) the loop also runs the daily jobs that are due
+(``ops.jobs``: points expiry, tier review; once per business date, each on its own), and
+the scheduler's backups are recorded as job runs too, so the backups page shows each
+job's last run. A failing backup does not stop the jobs, nor a failing job the others.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from membercard.ops.backups.config import BackupConfig
 from membercard.ops.backups.errors import BackupError, BackupInProgress
 from membercard.ops.backups.manifest import Manifest
 from membercard.ops.backups.services import local_zone, run_backup
+from membercard.ops.jobs import DAILY_JOBS, DailyJob, JobRun, record_backup, run_due_jobs
 
 log = logging.getLogger("membercard.backups")
 
@@ -69,9 +75,11 @@ class Scheduler:
         self,
         config: BackupConfig | None = None,
         backup: Callable[..., Manifest] = run_backup,
+        jobs: tuple[DailyJob, ...] = DAILY_JOBS,
     ) -> None:
         self.config = config or BackupConfig.from_env()
         self.backup = backup
+        self.jobs = jobs
         self.failed_at: dt.datetime | None = None
 
     def slot_before(self, now: dt.datetime) -> dt.datetime:
@@ -103,11 +111,13 @@ class Scheduler:
         except BackupInProgress:
             log.info("backup due, but one is running already; looking again later")
             return None
-        except Exception:
+        except Exception as error:
             self.failed_at = now
             log.exception("scheduled backup failed; retrying in %s", RETRY_AFTER)
+            record_backup(started=now, error=f"{type(error).__name__}: {error}"[:2_000])
             return None
         self.failed_at = None
+        record_backup(started=now, details={"file": record.file, "verify": record.verify})
         log.info("scheduled backup %s made, verify: %s", record.file, record.verify)
         # The day's housekeeping rides on the daily backup: old idempotency keys go once
         # they are safely in a backup.
@@ -118,6 +128,14 @@ class Scheduler:
         if expired:
             log.info("%d approval requests past their expiry marked expired", expired)
         return record
+
+    def run_jobs(self, now: dt.datetime | None = None) -> list[JobRun]:
+        """The daily jobs due at ``now`` (see ``ops.jobs``); never raises."""
+        try:
+            return run_due_jobs(now or timezone.now(), self.jobs)
+        except Exception:
+            log.exception("the daily jobs could not run; looking again later")
+            return []
 
     def wake_at(self, now: dt.datetime) -> dt.datetime:
         if self.is_due(now):
@@ -138,7 +156,9 @@ class Scheduler:
             )
             while parent_pid is None or os.getppid() == parent_pid:
                 close_old_connections()
-                self.run_due(clock())
+                moment = clock()
+                self.run_due(moment)
+                self.run_jobs(moment)
                 now = clock()
                 nap = min(self.wake_at(now) - now, MAX_NAP)
                 sleep(max(nap.total_seconds(), 1.0))

@@ -1,8 +1,9 @@
 """Amounts typed at the counter in major units ("12.50", "12", "12.5") -> minor units.
 
 Only the parsing lives here: no more decimals than the installation currency has, no
-sign, no exponent, no thousands separators, nothing absurdly large. Whether an amount is
-allowed for an operation is the service's business.
+sign (a leading minus only where the field allows it: money paid out of a till), no
+exponent, no thousands separators, nothing absurdly large. Whether an amount is allowed
+for an operation is the service's business.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from membercard.core.money import MAX_AMOUNT_MINOR, minor_digits
 _AMOUNT = re.compile(r"([0-9]{1,12})(?:[.,]([0-9]*))?", re.ASCII)
 
 
-def parse_amount(text: str, *, allow_zero: bool = False) -> int:
+def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = False) -> int:
     """``text`` in major units as an int of minor units, or a ``ValidationError``."""
     raw = (text or "").strip().replace(" ", "")
     if not raw:
         raise ValidationError(_("Type an amount."), code="required")
     if raw.startswith("-"):
-        raise ValidationError(_("The amount cannot be negative."), code="negative")
+        if not allow_negative:
+            raise ValidationError(_("The amount cannot be negative."), code="negative")
+        return -parse_amount(raw[1:], allow_zero=allow_zero)
     match = _AMOUNT.fullmatch(raw)
     if match is None:
         raise ValidationError(_("Type the amount as a number, like 12.50."), code="invalid")
@@ -46,6 +49,8 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> int:
 
 def format_for_input(amount_minor: int) -> str:
     """Minor units back into what a cashier types (no currency, no separators)."""
+    if amount_minor < 0:
+        return f"-{format_for_input(-amount_minor)}"
     digits = minor_digits()
     if not digits:
         return str(amount_minor)
@@ -56,8 +61,8 @@ def format_for_input(amount_minor: int) -> str:
 class AmountField(forms.CharField):
     """A text field for an amount in major units whose cleaned value is minor units."""
 
-    def __init__(self, *, allow_zero: bool = False, **kwargs) -> None:
-        self.allow_zero = allow_zero
+    def __init__(self, *, allow_zero: bool = False, allow_negative: bool = False, **kwargs) -> None:
+        self.allow_zero, self.allow_negative = allow_zero, allow_negative
         attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "amount", "maxlength": 20}
         kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(**kwargs)
@@ -66,7 +71,7 @@ class AmountField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        return parse_amount(text, allow_zero=self.allow_zero)
+        return parse_amount(text, allow_zero=self.allow_zero, allow_negative=self.allow_negative)
 
     def prepare_value(self, value):
         if isinstance(value, int):

@@ -1,5 +1,5 @@
-"""The back office's backup page: the last backup, its size and verify, the kept list, and
-"Back up now" (HQ admin only)."""
+"""The back office's backups and jobs page: the last backup, its size and verify, the kept
+list, "Back up now" (HQ admin only), and each daily job's last run (``ops.jobs``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from membercard.core.permissions import Action
+from membercard.ops import jobs
 from membercard.ops.backups import selectors, services
 from membercard.web import access
 from membercard.web.lists import ListPage
@@ -22,7 +23,8 @@ def status(request: HttpRequest) -> HttpResponse:
     state = selectors.backup_status()
     page = Paginator(state.backups, 25).get_page(request.GET.get("page"))
     listing = ListPage(page=page, query="", sort="", sortable=())
-    return render(request, "web/backups/status.html", {"state": state, "listing": listing})
+    context = {"state": state, "listing": listing, "jobs": jobs.job_statuses()}
+    return render(request, "web/backups/status.html", context)
 
 
 @require_POST

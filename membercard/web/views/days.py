@@ -20,6 +20,7 @@ from membercard.core.errors import NotFound
 from membercard.core.models import Location, LocationKind
 from membercard.core.permissions import Action
 from membercard.days.closing import MAX_COMMENT, close_day
+from membercard.days.gate import current_day
 from membercard.days.models import BusinessDay, DayState
 from membercard.days.reconciliation import DayFigures, day_figures
 from membercard.days.zreport import z_report_pdf
@@ -50,6 +51,7 @@ class CloseDayForm(forms.Form):
             counts[f"counted_{tender.value}"] = AmountField(
                 label=_("Counted: %(tender)s") % {"tender": _(tender.label)},
                 allow_zero=True,
+                allow_negative=True,  # a deposit paid back out of the till
                 initial="0.00",
             )
         self.fields = {**counts, **self.fields}
@@ -100,7 +102,7 @@ def _close_context(request: HttpRequest, on: dt.date, form: CloseDayForm) -> dic
     figures = day_figures(actor.location, on)
     return {
         "on": on,
-        "is_today": on == today(),
+        "is_today": on == current_day(actor.location),
         "day": day,
         "figures": figures,
         "tenders": _tender_rows(figures),
@@ -111,9 +113,21 @@ def _close_context(request: HttpRequest, on: dt.date, form: CloseDayForm) -> dic
 
 @access.staff_page(Action.CLOSE_DAY)
 def days(request: HttpRequest) -> HttpResponse:
-    """Today's day at this store (totals and the close form), then the past days."""
+    """The store's current day (totals and the close form: the day operations go to now,
+    which is tomorrow's once today is closed), then the past days."""
     actor = actor_of(request)
-    context = _close_context(request, today(), CloseDayForm())
+    current = current_day(actor.location)
+    context = _close_context(request, current, CloseDayForm())
+    # Once today's day is closed the page shows the next one; the closed day stays in view.
+    context["closed_before"] = (
+        BusinessDay.objects.filter(
+            location=actor.location, business_date=current - dt.timedelta(days=1)
+        )
+        .select_related("closed_by")
+        .first()
+        if current > today()
+        else None
+    )
     past = BusinessDay.objects.filter(location=actor.location).select_related("closed_by")
     context["listing"] = list_page(
         request,
@@ -121,7 +135,7 @@ def days(request: HttpRequest) -> HttpResponse:
         sortable=("business_date", "state", "variance_minor"),
         default_sort="-business_date",
     )
-    context["open_days"] = past.filter(state=DayState.OPEN, business_date__lt=today()).order_by(
+    context["open_days"] = past.filter(state=DayState.OPEN, business_date__lt=current).order_by(
         "business_date"
     )
     return render(request, "web/days/index.html", context)
