@@ -7,7 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from membercard.cards import numbers
 from membercard.core.errors import ProductPolicyViolation
@@ -74,7 +74,7 @@ def product_problems(product: CardProduct) -> dict[str, list[str]]:
     return problems
 
 
-GUESSABLE_NEEDS_PIN = _l(
+GUESSABLE_NEEDS_PIN = gettext_lazy(
     "These numbers can be guessed (no check digit, or too few digits of their own): anyone "
     "trying neighbours of one card would find others. Spending needs a PIN: turn it on."
 )
