@@ -28,6 +28,7 @@ from membercard.operations.sales import sell_card
 from tests import factories as f
 from tests.inventory import factories as inv
 from tests.web.conftest import signed_in
+from tests.web.test_setup_pages import PRODUCT
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,21 @@ def test_short_numbers_are_masked_where_card_numbers_go_in_logs():
     assert mask_card_data("paid 100000 at /approvals/12/ on 2026-12-07") == (
         "paid 100000 at /approvals/12/ on 2026-12-07"
     )
+
+
+def test_the_product_form_declares_a_preprinted_format():
+    admin = signed_in(Role.HQ_ADMIN)
+    boxed = {
+        **PRODUCT,
+        "code": "box",
+        "number_prefix": "1000",
+        "number_length": "8",
+        "number_check_digit": "",
+        "idempotency_key": f.key(),
+    }
+    refused = admin.post("/hq/products/new/", boxed)
+    assert refused.status_code == 422 and "pin_required" in refused.context["form"].errors
+    created = admin.post("/hq/products/new/", {**boxed, "pin_required": "on"})
+    assert created.status_code == 302
+    product = CardProduct.objects.get(code="box")
+    assert (product.number_length, product.number_check_digit) == (8, False)

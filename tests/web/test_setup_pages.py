@@ -38,6 +38,7 @@ PRODUCT = {
     "validity_months": "24",
     "number_prefix": "7301",
     "number_length": "16",
+    "number_check_digit": "on",  # as the form shows it (off: pre-printed, needs a PIN)
     "idempotency_key": "product-form-key",  # the form's key (a money policy change: a request)
 }
 
