@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext_lazy as _
 
-from membercard.core.errors import DomainError
+from membercard.core.errors import DomainError, NotPermitted
 
 # A refusal's message names this many entries; its extra data always lists them all.
 SHOWN_ENTRIES = 20
@@ -126,3 +126,33 @@ class CardsNotVoidable(DomainError):
     code = "cards_not_voidable"
     status = 422
     default_message = _("Some of the cards are not in stock at headquarters; nothing was voided.")
+
+
+# Handover discrepancies and batch sign-offs (added) -----------------------------
+
+
+class CardNotMovable(DomainError):
+    """An unexpected card is moved into the receiver's stock only from ``in_stock`` where it
+    is booked (not already there, not sold, on the road or listed on a draft)."""
+
+    code = "card_not_movable"
+    status = 409
+    default_message = _("The card is not in stock where it is booked; nothing was moved.")
+
+
+class BatchStepRefused(DomainError):
+    """A batch sign-off out of order (not received yet, the step already signed, the
+    previous step not signed)."""
+
+    code = "batch_step_refused"
+    status = 409
+    default_message = _("This step cannot be signed now.")
+
+
+class SameSigner(NotPermitted):
+    """Two people sign a batch's steps: whoever signed the previous step does not sign the
+    next one."""
+
+    code = "same_signer"
+    status = 403
+    default_message = _("Someone other than the previous step's signer signs this step.")

@@ -17,6 +17,7 @@ from membercard.cards.states import CardState
 from membercard.core.exports import csv_writer
 from membercard.core.money import format_minor
 from membercard.core.pdf import SANS, SANS_BOLD, canvas_options, font_for
+from membercard.inventory.batch_steps import batch_steps
 
 CSV_COLUMNS = ("number", "barcode", "track2", "rfid_uid")
 READ_CHUNK = 5_000
@@ -49,7 +50,7 @@ COLUMNS = 3
 CELL_HEIGHT = 42.0
 RUNNING_HEADER = 22.0
 FOOTER = 18.0
-FIRST_PAGE_HEADER = 92.0
+FIRST_PAGE_HEADER = 152.0  # the particulars, then the steps with their signature lines
 BAR_WIDTH = 0.75  # points per module, about 0.26 mm: comfortable for counter scanners
 BAR_HEIGHT = 24.0
 
@@ -140,7 +141,7 @@ def _first_page_header(pdf, batch: Batch, layout: _Layout, shown: int, total: in
     title = _("Card proof sheet %(number)s") % {"number": batch.document_number}
     _text(pdf, MARGIN, y, title, 16, bold=True)
     lines = _particulars(batch, shown, total)
-    for line in lines:
+    for line in [*lines, "", *_signature_lines(batch)]:
         y -= 15
         _text(pdf, MARGIN, y, line, 10)
     return layout.height - MARGIN - RUNNING_HEADER - FIRST_PAGE_HEADER
@@ -167,6 +168,24 @@ def _particulars(batch: Batch, shown: int, total: int) -> list[str]:
             "cost": format_minor(batch.unit_cost_minor),
         },
         shown_line + ("" if shown == total else " " + _("(limited proof)")),
+    ]
+
+
+def _signature_lines(batch: Batch) -> list[str]:
+    """Received, checked, made ready: who signed and when, or blank lines to sign on paper
+    (each step by someone other than the step before it, ``services.batches.signoffs``)."""
+    blank = "_" * 18
+    return [
+        _("%(step)s: %(name)s   Date: %(date)s   Signature: %(blank)s")
+        % {
+            "step": step.label,
+            "name": step.signed_by or blank,
+            "date": f"{timezone.localtime(step.signed_at):%Y-%m-%d %H:%M}"
+            if step.signed_at
+            else blank,
+            "blank": blank,
+        }
+        for step in batch_steps(batch)
     ]
 
 

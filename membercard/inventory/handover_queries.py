@@ -44,6 +44,22 @@ def get_handover(actor: Actor, handover_id: int, *, lock: bool = False) -> Hando
     return handover
 
 
+def list_hidden(actor: Actor, handover: Handover) -> bool:
+    """Blind count: whether ``actor`` must not see which cards are on ``handover``.
+
+    A receiving *store* counts what physically arrived without the expected list: until it
+    has confirmed its scan (``received_at``), its page and sheet show how many cards of each
+    product are coming, never their numbers or ranges; the differences appear once it has
+    confirmed. The sender always sees its list, and headquarters sees everything (it is a
+    party to every handover and settles the discrepancies).
+    """
+    return (
+        handover.to_location_id == actor.location.pk
+        and not actor.at_hq
+        and handover.received_at is None
+    )
+
+
 def open_lines(handover: Handover) -> QuerySet[HandoverLine]:
     """Discrepancies still waiting for HQ: missing cards, unexpected cards not acknowledged."""
     return handover.lines.filter(
@@ -126,6 +142,19 @@ def cards_from_input(
                 Problem(_label(reference), "card_not_found", _("no card with that number"))
             )
     return found
+
+
+def unreadable(entries: Sequence[str], ranges: Sequence[tuple[str, str]]) -> list[Problem]:
+    """The problems of input that cannot be read at all (not a card reference, a malformed
+    range), found without looking at any card: a refusal listing only these says nothing
+    about what the data holds (a blind count's receiver cannot probe the list with them)."""
+    problems: list[Problem] = []
+    for i, raw in enumerate(entries, start=1):
+        if isinstance(read := _read(raw, _("entry %(n)d") % {"n": i}), Problem):
+            problems.append(read)
+    for position, (first, last) in enumerate(ranges, start=1):
+        range_ends(first, last, position, problems)
+    return problems
 
 
 def range_ends(

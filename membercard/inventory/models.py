@@ -38,6 +38,12 @@ EVENT_LABELS = {
     "handover.found": pgettext_lazy("stock movement", "Handover: missing card found"),
     "handover.lost": pgettext_lazy("stock movement", "Handover: missing card lost"),
     "handover.returned": pgettext_lazy("stock movement", "Handover: card returned to sender"),
+    "handover.moved_out": pgettext_lazy(
+        "stock movement", "Handover: unexpected card taken off its booked place"
+    ),
+    "handover.moved": pgettext_lazy(
+        "stock movement", "Handover: unexpected card moved into the receiver's stock"
+    ),
 }
 
 
@@ -145,6 +151,11 @@ class LineStatus(models.TextChoices):
     FOUND = "found", _("Found later (received)")
     LOST = "lost", _("Lost (voided)")
     RETURNED = "returned", _("Returned to the sender")
+    MOVED = "moved", _("Unexpected, moved into the receiver's stock")
+
+
+# Lines of cards that were not on the list the sender dispatched.
+NOT_LISTED = (LineStatus.UNEXPECTED, LineStatus.MOVED)
 
 
 class HandoverLine(models.Model):
@@ -245,3 +256,31 @@ class StocktakeDifference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stocktake_id}:{self.card_id} {self.kind}"
+
+
+class BatchStep(models.TextChoices):
+    """HQ's own steps on a received batch, in order, after the receipt itself."""
+
+    CHECKED = "checked", _("Checked")
+    MADE_READY = "made_ready", _("Made ready")
+
+
+class BatchSignoff(models.Model):
+    """One step of HQ's work on a received batch, signed (who, when) by someone other than
+    whoever signed the step before it (the receipt: ``Batch.received_by``). Optional: a
+    batch's cards may be handed over without them. Written once, never changed."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="signoffs")
+    step = models.CharField(max_length=12, choices=BatchStep.choices)
+    signed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "step"], name="batch_step_signed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.step}"

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from membercard.cards.models import CardProduct
 from membercard.core.money import format_minor
 from membercard.inventory.handover_queries import lines_of
-from membercard.inventory.models import Handover, HandoverLine, LineStatus
+from membercard.inventory.models import NOT_LISTED, Handover, HandoverLine, LineStatus
 from membercard.inventory.ranges import NumberRange, to_ranges
 
 NO_TOTAL = "—"
+# Printed (and shown on the page) for a blind count's receiver instead of the numbers.
+BLIND_NOTE = _(
+    "Blind count: the numbers are not shown to the receiver until it has confirmed "
+    "what arrived; the differences appear then."
+)
 
 
 @dataclass
@@ -36,6 +43,12 @@ class SheetData:
     blocks: list[ProductBlock]
     missing: list[HandoverLine] = field(default_factory=list)
     unexpected: list[HandoverLine] = field(default_factory=list)
+    # A blind count's receiver: counts per product only, no numbers (``list_hidden``).
+    blind: bool = False
+
+    @property
+    def blind_note(self) -> str:
+        return str(BLIND_NOTE)
 
     @property
     def count(self) -> int:
@@ -71,14 +84,18 @@ def _blocks(lines: list[HandoverLine]) -> list[ProductBlock]:
     ]
 
 
-def sheet_data(handover: Handover) -> SheetData:
-    """The figures on the sheet: the cards sent, and what differed at receipt."""
+def sheet_data(handover: Handover, *, blind: bool = False) -> SheetData:
+    """The figures on the sheet: the cards sent, and what differed at receipt. ``blind``
+    (for a receiver that has not confirmed its count) leaves every number range out."""
     lines = list(lines_of(handover).order_by("card__number"))
-    sent = [line for line in lines if line.status != LineStatus.UNEXPECTED]
-    data = SheetData(handover, _blocks(sent))
+    sent = [line for line in lines if line.status not in NOT_LISTED]
+    blocks = _blocks(sent)
+    if blind:
+        blocks = [ProductBlock(block.product, [], block.count) for block in blocks]
+    data = SheetData(handover, blocks, blind=blind)
     if handover.received_at is not None:
         data.missing = [line for line in sent if line.status not in _ARRIVED]
-        data.unexpected = [line for line in lines if line.status == LineStatus.UNEXPECTED]
+        data.unexpected = [line for line in lines if line.status in NOT_LISTED]
     return data
 
 

@@ -41,8 +41,8 @@ from membercard.core.pdf import (
     paragraph,
 )
 from membercard.core.pdf import table_style as TS
-from membercard.inventory.models import Handover, HandoverState, LineStatus
-from membercard.inventory.sheet_data import NO_TOTAL, SheetData, sheet_data
+from membercard.inventory.models import NOT_LISTED, Handover, HandoverState, LineStatus
+from membercard.inventory.sheet_data import BLIND_NOTE, NO_TOTAL, SheetData, sheet_data
 
 _BLANK = "_" * 28
 
@@ -163,9 +163,10 @@ def _cards_table(data: SheetData) -> list:
                 ]
             )
         face_total = block.face_total_minor
+        subtotal = _subtotal(product.name, len(block.ranges)) if not data.blind else product.name
         rows.append(
             [
-                paragraph(_subtotal(product.name, len(block.ranges)), BOLD),
+                paragraph(subtotal, BOLD),
                 "",
                 "",
                 paragraph(block.count, RIGHT_BOLD),
@@ -189,15 +190,16 @@ def _cards_table(data: SheetData) -> list:
     style += [("SPAN", (0, -1), (2, -1)), ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black)]
     table = Table(rows, colWidths=["6%", "25%", "25%", "10%", "17%", "17%"], repeatRows=1)
     table.setStyle(TS(style))
+    out = [table] if not data.blind else [table, Spacer(0, 1 * mm), paragraph(BLIND_NOTE)]
     left_out = data.without_face_value
     if not left_out or len(left_out) == len(data.blocks):
-        return [table]
+        return out
     names = ", ".join(product.name for product in left_out)
     note = _("* Face value total without %(names)s: no single face value (%(none)s).") % {
         "names": names,
         "none": NO_TOTAL,
     }
-    return [table, Spacer(0, 1 * mm), paragraph(note)]
+    return [*out, Spacer(0, 1 * mm), paragraph(note)]
 
 
 def _discrepancies(data: SheetData) -> list:
@@ -213,12 +215,13 @@ def _discrepancies(data: SheetData) -> list:
     headings = (_("Card number"), _("Product"), _("Discrepancy"), _("Resolution"))
     rows = [[paragraph(t, BOLD) for t in headings]]
     for line in [*data.missing, *data.unexpected]:
-        missing_card = line.status != LineStatus.UNEXPECTED
+        missing_card = line.status not in NOT_LISTED
         kind = _("missing") if missing_card else _("unexpected")
         if line.resolved_at is None:
             resolution = pgettext("discrepancy", "open")
         else:
-            outcome = line.get_status_display() if missing_card else _("Acknowledged")
+            acknowledged = line.status == LineStatus.UNEXPECTED
+            outcome = _("Acknowledged") if acknowledged else line.get_status_display()
             resolution = (
                 f"{outcome}: {line.resolution_note} ({_who(line.resolved_by)}, "
                 f"{_when(line.resolved_at)})"
@@ -360,9 +363,10 @@ class _NumberedCanvas(canvas.Canvas):
         super().save()
 
 
-def handover_sheet_pdf(handover: Handover) -> bytes:
-    """The handover sheet as PDF bytes, in the active language."""
-    data = sheet_data(handover)
+def handover_sheet_pdf(handover: Handover, *, blind: bool = False) -> bytes:
+    """The handover sheet as PDF bytes, in the active language; ``blind`` for a receiver
+    that has not confirmed its count (``handover_queries.list_hidden``): no numbers."""
+    data = sheet_data(handover, blind=blind)
     buffer = io.BytesIO()
     doc = document(
         buffer,

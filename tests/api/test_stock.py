@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from membercard.inventory.services.handovers import dispatch_handover, receive_handover
 from tests import factories as f
 from tests.api.conftest import body, problem
+from tests.inventory import factories as inv
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +58,24 @@ def test_a_nul_byte_in_the_query_is_refused(till):
 def test_another_store_sees_its_own_stock(other_till, shop, product):
     f.stock_card(product, shop)
     assert body(other_till.get("/stock"))["items"] == []
+
+
+def test_cards_on_their_way_to_the_store_are_not_listed_before_it_confirms(till, shop, product):
+    # Blind count: the till cannot read what a handover brings before the store has counted it
+    keeper = inv.keeper()
+    coming = inv.run_of_cards(product, f.hq(), 3)
+    handover = inv.draft_handover(keeper, shop, coming)
+    dispatch_handover(actor=keeper, handover_id=handover.pk)
+
+    listed = str(body(till.get("/stock")))
+    schema = till.get("/openapi.json").content.decode()
+
+    assert all(card.number not in listed for card in coming)
+    assert "handover" not in schema.lower()  # no API route reads a handover's list
+    receive_handover(
+        actor=inv.store_staff("S01"),
+        handover_id=handover.pk,
+        scanned=[card.number for card in coming],
+    )
+    received = [item["number"] for item in body(till.get("/stock"))["items"]]
+    assert received == [card.number for card in coming]

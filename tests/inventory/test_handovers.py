@@ -355,7 +355,11 @@ def test_scanning_something_that_is_no_card_refuses_the_receipt(keeper, manager,
         receive_handover(
             actor=manager, handover_id=handover.pk, scanned=[cards[0].number, unknown, "hello"]
         )
-    assert problems(info) == [(unknown, "card_not_found"), ("entry 3", "unreadable_input")]
+    # Input that cannot be read is refused first, before any card is looked at (blind count)
+    assert problems(info) == [("entry 3", "unreadable_input")]
+    with refused(HandoverCardsRefused, "handover_cards_refused") as info:
+        receive_handover(actor=manager, handover_id=handover.pk, scanned=[cards[0].number, unknown])
+    assert problems(info) == [(unknown, "card_not_found")]
 
 
 # Discrepancies -----------------------------------------------------------------------------

@@ -429,6 +429,14 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "web:batch-proof": by(pk("pk", lambda w: w.batch.pk), STOCK_KEEPERS),
     "web:batch-receive": by(pk("pk", lambda w: w.batch.pk), STOCK_KEEPERS, "POST"),
     "web:batch-cancel": by(pk("pk", lambda w: w.batch.pk, {"reason": "x"}), STOCK_KEEPERS, "POST"),
+    "web:batch-sign": by(
+        (
+            kwargs(pk=lambda w: w.batch.pk, step=lambda w: "checked"),
+            kwargs(pk=lambda w: MISSING_ID, step=lambda w: "checked"),
+        ),
+        STOCK_KEEPERS,
+        "POST",
+    ),
     "web:stock": entry(STOCK_KEEPERS),
     "web:stock-ranges": entry(
         STOCK_KEEPERS,

@@ -154,6 +154,7 @@ PAGES: dict[str, Page] = {
     "web:batch-proof": get(STOCK_KEEPERS, pk=MISSING),
     "web:batch-receive": post(STOCK_KEEPERS, pk=MISSING),
     "web:batch-cancel": post(STOCK_KEEPERS, pk=MISSING),
+    "web:batch-sign": post(STOCK_KEEPERS, pk=MISSING, step="checked"),
     "web:stock": get(STOCK_KEEPERS),
     "web:stock-ranges": get(STOCK_KEEPERS),
     # The audit trail and backups: the admin's.

@@ -1,9 +1,10 @@
 """Handover discrepancies: HQ settles each open line of a received handover.
 
 A *missing* card (listed, not scanned at receipt) is found at the receiver, lost (void) or
-returned to the sender; an *unexpected* one (scanned, not listed) is acknowledged. When no
-line is left open the handover is closed. Same locking order as ``handovers.py``: the
-handover row first, then the card.
+returned to the sender; an *unexpected* one (scanned, not listed) is acknowledged (it stays
+booked where it was) or moved (it physically arrived: from in stock where it is booked into
+the receiver's stock). When no line is left open the handover is closed. Same locking
+order as ``handovers.py``: the handover row first, then the card.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from membercard.core.errors import ValidationFailed
 from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory import handover_queries as q
-from membercard.inventory.errors import HandoverLineNotFound, HandoverLineNotOpen
+from membercard.inventory.errors import (
+    CardNotMovable,
+    HandoverLineNotFound,
+    HandoverLineNotOpen,
+)
 from membercard.inventory.lifecycle import transition
 from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
 from membercard.inventory.services.handovers import lock_cards, stamp_step
@@ -34,6 +39,7 @@ class Outcome(StrEnum):
     LOST = "lost"
     RETURNED = "returned"
     ACKNOWLEDGED = "acknowledged"
+    MOVED = "moved"
 
 
 def _open_line(actor: Actor, line_id: int) -> tuple[Handover, HandoverLine]:
@@ -51,7 +57,7 @@ def _check_outcome(line: HandoverLine, outcome: str) -> Outcome:
     allowed = (
         (Outcome.FOUND, Outcome.LOST, Outcome.RETURNED)
         if line.status == LineStatus.MISSING
-        else (Outcome.ACKNOWLEDGED,)
+        else (Outcome.ACKNOWLEDGED, Outcome.MOVED)
     )
     if outcome not in allowed:
         choices = ", ".join(allowed)
@@ -96,7 +102,10 @@ def settle_line(actor: Actor, resolution: Resolution) -> HandoverLine:
         resolution.outcome,
         resolution.note,
     )
-    if result != Outcome.ACKNOWLEDGED:
+    if result == Outcome.MOVED:
+        _move_to_receiver(actor, handover, line, note)
+        line.status = LineStatus.MOVED
+    elif result != Outcome.ACKNOWLEDGED:
         (card,) = lock_cards([line.card_id])
         target, place, changes = CardState.VOID, None, {}
         if result != Outcome.LOST:
@@ -122,13 +131,56 @@ def settle_line(actor: Actor, resolution: Resolution) -> HandoverLine:
     return line
 
 
+def _move_to_receiver(actor: Actor, handover: Handover, line: HandoverLine, note: str) -> None:
+    """The unexpected card joins the receiver's stock, refused (``CardNotMovable``) unless
+    it is in stock where it is booked, elsewhere than the receiver, on no open draft.
+
+    Two movements naming the handover, as if it had been listed: off its booked place
+    (``in_transit``) and into the receiver's stock; the state machine has no
+    stock-to-stock step, and the stock report counts it out there and in here.
+    No value moves and nothing is voided: no second person is needed.
+    """
+    (card,) = lock_cards([line.card_id])
+    if card.state != CardState.IN_STOCK:
+        raise CardNotMovable(state=card.state)
+    if card.location_id == handover.to_location_id:
+        raise CardNotMovable(
+            _("The card is already in the receiver's stock: acknowledge it."), state=card.state
+        )
+    if draft := q.drafts_listing([card.pk]).get(card.pk):
+        raise CardNotMovable(
+            _("The card is listed on %(handover)s; take it off that draft first.")
+            % {"handover": Handover(pk=draft).document_number},
+            state=card.state,
+        )
+    document = {"handover": handover}
+    transition(
+        card,
+        CardState.IN_TRANSIT,
+        event="handover.moved_out",
+        by=actor,
+        reason=note,
+        document=document,
+    )
+    transition(
+        card,
+        CardState.IN_STOCK,
+        event="handover.moved",
+        by=actor,
+        reason=note,
+        location=handover.to_location,
+        document=document,
+    )
+
+
 @business_operation
 def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
     """HQ settles one discrepancy, with a note saying how it was established.
 
     A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
-    (in stock back at the sender); an unexpected card is ``acknowledged``. When no line is
-    left open the handover is closed.
+    (in stock back at the sender); an unexpected card is ``acknowledged`` (left booked where
+    it is) or ``moved`` (into the receiver's stock). When no line is left open the handover
+    is closed.
     """
     checked = check_resolution(actor=actor, line_id=line_id, outcome=outcome, note=note)
     return settle_line(actor, checked)

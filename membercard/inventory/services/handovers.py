@@ -285,6 +285,11 @@ def receive_handover(
     A range covers the cards on this handover only, so what else lies in it changes
     nothing (no oracle); a scanned number resolves within the receiver's scope and this
     handover, and any other card answers like a number that does not exist.
+
+    Blind count (``handover_queries.list_hidden``): a receiving store has not seen the list.
+    Input that cannot be read is refused first, before any card is looked at, so a refusal
+    naming only unreadable entries never tells whether the other entries are on the list
+    (no probing the list by pairing a range with a bad entry).
     """
     require(actor, Action.HANDOVER_RECEIVE, _("receive handovers"))
     handover = q.get_handover(actor, handover_id, lock=True)
@@ -294,6 +299,7 @@ def receive_handover(
         raise HandoverAlreadyReceived(state=handover.state)
     if handover.state != HandoverState.DISPATCHED:
         raise HandoverWrongState(_("The handover has not been dispatched."), state=handover.state)
+    _refuse(q.unreadable(scanned, ranges), _("scanned entries cannot be read"))
     problems: list[q.Problem] = []
     on_it = Card.objects.filter(pk__in=handover.lines.values("card_id"))
     within = cards_in_scope(actor) | on_it

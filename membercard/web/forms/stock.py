@@ -181,6 +181,7 @@ class ResolveForm(_OptionalKey):
             ("returned", _("Returned: back in stock at the sender")),
             ("lost", _("Lost: void")),
             ("acknowledged", _("Acknowledged (unexpected card)")),
+            ("moved", _("Moved: the unexpected card into the receiver's stock")),
         ],
     )
     note = forms.CharField(label=_("How it was settled"), max_length=500, widget=forms.TextInput())

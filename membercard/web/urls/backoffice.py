@@ -38,6 +38,7 @@ urlpatterns: list = [
     path("batches/<int:pk>/proof.pdf", stock.batch_proof, name="batch-proof"),
     path("batches/<int:pk>/receive/", stock.batch_receive, name="batch-receive"),
     path("batches/<int:pk>/cancel/", stock.batch_cancel, name="batch-cancel"),
+    path("batches/<int:pk>/sign/<slug:step>/", stock.batch_sign, name="batch-sign"),
     path("stock/", stock.stock, name="stock"),
     path("stock/ranges/", stock.stock_ranges_view, name="stock-ranges"),
 ]

@@ -25,7 +25,7 @@ from membercard.core.models import Location, LocationKind
 from membercard.core.permissions import Action, allowed
 from membercard.inventory import handover_queries as q
 from membercard.inventory.errors import HandoverLineNotFound
-from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.inventory.models import NOT_LISTED, Handover, HandoverLine, HandoverState
 from membercard.inventory.services import handover_discrepancies as discrepancies
 from membercard.inventory.services import handovers as services
 from membercard.inventory.sheet_data import sheet_data
@@ -60,7 +60,7 @@ def handovers(request: HttpRequest) -> HttpResponse:
     rows = (
         q.visible_handovers(actor)
         .select_related("from_location", "to_location", "created_by")
-        .annotate(cards=Count("lines", filter=~Q(lines__status=LineStatus.UNEXPECTED)))
+        .annotate(cards=Count("lines", filter=~Q(lines__status__in=NOT_LISTED)))
     )
     state = request.GET.get("state", "")
     if state in HandoverState.values:
@@ -121,7 +121,11 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
     actor = actor_of(request)
     here = actor.location.pk
     keeps_stock = allowed(actor, Action.HANDOVER_SEND)
-    lines = q.lines_of(handover).order_by("card__number")
+    blind = q.list_hidden(actor, handover)
+    # A blind count's receiver gets no list: not even a page of it.
+    lines = (
+        q.lines_of(handover).order_by("card__number") if not blind else HandoverLine.objects.none()
+    )
     counts = dict(
         handover.lines.values("status")
         .annotate(n=Count("pk"))
@@ -152,7 +156,8 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
     is_draft = handover.state == HandoverState.DRAFT
     context = {
         "handover": handover,
-        "sheet": sheet_data(handover),
+        "sheet": sheet_data(handover, blind=blind),
+        "blind": blind,
         "lines": page,
         "status_counts": status_counts,
         "is_sender": handover.from_location_id == here,
@@ -176,8 +181,10 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page(Action.HANDOVER_RECEIVE)
 def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    handover = q.get_handover(actor_of(request), pk)
-    response = HttpResponse(handover_sheet_pdf(handover), content_type="application/pdf")
+    actor = actor_of(request)
+    handover = q.get_handover(actor, pk)
+    pdf = handover_sheet_pdf(handover, blind=q.list_hidden(actor, handover))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{handover.document_number}.pdf"'
     return response
 

@@ -26,6 +26,7 @@ from membercard.cards.states import CardState
 from membercard.core.models import Location
 from membercard.core.permissions import Action
 from membercard.inventory import exports
+from membercard.inventory.batch_steps import batch_steps, next_step
 from membercard.inventory.selectors import stock_ranges, stock_summary
 from membercard.inventory.services import batches as batch_services
 from membercard.web import access
@@ -35,6 +36,7 @@ from membercard.web.forms.stock import (
     BatchForm,
     BatchImportForm,
     CancelBatchForm,
+    NoteForm,
     VoidCardsForm,
 )
 from membercard.web.lists import list_page
@@ -136,6 +138,9 @@ def _batch_page(request: HttpRequest, batch: Batch, status: int = 200, **forms) 
     context = {
         "batch": batch,
         "states": states,
+        "steps": batch_steps(batch),
+        "next_step": next_step(batch),
+        "sign_form": forms.get("sign_form") or NoteForm(prefix="sign"),
         "ordered": ordered,
         "cancel_form": forms.get("cancel_form") or CancelBatchForm(),
         "cancel_request": waiting.get(batch.pk),
@@ -172,6 +177,28 @@ def batch_receive(request: HttpRequest, pk: int) -> HttpResponse:
     batch = batch_services.receive_batch(actor=actor_of(request), batch_id=_batch(pk).pk)
     messages.success(
         request, _("Batch %(number)s received into stock.") % {"number": batch.document_number}
+    )
+    return redirect("web:batch", pk=batch.pk)
+
+
+@require_POST
+@staff_page(Action.RECEIVE_BATCH)
+def batch_sign(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Sign the batch's next step (checked, made ready): someone other than its last signer."""
+    batch = _batch(pk)
+    form = NoteForm(request.POST, prefix="sign")
+    outcome = submit(
+        form,
+        lambda data: batch_services.sign_batch_step(
+            actor=actor_of(request), batch_id=batch.pk, step=step, note=data["note"]
+        ),
+    )
+    if not outcome.done:
+        return _batch_page(request, batch, status=outcome.status, sign_form=form)
+    messages.success(
+        request,
+        _("%(step)s signed for batch %(number)s.")
+        % {"step": outcome.result.get_step_display(), "number": batch.document_number},
     )
     return redirect("web:batch", pk=batch.pk)
 

@@ -86,6 +86,7 @@ LINE_STATUSES = {
     LineStatus.FOUND: _l("Found later (received)"),
     LineStatus.LOST: _l("Lost (voided)"),
     LineStatus.RETURNED: _l("Returned to the sender"),
+    LineStatus.MOVED: _l("Unexpected, moved into the receiver's stock"),
 }
 BATCH_STATUSES = {
     BatchStatus.ORDERED: _l("Ordered"),

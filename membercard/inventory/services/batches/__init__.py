@@ -1,6 +1,7 @@
 """Production batches at HQ: order cards with generated numbers or import the manufacturer's
 numbers (``ordering``), receive the batch into HQ stock or cancel it, and void misprints
-(``receiving``).
+(``receiving``); sign HQ's own steps on a received batch, checked and made ready
+(``signoffs``).
 
 A batch may hold 200 000 cards, so batch-wide work writes cards and stock movements in
 chunks (bulk inserts, queryset updates, ``movements.record_bulk``) instead of one
@@ -21,14 +22,18 @@ from membercard.inventory.services.batches.receiving import (
     receive_batch,
     void_cards,
 )
+from membercard.inventory.services.batches.signoffs import sign_batch_step
 
 __all__ = [
     "CHUNK",
     "MAX_QUANTITY",
     "Progress",
+    "batch_steps",
     "cancel_batch",
     "create_batch",
     "import_batch",
+    "next_step",
     "receive_batch",
+    "sign_batch_step",
     "void_cards",
 ]
