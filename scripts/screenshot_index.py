@@ -19,6 +19,7 @@ SHOTS = (
     Shot("card-panel", "Counter after a swipe: balance, points, tier, the amount field"),
     Shot("purchase-preview", "Purchase preview: discount, from balance, points, balance after"),
     Shot("receipt", "Receipt of the purchase"),
+    Shot("handback-receipt", "Receipt of a one-time card handed back: the deposit refunded"),
     Shot("sell", "Selling a card from store stock"),
     Shot("find-cards", "Customer without the card: their cards found by mobile, masked"),
     Shot("counter-zh", "Counter in Chinese (简体中文), a card swiped"),

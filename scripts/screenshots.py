@@ -3,7 +3,8 @@
 Loads the demo into a fresh scratch data folder (SQLite, never your own data), serves it
 with ``membercard serve`` (gunicorn) on a free port, and drives Debian's Chromium with
 Playwright through the screens a merchant asks about: the counter (English and Chinese),
-a card swiped, a purchase previewed, its receipt, a card sale, a customer's cards found by
+a card swiped, a purchase previewed, its receipt, a card sale, a one-time card's hand-back
+receipt, a customer's cards found by
 mobile (a lost card), handovers and the handover
 sheet, HQ stock, batches, cards, a card, members, gifts, the business day, the
 reconciliation board, the sales-and-inventory report, backups and the audit log. Every
@@ -38,6 +39,7 @@ from screenshot_demo import (
     server,
     warn,
 )
+from screenshot_hand_back import hand_back_screens
 from screenshot_index import SHOTS, Shot, write_index
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -416,6 +418,7 @@ def take_all(base_url: str, out: Path, cards: DemoCards) -> tuple[list[Shot], li
         list_screens(camera)
         control_screens(camera)
         approval_screens(camera)
+        hand_back_screens(camera)
         browser.close()
     return camera.taken, camera.skipped
 

@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 
 from membercard.api import errors
 from membercard.api.auth import TerminalKey
-from membercard.api.endpoints import approvals, cards, gifts, money, operations, stock
+from membercard.api.endpoints import approvals, cards, gifts, hand_back, money, operations, stock
 
 DESCRIPTION = """\
 The card system's API for tills and kiosks. Authenticate with a terminal key
@@ -136,6 +136,7 @@ errors.install(api)
 api.add_router("/cards", cards.router)
 api.add_router("/cards", money.router)
 api.add_router("/cards", gifts.redemptions)
+api.add_router("/cards", hand_back.router)
 api.add_router("/operations", operations.router)
 api.add_router("/stock", stock.router)
 api.add_router("/gifts", gifts.router)

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Schema
 
-from membercard.api import gift_schemas, schemas
+from membercard.api import gift_schemas, hand_back_schemas, schemas
 from membercard.cards.models import Card
 from membercard.core.money import format_minor
 from membercard.ledger.models import (
@@ -211,6 +211,19 @@ def gift_redemption_out(operation: Operation) -> gift_schemas.GiftRedemptionOut:
         quantity=int(details.get("quantity", 0)),
         points_price=int(details.get("points_price", 0)),
         points_used=fields["points_redeemed"],
+    )
+
+
+def hand_back_out(operation: Operation) -> hand_back_schemas.HandBackOut:
+    """A hand-back's answer, from the operation alone (its details keep the money lines and
+    where the card went when it was made)."""
+    details = operation.details or {}
+    return hand_back_schemas.HandBackOut(
+        **_operation_fields(operation),
+        deposit_refunded=int(details.get("deposit_refunded_minor", operation.net_minor)),
+        value_paid_out=int(details.get("value_paid_out_minor", 0)),
+        bonus_forfeited=int(details.get("bonus_forfeited_minor", 0)),
+        card_state=details.get("card_state", "recovered"),
     )
 
 

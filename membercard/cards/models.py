@@ -18,6 +18,13 @@ class SpendOrder(models.TextChoices):
     BONUS_FIRST = "bonus_first", _("Bonus first")
 
 
+class ValueOnHandBack(models.TextChoices):
+    """What happens to value left on a one-time card handed back (``operations.hand_back``)."""
+
+    REFUSE = "refuse", _("Refuse: the customer spends it first")
+    PAY_OUT = "pay_out", _("Pay out the principal (the bonus is forfeited)")
+
+
 class CardProduct(models.Model):
     """What a kind of card can do, and the policies that go with it."""
 
@@ -50,6 +57,12 @@ class CardProduct(models.Model):
     )
     card_fee_minor = models.PositiveBigIntegerField(default=0, help_text="Kept by the merchant.")
     deposit_minor = models.PositiveBigIntegerField(default=0, help_text="Refunded on recovery.")
+    value_on_hand_back = models.CharField(
+        max_length=8,
+        choices=ValueOnHandBack.choices,
+        default=ValueOnHandBack.REFUSE,
+        help_text="A one-time card handed back with value left: refuse, or pay the rest out.",
+    )
     unit_cost_minor = models.PositiveBigIntegerField(default=0, help_text="Production cost.")
     validity_months = models.PositiveIntegerField(null=True, blank=True)
     stores_may_top_up = models.BooleanField(default=False)

@@ -38,6 +38,7 @@ MONEY_POLICY = (
     "spend_order",
     "card_fee_minor",
     "deposit_minor",
+    "value_on_hand_back",
     "unit_cost_minor",
     "validity_months",
     "stores_may_top_up",

@@ -3,7 +3,8 @@
 Each public operation is one database transaction (``core.transactions``), holding its
 idempotency key, its ledger rows and its audit row. By family: ``sales`` (sell a card,
 top up), ``payments`` (purchase, refund), ``corrections`` (reverse, adjust),
-``card_life`` (freeze, unfreeze, replace, recover, restock), ``gifts`` (redeem a gift),
+``card_life`` (freeze, unfreeze, replace, restock), ``hand_back`` (a one-time card
+handed back), ``gifts`` (redeem a gift),
 ``expiry`` (points expiry); ``pricing`` and ``quotes`` price a purchase before it is
 made; ``posting`` writes an operation on the store's business day.
 """

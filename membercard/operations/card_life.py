@@ -1,14 +1,12 @@
-"""A card's life after sale: freeze and unfreeze, replace a lost card, recover a one-time
-card, restock a recovered one. Each is one business operation on the ledger, so the
-card's hash chain records its whole life."""
+"""A card's life after sale: freeze and unfreeze, replace a lost card, restock a one-time
+card handed back (``hand_back``; ``recover_card`` is its older name). Each is one business
+operation on the ledger, so the card's hash chain records its whole life."""
 
 from __future__ import annotations
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from membercard.cards.models import Card
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import CardNotInStock, InvalidTransition, ProductPolicyViolation
@@ -16,14 +14,16 @@ from membercard.core.permissions import Action, require
 from membercard.core.transactions import business_operation
 from membercard.inventory.lifecycle import transition
 from membercard.ledger import idempotency
-from membercard.ledger.accounts import card_accounts, house_account
-from membercard.ledger.models import AccountKind, Operation, OperationKind, Transfer
+from membercard.ledger.accounts import card_accounts
+from membercard.ledger.models import AccountKind, Operation, OperationKind
 from membercard.ledger.posting import Entry, lock_cards
-from membercard.loyalty.models import LotEvent
 from membercard.loyalty.services import limits, tiers
 from membercard.loyalty.services.points import PointsBook
-from membercard.operations.checks import check_tender
+from membercard.operations.hand_back import back_in_stock, hand_back_card
 from membercard.operations.posting import post
+
+# The older name of a hand-back (a one-time card taken back at the counter).
+recover_card = hand_back_card
 
 
 @business_operation
@@ -134,94 +134,9 @@ def replace_card(
     return claim.complete(operation)
 
 
-def _deposit_held(card: Card) -> int:
-    """The deposit taken when the card was last sold and not yet given back.
-
-    A replacement card was never sold: the deposit was paid for the card it replaced
-    (and that one's predecessors), so their operations count too.
-    """
-    card_ids = [card.pk]
-    while (previous := Card.objects.filter(replaced_by_id=card_ids[-1]).first()) is not None:
-        card_ids.append(previous.pk)
-    on_card = Transfer.objects.filter(operation__card_id__in=card_ids)
-    taken = on_card.filter(credit_account__kind=AccountKind.DEPOSITS).aggregate(t=Sum("amount"))
-    given = on_card.filter(debit_account__kind=AccountKind.DEPOSITS).aggregate(t=Sum("amount"))
-    return (taken["t"] or 0) - (given["t"] or 0)
-
-
-@business_operation
-def recover_card(
-    *, actor: Actor, card_number: str, idempotency_key: str, tender: str = "cash"
-) -> Operation:
-    """A one-time card spent to zero is handed back: its deposit (if any) is paid back,
-    left-over points lapse (every lot), its tier and any points owed end, and the card
-    sits at this location as ``recovered``. No value moves onto a card (the card must be
-    empty; the deposit goes from the deposits house to the till), so no prepaid limit
-    applies."""
-    claim = idempotency.claim(
-        actor=actor,
-        key=idempotency_key,
-        service="recover_card",
-        request={"card": card_number, "tender": tender},
-    )
-    if claim.replay:
-        return claim.replay
-    require(actor, Action.RECOVER, _("take cards back"))
-    (card,) = lock_cards(card_number)
-    if card.product.rechargeable:
-        raise ProductPolicyViolation(_("Only one-time cards are recovered."))
-    accounts = card_accounts(card)
-    if accounts.value:
-        raise ProductPolicyViolation(
-            _("The card still carries value: spend it to zero first."), value_minor=accounts.value
-        )
-    deposit = _deposit_held(card)
-    tender = check_tender(tender, needed=deposit > 0)
-    entry = Entry(
-        OperationKind.CARD_RECOVERY,
-        card,
-        fields={"gross_minor": deposit, "net_minor": deposit, "tender": tender if deposit else ""},
-    )
-    if deposit:
-        entry.move(
-            house_account(AccountKind.DEPOSITS, location=card.sold_at or actor.location),
-            house_account(AccountKind.TENDER, location=actor.location, tender=tender),
-            deposit,
-        )
-    book = PointsBook(entry, accounts.points)
-    book.take(
-        accounts.points.balance,
-        credit=house_account(AccountKind.POINTS_EXPIRED),
-        event=LotEvent.LAPSE,
-    )
-    operation = post(entry, actor=actor, points=book)
-    tiers.reset(card=card, operation=operation, actor=actor, reason="Card handed back.")
-    transition(
-        card,
-        CardState.RECOVERED,
-        event="card.recovered",
-        by=actor,
-        document={"operation": operation},
-        location=actor.location,
-        member=None,
-        pin_hash="",
-        expires_on=None,
-    )
-    return claim.complete(operation)
-
-
 @business_operation
 def restock_card(*, actor: Actor, card_number: str) -> None:
     """A recovered card, checked and fit to sell again, goes back into stock here."""
     require(actor, Action.RESTOCK, _("restock cards"))
     (card,) = lock_cards(card_number)
-    if card.state != CardState.RECOVERED or card.location_id != actor.location.pk:
-        raise CardNotInStock(_("The card is not recovered at this location."))
-    transition(
-        card,
-        CardState.IN_STOCK,
-        event="card.restocked",
-        by=actor,
-        location=actor.location,
-        sold_at=None,
-    )
+    back_in_stock(card, actor=actor)

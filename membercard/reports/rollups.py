@@ -37,10 +37,16 @@ LIABILITY_IN = (
     "liab.replacements",
     "liab.other",
 )
-LIABILITY_OUT = ("liab.consumption_principal", "liab.consumption_bonus", "liab.breakage")
+LIABILITY_OUT = (
+    "liab.consumption_principal",
+    "liab.consumption_bonus",
+    "liab.paid_out",
+    "liab.breakage",
+)
 LIABILITY = LIABILITY_IN + LIABILITY_OUT
 SOLD_AT_LIABILITY = "soldat.liability"  # the same flows, keyed by the card's store of sale
-HOUSE = ("fees.card_fees", "fees.deposits")
+# Deposits taken (net of sales reversed), and deposits paid back on hand-backs (positive).
+HOUSE = ("fees.card_fees", "fees.deposits", "fees.deposits_refunded")
 COSTS = ("cost.produced", "cost.sold", "cost.replaced", "cost.voided")
 STOCK_IN = ("stock.produced", "stock.handed_in", "stock.recovered", "stock.other_in")
 STOCK_OUT = (
@@ -120,9 +126,11 @@ def liability_measure(card_kind: str, other_kind: str, op_kind: str, orig_kind: 
     top-ups), so every measure is net of reversals."""
     kind = orig_kind if op_kind == "reversal" and orig_kind else op_kind
     if other_kind == "tender":
-        return {"card_sale": "liab.face_value_sold", "top_up": "liab.top_ups"}.get(
-            kind, "liab.other"
-        )
+        return {
+            "card_sale": "liab.face_value_sold",
+            "top_up": "liab.top_ups",
+            "card_recovery": "liab.paid_out",  # value left paid out at a hand-back
+        }.get(kind, "liab.other")
     if other_kind == "promotions":
         return "liab.bonus_granted"
     if other_kind == "value_redeemed":
@@ -160,6 +168,8 @@ def ledger_figures(date_from: dt.date, date_to: dt.date) -> dict[dt.date, Figure
                     figures[(loc, product, POINTS)] += amount
                 elif kind == "card_fees":
                     figures[(loc, product, "fees.card_fees")] += amount
+                elif op_kind == "card_recovery":  # a hand-back pays the deposit back
+                    figures[(loc, product, "fees.deposits_refunded")] -= amount
                 else:
                     figures[(loc, product, "fees.deposits")] += amount
     return out

@@ -57,6 +57,7 @@ class SalesInventoryRow:
     other_value: int = 0
     consumption_principal: int = 0
     consumption_bonus: int = 0
+    value_paid_out: int = 0
     breakage: int = 0
     liability_closing: int = 0
     # Money outside the liability.
@@ -66,6 +67,7 @@ class SalesInventoryRow:
     card_cost_voided: int = 0
     card_fees: int = 0
     deposits: int = 0
+    deposits_refunded: int = 0
 
     @property
     def stock_in(self) -> int:
@@ -89,7 +91,12 @@ class SalesInventoryRow:
 
     @property
     def value_out(self) -> int:
-        return self.consumption_principal + self.consumption_bonus + self.breakage
+        return (
+            self.consumption_principal
+            + self.consumption_bonus
+            + self.value_paid_out
+            + self.breakage
+        )
 
     @property
     def stock_ties(self) -> bool:
@@ -127,6 +134,7 @@ _PERIOD_MEASURES = {
     # Out of the liability: stored negative (value left the cards), shown positive.
     "consumption_principal": ("liab.consumption_principal", -1),
     "consumption_bonus": ("liab.consumption_bonus", -1),
+    "value_paid_out": ("liab.paid_out", -1),
     "breakage": ("liab.breakage", -1),
     "card_cost_produced": ("cost.produced", 1),
     "card_cost_sold": ("cost.sold", 1),
@@ -134,6 +142,7 @@ _PERIOD_MEASURES = {
     "card_cost_voided": ("cost.voided", 1),
     "card_fees": ("fees.card_fees", 1),
     "deposits": ("fees.deposits", 1),
+    "deposits_refunded": ("fees.deposits_refunded", 1),
 }
 
 

@@ -27,6 +27,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Counter"), "web:counter", "counter"),
     MenuItem(_("Store stock"), "web:store-stock", "counter"),
     MenuItem(_("Handovers"), "web:handovers", "counter"),
+    MenuItem(_("Recovered cards"), "web:recovered-cards", "counter"),
     MenuItem(_("Business day"), "web:days", "counter"),
     MenuItem(_("Waiting for approval"), "web:counter-approvals", "counter"),
     MenuItem(_("Approvals"), "web:approvals", "hq"),

@@ -37,6 +37,7 @@ WRITES = {
     "/api/v1/cards/{number}/top-ups": Action.TOP_UP,
     "/api/v1/cards/{number}/purchases": Action.TAKE_PAYMENT,
     "/api/v1/cards/{number}/gift-redemptions": Action.REDEEM_GIFT,
+    "/api/v1/cards/{number}/hand-back": Action.RECOVER,
     "/api/v1/operations/{id}/refunds": Action.REFUND,
     "/api/v1/operations/{id}/reversal": Action.REVERSE,
 }

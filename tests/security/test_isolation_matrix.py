@@ -168,6 +168,14 @@ def operation(**data) -> tuple[Filler, Filler]:
     )
 
 
+def recovered_card(**data) -> tuple[Filler, Filler]:
+    """A card of S01 named by its id on the recovered-cards page, and an id of no card."""
+    return (
+        lambda w: Call(data={"card": w.s01_shelf[0].pk, **data}),
+        lambda w: Call(data={"card": MISSING_ID, **data}),
+    )
+
+
 def kwargs(**fill: Callable[[W], object]) -> Filler:
     return lambda w: Call(kwargs={name: get(w) for name, get in fill.items()})
 
@@ -322,6 +330,9 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     ),
     "web:counter-freeze": card_samples(COUNTER, "GET", "POST", reason="lost"),
     "web:counter-replace": card_samples(COUNTER, "GET", "POST", reason="lost", idempotency_key=KEY),
+    "web:counter-hand-back": card_samples(
+        COUNTER, "GET", "POST", tender="cash", idempotency_key=KEY
+    ),
     "web:counter-unfreeze": card_samples(MANAGERS, "POST"),
     "web:counter-pin-unlock": card_samples(MANAGERS, "POST"),
     # Cashiers refund under the counter refund rule (a small refund of today's purchase).
@@ -334,6 +345,13 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "web:store-stock": entry(COUNTER),
     "web:store-stock-ranges": entry(
         COUNTER, target=lambda w: Call(query={"product": w.product.pk})
+    ),
+    # Recovered cards: each location's own; a card not recovered here (another location's,
+    # or none) gets the same "not waiting here" answer.
+    "web:recovered-cards": entry(STOCK_AND_MANAGERS),
+    "web:recovered-restock": by(recovered_card(), STOCK_AND_MANAGERS, "POST", other=ALLOW),
+    "web:recovered-void": by(
+        recovered_card(reason="worn", idempotency_key=KEY), STOCK_KEEPERS, "POST", other=ALLOW
     ),
     # Stocktakes and handovers.
     "web:stocktakes": entry(STOCK_AND_MANAGERS),
@@ -602,6 +620,7 @@ API_ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     "POST /cards/{number}/top-ups": api_card({"amount": 1000, "tender": "cash"}),
     "POST /cards/{number}/purchases": api_card({"amount": 100}),
     "POST /cards/{number}/gift-redemptions": api_card({"gift": "MUG-01", "quantity": 1}),
+    "POST /cards/{number}/hand-back": api_card({"tender": "cash"}),
     "GET /operations/{id}": api_operation(),
     "POST /operations/{id}/refunds": api_operation({"amount": 10}),
     # A key reverses its own operations only: S01's purchase was a cashier's.

@@ -97,6 +97,7 @@ PAGES: dict[str, Page] = {
     "web:counter-replace": get(COUNTER),
     "web:counter-refund": get(COUNTER),
     "web:counter-reverse": get({MANAGER}),
+    "web:counter-hand-back": get(COUNTER),  # a one-time card taken back
     "web:counter-unfreeze": post({MANAGER}),
     "web:counter-pin-unlock": post({MANAGER}),
     # A receipt can be reprinted by the store and looked up by HQ.
@@ -104,6 +105,11 @@ PAGES: dict[str, Page] = {
     # A store's own stock.
     "web:store-stock": get(COUNTER),
     "web:store-stock-ranges": get(COUNTER),
+    # Recovered (handed-back) cards waiting to be checked: restocked by whoever may restock;
+    # voided (four eyes) only at HQ.
+    "web:recovered-cards": get(STOCK_AND_MANAGERS),
+    "web:recovered-restock": post(STOCK_AND_MANAGERS),
+    "web:recovered-void": post(STOCK_KEEPERS),
     # Stocktakes and handovers: HQ's stock keeping, and the store manager who counts,
     # receives and sends back; only HQ settles a handover's discrepancies.
     "web:stocktakes": get(STOCK_AND_MANAGERS),

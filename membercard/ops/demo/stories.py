@@ -1,6 +1,6 @@
 """The special-case stories, one of each, on sold cards kept aside for them: a wrong
 amount reversed, a top-up reversed, HQ adjustments, a card frozen and unfrozen, one left
-frozen, a lost card replaced (then a refund), a keychain card spent and recovered.
+frozen, a lost card replaced (then a refund), a keychain card spent and handed back.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from collections.abc import Callable
 from membercard.cards.models import Card
 from membercard.ledger.models import Tender
 from membercard.operations import adjust, purchase, refund, reverse, top_up
-from membercard.operations.card_life import freeze_card, recover_card, replace_card, unfreeze_card
+from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
+from membercard.operations.hand_back import hand_back_card
 from membercard.ops.demo.catalog import GOLD, HQ_CODE, KEYCHAIN, VALUE
 from membercard.ops.demo.four_eyes import story_four_eyes, story_refunds_approved
 from membercard.ops.demo.setup import DemoRun, in_stock, sold_cards, value_of
@@ -127,13 +128,15 @@ def story_lost_and_replaced(run: DemoRun, card: Card) -> Card:
 
 
 def story_keychain_recovered(run: DemoRun, card: Card) -> None:
-    """S02: a keychain card spent to zero in two visits, handed back, deposit returned."""
+    """S02: a keychain card spent to zero in two visits, handed back at the counter, its
+    deposit paid back in cash; the cashier may not restock, so it waits as recovered (to
+    check) on the store's Recovered cards page."""
     cashier = run.actor("cashier2")
     for amount in (6_380, 10_000 - 6_380):
         purchase(
             actor=cashier, card_number=card.number, amount_minor=amount, idempotency_key=run.key()
         )
-    recover_card(
+    hand_back_card(
         actor=cashier, card_number=card.number, idempotency_key=run.key(), tender=Tender.CASH
     )
     run.tally["purchases"] += 2

@@ -1,5 +1,6 @@
-"""Counter forms: the card field, purchase, sale, top-up, refund, reversal, gift, freeze and
-replacement. Each money form carries a fresh idempotency key (``flows.IdempotentForm``).
+"""Counter forms: the card field, purchase, sale, top-up, refund, reversal, gift, freeze,
+replacement and hand-back. Each money form carries a fresh idempotency key
+(``flows.IdempotentForm``).
 
 Top-up, freeze and replacement serve the HQ card page too: there the card is named by the
 page's address, so the hidden ``card`` field is not required (nor at the counter for a card
@@ -130,6 +131,25 @@ class ReplaceForm(IdempotentForm):
         label=_("Over the prepaid limit: send it to HQ for approval (give the reason)"),
         required=False,
     )
+
+
+class HandBackForm(IdempotentForm):
+    """A one-time card handed back: the tender its deposit (and any value paid out) is paid
+    by, and whether the card is fit to sell again (shown to those who may restock)."""
+
+    card = forms.CharField(widget=forms.HiddenInput, max_length=19)
+    tender = forms.ChoiceField(
+        label=_("Paid back by"), choices=Tender.choices, initial=Tender.CASH.value
+    )
+    fit_to_sell = forms.BooleanField(
+        label=_("The card is fit to sell again (back into stock; else it waits to be checked)"),
+        required=False,
+    )
+
+    def __init__(self, *args, may_restock: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_restock:
+            del self.fields["fit_to_sell"]
 
 
 class PinUnlockForm(forms.Form):

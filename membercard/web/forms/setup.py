@@ -132,6 +132,7 @@ class ProductForm(IdempotentForm, forms.ModelForm):
             "validity_months": _("Validity (months after activation)"),
             "stores_may_top_up": _("Stores may top up"),
             "pin_required": _("PIN needed to pay"),
+            "value_on_hand_back": _("A one-time card handed back with value left"),
             "number_prefix": _("Card number prefix"),
             "number_length": _("Card number length"),
             "number_check_digit": _("The last digit is a check digit (Luhn)"),
@@ -139,6 +140,10 @@ class ProductForm(IdempotentForm, forms.ModelForm):
         help_texts = {
             "code": _("Short code: letters, digits, dashes."),
             "rechargeable": "",
+            "value_on_hand_back": _(
+                "Pay out: the principal left is paid out with the deposit; the bonus left "
+                "goes to breakage. Refuse: the customer spends it first."
+            ),
             "points_per_unit": _("Of the net amount paid; 0 with points off."),
             "validity_months": _("Empty: cards never expire."),
             "number_prefix": _(
@@ -161,7 +166,10 @@ class ProductForm(IdempotentForm, forms.ModelForm):
             ("rechargeable", "face_values", "bonus_rules", "spend_order", "stores_may_top_up"),
         ),
         (_("Discount and points"), ("discount_rate_bp", "points_per_unit")),
-        (_("Fees, deposit and cost"), ("card_fee_minor", "deposit_minor", "unit_cost_minor")),
+        (
+            _("Fees, deposit and cost"),
+            ("card_fee_minor", "deposit_minor", "value_on_hand_back", "unit_cost_minor"),
+        ),
         (_("Use"), ("validity_months", "pin_required")),
         (_("Card numbers"), ("number_prefix", "number_length", "number_check_digit")),
     )
@@ -170,6 +178,11 @@ class ProductForm(IdempotentForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["code"].disabled = True
+        # Forms and scripts written before the policy existed leave it out: it keeps its value.
+        self.fields["value_on_hand_back"].required = False
+
+    def clean_value_on_hand_back(self) -> str:
+        return self.cleaned_data.get("value_on_hand_back") or self.instance.value_on_hand_back
 
     def sections(self) -> list[tuple[str, list]]:
         """The fields in groups, for a page that shows them side by side."""

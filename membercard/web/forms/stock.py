@@ -189,3 +189,13 @@ class ResolveForm(_OptionalKey):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class RecoveredCardForm(forms.Form):
+    """A card on the recovered-cards page, named by its id among this location's own."""
+
+    card = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class RecoveredVoidForm(IdempotentForm, RecoveredCardForm, ReasonForm):
+    """Void a recovered card at HQ (unfit to sell again): an approval request."""

@@ -31,6 +31,7 @@ urlpatterns: list = [
     path("freeze/", counter_card_life.freeze, name="counter-freeze"),
     path("unfreeze/", counter_card_life.unfreeze, name="counter-unfreeze"),
     path("replace/", counter_card_life.replace, name="counter-replace"),
+    path("hand-back/", counter_card_life.hand_back, name="counter-hand-back"),
     path("pin-unlock/", counter_card_life.pin_unlock, name="counter-pin-unlock"),
     path("receipts/<int:operation_id>/", counter_receipt.receipt, name="receipt"),
     path("approvals/", approvals.counter_approvals, name="counter-approvals"),

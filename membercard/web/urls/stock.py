@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from membercard.web.views import handovers, stock, stock_stocktakes
+from membercard.web.views import handovers, stock, stock_recovered, stock_stocktakes
 
 urlpatterns: list = [
     path("", stock.store_stock, name="store-stock"),
     path("ranges/", stock.store_stock_ranges, name="store-stock-ranges"),
+    path("recovered/", stock_recovered.recovered_cards, name="recovered-cards"),
+    path("recovered/restock/", stock_recovered.recovered_restock, name="recovered-restock"),
+    path("recovered/void/", stock_recovered.recovered_void, name="recovered-void"),
     path("stocktakes/", stock_stocktakes.stocktakes, name="stocktakes"),
     path("stocktakes/start/", stock_stocktakes.stocktake_start, name="stocktake-start"),
     path("stocktakes/<int:pk>/", stock_stocktakes.stocktake_detail, name="stocktake"),

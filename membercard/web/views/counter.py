@@ -161,6 +161,9 @@ def panel_context(
         "can_freeze": card.state == CardState.ACTIVE,
         "can_unfreeze": allowed(actor, Action.UNFREEZE) and card.state == CardState.FROZEN,
         "can_replace": issued,
+        "can_hand_back": card.state == CardState.ACTIVE
+        and product.one_time
+        and allowed(actor, Action.RECOVER),
         "can_edit_member": issued,
         "pin_locked": bool(card.pin_locked_until) and allowed(actor, Action.UNLOCK_PIN),
     }

@@ -1,6 +1,6 @@
 """The card's life at the counter: freeze (report lost), unfreeze (managers), replace with a
-card from this store's stock, unlock the PIN (managers). Pages shaped like the other counter
-operations (``counter_ops.py``), whose helpers they use.
+card from this store's stock, hand back a one-time card, unlock the PIN (managers). Pages
+shaped like the other counter operations (``counter_ops.py``), whose helpers they use.
 
 Freeze and replace also open for a card found by its member's mobile or name (a lost card,
 ``counter_find.py``): named by a found-card handle (``?found=``), which the form posts back
@@ -9,6 +9,8 @@ search, and a found card, once frozen, goes straight on to its replacement.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -21,15 +23,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from membercard.approvals.models import ApprovalRequest
 from membercard.approvals.replacements import request_replacement
 from membercard.cards.lookups import look_up_card
+from membercard.cards.models import ValueOnHandBack
 from membercard.cards.pins import unlock_pin
 from membercard.core.http import client_address
 from membercard.core.permissions import Action, allowed
 from membercard.ledger.models import Operation
 from membercard.ledger.selectors import CardSummary
 from membercard.operations.card_life import freeze_card, replace_card, unfreeze_card
+from membercard.operations.hand_back import hand_back_card
 from membercard.web import access
 from membercard.web.access import actor_of
-from membercard.web.forms.counter import FreezeForm, PinUnlockForm, ReplaceForm
+from membercard.web.forms.counter import FreezeForm, HandBackForm, PinUnlockForm, ReplaceForm
 from membercard.web.views.counter import counter_url
 from membercard.web.views.counter_ops import card_param, form_flow, found_handle, to_receipt
 
@@ -129,6 +133,46 @@ def replace(request: HttpRequest) -> HttpResponse:
         perform=replace_it,
         done=done,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@access.staff_page(Action.RECOVER, at=access.STORE)
+def hand_back(request: HttpRequest) -> HttpResponse:
+    """A one-time card handed back: the deposit (and value left, where the product pays it
+    out) is paid back by the tender; the card goes into stock when someone who may restock
+    says it is fit to sell again, else it waits here as recovered (to check)."""
+    summary = card_param(request)
+    actor = actor_of(request)
+    page = {
+        "title": _("Hand back the card"),
+        "submit": _("Take the card back"),
+        "submit_id": "hand-back-submit",
+        "summary": summary,
+        "danger": True,
+        "note": _hand_back_note(summary),
+    }
+    return form_flow(
+        request,
+        partial(HandBackForm, may_restock=allowed(actor, Action.RESTOCK)),
+        page,
+        initial={"card": summary.card.number},
+        perform=lambda data: hand_back_card(
+            actor=actor,
+            card_number=summary.card.number,
+            idempotency_key=data["idempotency_key"],
+            tender=data["tender"],
+            fit_to_sell=data.get("fit_to_sell", False),
+        ),
+    )
+
+
+def _hand_back_note(summary: CardSummary) -> str:
+    """What the product does with value left on the card, said before the customer asks."""
+    if not summary.balance_minor:
+        return ""
+    if summary.card.product.value_on_hand_back == ValueOnHandBack.PAY_OUT:
+        return str(_("Value left on the card: the principal is paid out, the bonus is kept."))
+    return str(_("Value is left on the card: the customer spends it first."))
 
 
 @require_POST

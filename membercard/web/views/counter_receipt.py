@@ -34,6 +34,10 @@ class Receipt:
     paid_from_balance_minor: int
     points_earned: int
     points_redeemed: int
+    deposit_taken_minor: int = 0  # a sale: the deposit, its own line
+    deposit_refunded_minor: int = 0  # a hand-back: the deposit paid back
+    value_paid_out_minor: int = 0  # a hand-back: the principal left, paid out
+    bonus_forfeited_minor: int = 0  # a hand-back: the bonus left, kept by the house
 
 
 def _balance_after(operation: Operation, account: Account) -> int:
@@ -50,6 +54,18 @@ def _balance_after(operation: Operation, account: Account) -> int:
         if last.debit_account_id == account.pk
         else last.credit_balance_after
     )
+
+
+def _deposits(operation: Operation) -> tuple[int, int]:
+    """The deposit taken and the deposit paid back in ``operation`` (from its transfers, so
+    receipts of sales made before the deposit had its own line show it too)."""
+    taken = given = 0
+    for transfer in operation.transfers.select_related("debit_account", "credit_account"):
+        if transfer.credit_account.kind == AccountKind.DEPOSITS:
+            taken += transfer.amount
+        if transfer.debit_account.kind == AccountKind.DEPOSITS:
+            given += transfer.amount
+    return taken, given
 
 
 def receipt_of(operation: Operation) -> Receipt:
@@ -74,6 +90,7 @@ def receipt_of(operation: Operation) -> Receipt:
     if operation.kind == OperationKind.PURCHASE:
         from_balance = operation.net_minor - operation.paid_other_minor
     details = operation.details or {}
+    deposit_taken, deposit_given = _deposits(operation)
     return Receipt(
         operation=operation,
         time=timezone.localtime(operation.created_at),
@@ -84,6 +101,10 @@ def receipt_of(operation: Operation) -> Receipt:
         paid_from_balance_minor=from_balance,
         points_earned=details.get("points_earned", 0),
         points_redeemed=details.get("points_redeemed", 0),
+        deposit_taken_minor=deposit_taken,
+        deposit_refunded_minor=deposit_given,
+        value_paid_out_minor=details.get("value_paid_out_minor", 0),
+        bonus_forfeited_minor=details.get("bonus_forfeited_minor", 0),
     )
 
 

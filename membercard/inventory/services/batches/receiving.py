@@ -191,16 +191,17 @@ def void_cards(*, actor: Actor, numbers: list[str], reason: str) -> int:
 
 def cards_to_void(*, actor: Actor, numbers: list[str]) -> list[Card]:
     """The cards ``numbers`` name (typed, scanned, RFID UIDs), row-locked, if every one may be
-    voided by ``actor`` (in stock at their location, HQ, or still on order); else the
-    refusal naming the others. Runs inside the caller's transaction."""
+    voided by ``actor`` (in stock or recovered at their location, HQ, or still on order);
+    else the refusal naming the others. Runs inside the caller's transaction."""
     require(actor, Action.VOID_CARDS, _("void cards"))
     references = _references(numbers)
     cards, unknown = _locked_cards(references)
-    here = (CardState.IN_STOCK, actor.location.pk)
+    # In stock here, or handed back here and waiting to be checked (recovered).
+    here = {(CardState.IN_STOCK, actor.location.pk), (CardState.RECOVERED, actor.location.pk)}
     elsewhere = [
         card.number
         for card in cards
-        if card.state != CardState.PRODUCED and (card.state, card.location_id) != here
+        if card.state != CardState.PRODUCED and (card.state, card.location_id) not in here
     ]
     if elsewhere or unknown:
         listed = first_entries([*elsewhere, *unknown], sep=", ", more=_(" and {} more"))
