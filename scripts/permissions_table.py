@@ -34,7 +34,9 @@ NOTES = """\
   admin or finance other than the maker approve.
 * **reverse**: only operations of the open business day at the actor's location; whoever
   made the operation (a terminal its own), or one of the roles that reverse others'.
-* The counter's pages are the store's (HQ has no till); the card pages at HQ are HQ's."""
+* The counter serves the stores' staff and, at HQ, HQ admin and finance (selling from HQ's
+  stock); its top-up, the business day and the store stock pages are the stores'; the card
+  pages at HQ are HQ's."""
 
 
 def markdown() -> str:

@@ -42,7 +42,11 @@ ERROR_EXAMPLES = {
     400: ("malformed_request", "The request body is not valid JSON."),
     401: ("not_authenticated", "Send a valid, unrevoked terminal key."),
     403: ("not_permitted", "Only headquarters may top up Gold value card cards."),
-    404: ("card_not_found", "No card with that number."),
+    404: (
+        "card_not_found",
+        "No card with that number here: check the number. A card held by another store is "
+        "served there or by HQ.",
+    ),
     409: ("idempotency_conflict", "This idempotency key was already used for a different request."),
     422: ("validation_error", "header Idempotency-Key: Field required"),
     429: ("throttled", "Too many card reads for this key; try again in 12 s."),

@@ -4,23 +4,26 @@ conventions: strict integers, examples for the docs)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from membercard.api.schemas import _OPERATION_EXAMPLE, RequestBody, _examples
-
-ReadAsName = Literal["keyed", "swiped", "scanned", "tapped"]
+from membercard.api.schemas import (
+    _OPERATION_EXAMPLE,
+    Pin,
+    ReadAsName,
+    RequestBody,
+    _examples,
+    read_as_field,
+)
 
 
 class GiftRedemptionIn(RequestBody):
     model_config = _examples({"gift": "MUG-01", "quantity": 1})
     gift: str = Field(min_length=1, max_length=32, description="The gift's code.")
     quantity: int = Field(1, strict=True, ge=1, le=99, examples=[1])
-    read_as: ReadAsName | None = Field(
-        None, description="How the card was read (the look-up's `read_as`), kept for audit."
-    )
+    pin: Pin | None = Field(None, description="The card's PIN (products that need one to pay).")
+    read_as: ReadAsName = read_as_field()
 
 
 class GiftRedemptionOut(Schema):

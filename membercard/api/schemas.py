@@ -16,6 +16,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 from membercard.core.money import MAX_AMOUNT_MINOR
 
 TenderName = Literal["cash", "bank_card", "mobile_pay"]
+ReadAsName = Literal["keyed", "swiped", "scanned", "tapped"]
 CURRENCY_EXAMPLE = "CNY"
 
 
@@ -42,6 +43,16 @@ AmountOrZero = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT_MINOR, exam
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$", description="Card PIN, 4-6 digits.")]
 
 
+def read_as_field() -> Any:
+    """How the till read the card: kept with the operation. A card named by its number in
+    the path was keyed unless the till says otherwise (pass the look-up's ``read_as``)."""
+    return Field(
+        "keyed",
+        description="How the card was read (the look-up's `read_as`), kept with the "
+        "operation; `keyed` when not given (the number is in the path).",
+    )
+
+
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
 
@@ -51,7 +62,9 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 class Problem(Schema):
     """RFC 9457 problem details; ``code`` is stable. More members may follow (``errors``,
-    ``field``, ``available``, ``currency``, ``retry_after``…)."""
+    ``field``, ``available``, ``currency``, ``retry_after``; ``tries_left`` and
+    ``locked_until`` on ``wrong_pin`` and ``pin_locked``; ``business_date`` on a past day's
+    ``not_reversible``…)."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -116,12 +129,14 @@ class SaleIn(RequestBody):
         None, description="Register the card to this member (found by mobile, or new)."
     )
     pin: Pin | None = Field(None, description="Set the card's PIN (products that need one).")
+    read_as: ReadAsName = read_as_field()
 
 
 class TopUpIn(RequestBody):
     model_config = _examples({"amount": 50000, "tender": "bank_card"})
     amount: Amount
     tender: TenderName
+    read_as: ReadAsName = read_as_field()
 
 
 class PurchaseIn(RequestBody):
@@ -144,6 +159,7 @@ class PurchaseIn(RequestBody):
     )
     reference: Reference = Field("", description="The till's reference.")
     pin: Pin | None = None
+    read_as: ReadAsName = read_as_field()
 
 
 class RefundIn(RequestBody):

@@ -28,6 +28,7 @@ from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
@@ -55,16 +56,54 @@ class _CountedRefusal(CommittedRefusal):
         self.refusal = refusal
 
 
-def _count_wrong_pin(card_id: int) -> None:
-    """One more wrong PIN on a card row the caller's transaction has locked."""
+def _count_wrong_pin(card_id: int) -> WrongPin:
+    """One more wrong PIN on a card row the caller's transaction has locked; the refusal
+    says how many tries are left, or until when the PIN is now locked."""
     card = Card.objects.select_for_update().only("pk", "pin_failures").get(pk=card_id)
     card.pin_failures += 1
     fields = ["pin_failures"]
-    if card.pin_failures >= PIN_MAX_FAILURES:
+    tries_left = PIN_MAX_FAILURES - card.pin_failures
+    if tries_left <= 0:
         card.pin_failures = 0
         card.pin_locked_until = timezone.now() + dt.timedelta(hours=PIN_LOCK_HOURS)
         fields.append("pin_locked_until")
     card.save(update_fields=fields)
+    if tries_left > 0:
+        return WrongPin(
+            ngettext(
+                "The PIN is wrong: %(tries)d more try before the PIN is locked.",
+                "The PIN is wrong: %(tries)d more tries before the PIN is locked.",
+                tries_left,
+            )
+            % {"tries": tries_left},
+            tries_left=tries_left,
+        )
+    until = card.pin_locked_until
+    return WrongPin(
+        _("The PIN is wrong. Too many wrong PINs: the PIN is locked until %(until)s.")
+        % {"until": shown_time(until)},
+        tries_left=0,
+        locked_until=until.isoformat(timespec="minutes"),
+    )
+
+
+def shown_time(moment: dt.datetime) -> str:
+    """A lock's end as staff read it: local date and time to the minute."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def pin_locked(until: dt.datetime) -> PinLocked:
+    """The refusal of a card whose PIN is locked, saying until when (a manager may unlock
+    it sooner, once the customer proved who they are)."""
+    return PinLocked(
+        _(
+            "Too many wrong PINs: the card's PIN is locked until %(until)s. A manager can "
+            "unlock it once the customer has proved who they are."
+        )
+        % {"until": shown_time(until)},
+        tries_left=0,
+        locked_until=until.isoformat(timespec="minutes"),
+    )
 
 
 def counts_wrong_pins(operation: Callable[P, R]) -> Callable[P, R]:
@@ -87,9 +126,9 @@ def counts_wrong_pins(operation: Callable[P, R]) -> Callable[P, R]:
         try:
             with transaction.atomic():  # a savepoint: a wrong PIN undoes everything but...
                 return operation(*args, **kwargs)
-        except _WrongPinChecked as wrong:
-            _count_wrong_pin(card_id)  # ...the count, written while the row is still ours
-            return _CountedRefusal(wrong)  # type: ignore[return-value]
+        except _WrongPinChecked:
+            # ...the count, written while the row is still ours
+            return _CountedRefusal(_count_wrong_pin(card_id))  # type: ignore[return-value]
 
     return run
 
@@ -115,9 +154,12 @@ def check_pin(card: Card, pin: str | None) -> None:
     if not card.product.pin_required:
         return
     if card.pin_locked_until is not None and card.pin_locked_until > timezone.now():
-        raise PinLocked(locked_until=card.pin_locked_until.isoformat(timespec="minutes"))
+        raise pin_locked(card.pin_locked_until)
     if not pin:
-        raise WrongPin(_("This card needs its PIN to pay."))
+        raise WrongPin(
+            _("This card needs its PIN to pay."),
+            tries_left=PIN_MAX_FAILURES - card.pin_failures,
+        )
     if not card.pin_hash or not check_password(pin, card.pin_hash):
         raise _WrongPinChecked()
     if card.pin_failures or card.pin_locked_until:

@@ -96,9 +96,17 @@ class UnreadableInput(DomainError):
 
 
 class CardNotFound(DomainError):
+    """No card the asker may see has that number. One answer, in one wording, for every
+    miss (no such card, a typo, a card on another location's shelf or on its way), so it
+    never tells whether a number exists outside the asker's scope; it says what the
+    cashier can do instead."""
+
     code = "card_not_found"
     status = 404
-    default_message = _("No card with that number.")
+    default_message = _(
+        "No card with that number here: check the number. A card held by another store is "
+        "served there or by HQ."
+    )
 
 
 class CardNotActive(DomainError):

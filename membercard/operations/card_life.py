@@ -27,13 +27,18 @@ recover_card = hand_back_card
 
 
 @business_operation
-def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
-    """Stop a card being used (reported lost or stolen)."""
+def freeze_card(
+    *, actor: Actor, card_number: str, reason: str = "", read_as: str = ""
+) -> Operation:
+    """Stop a card being used (reported lost or stolen). ``read_as``: how the card was
+    read, when it was presented (a lost card found by its member was not)."""
     require(actor, Action.FREEZE, _("freeze cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.ACTIVE:
         raise InvalidTransition(_("Only an active card can be frozen."), state=card.state)
-    entry = Entry(OperationKind.CARD_FROZEN, card, fields={"reason": reason.strip()})
+    entry = Entry(
+        OperationKind.CARD_FROZEN, card, fields={"reason": reason.strip(), "read_as": read_as}
+    )
     operation = post(entry, actor=actor)
     transition(
         card, CardState.FROZEN, event="card.frozen", by=actor, document={"operation": operation}
@@ -42,12 +47,16 @@ def freeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operatio
 
 
 @business_operation
-def unfreeze_card(*, actor: Actor, card_number: str, reason: str = "") -> Operation:
+def unfreeze_card(
+    *, actor: Actor, card_number: str, reason: str = "", read_as: str = ""
+) -> Operation:
     require(actor, Action.UNFREEZE, _("unfreeze cards"))
     (card,) = lock_cards(card_number)
     if card.state != CardState.FROZEN:
         raise InvalidTransition(_("The card is not frozen."), state=card.state)
-    entry = Entry(OperationKind.CARD_UNFROZEN, card, fields={"reason": reason.strip()})
+    entry = Entry(
+        OperationKind.CARD_UNFROZEN, card, fields={"reason": reason.strip(), "read_as": read_as}
+    )
     operation = post(entry, actor=actor)
     transition(
         card, CardState.ACTIVE, event="card.unfrozen", by=actor, document={"operation": operation}
@@ -64,11 +73,13 @@ def replace_card(
     idempotency_key: str,
     reason: str = "",
     limit_override: limits.LimitOverride | None = None,
+    read_as: str = "",
 ) -> Operation:
     """A lost or damaged card is replaced by a card of the same product from the actor's
     stock: principal, bonus, points (lot by lot), tier, member, expiry and PIN move to the
     new card. The value moved must fit the new card's prepaid limit, or the approved
-    ``limit_override`` (``approvals.replacements``), which the operation's details keep."""
+    ``limit_override`` (``approvals.replacements``), which the operation's details keep.
+    ``read_as``: how the new card was read when it was scanned from stock."""
     request = {"old": old_number, "new": new_number}
     claim = idempotency.claim(
         actor=actor, key=idempotency_key, service="replace_card", request=request
@@ -98,7 +109,7 @@ def replace_card(
         carried_minor=old_accounts.value,
         override=limit_override,
     )
-    fields = {"related_card": new, "reason": reason.strip()}
+    fields = {"related_card": new, "reason": reason.strip(), "read_as": read_as}
     if limit_override is not None:
         fields["details"] = limit_override.details()
     entry = Entry(OperationKind.CARD_REPLACEMENT, old, fields=fields)

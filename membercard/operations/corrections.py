@@ -64,6 +64,23 @@ def _sale_is_untouched(sale: Operation) -> bool:
     return not later.filter(Q(reversed_by__isnull=True)).exists()
 
 
+def _past_day(original: Operation) -> NotReversible:
+    """The refusal for an operation of a closed or past business day, saying what to do."""
+    day = {"day": original.business_date.isoformat()}
+    if original.kind == OperationKind.PURCHASE:
+        message = _(
+            "This purchase is from the business day %(day)s, which is over (closed or past): "
+            "it can no longer be reversed. Refund it instead."
+        )
+    else:
+        message = _(
+            "This operation is from the business day %(day)s, which is over (closed or past): "
+            "only operations of the open business day can be reversed. HQ can correct it "
+            "with an adjustment."
+        )
+    return NotReversible(message % day, business_date=day["day"])
+
+
 @business_operation
 def reverse(
     *, actor: Actor, operation_id: int, idempotency_key: str, reason: str = ""
@@ -79,14 +96,16 @@ def reverse(
     # Another store's operations answer like nonexistent ones.
     if original is None or original.location_id != actor.location.pk:
         raise NotFound(_("No operation with that number here."))
-    if not _may_reverse(actor, original):
-        raise NotPermitted(_("Only a manager may reverse another person's operation."))
     if original.kind not in REVERSIBLE:
         raise NotReversible(
             _("A %(kind)s cannot be reversed.") % {"kind": original.get_kind_display().lower()}
         )
+    # The day comes before who: no one reverses a past day's operation, so saying "only a
+    # manager" would send the cashier to a manager who cannot do it either.
     if original.business_date != current_day(actor.location, on=today()):
-        raise NotReversible(_("Only operations of the open business day can be reversed."))
+        raise _past_day(original)
+    if not _may_reverse(actor, original):
+        raise NotPermitted(_("Only a manager may reverse another person's operation."))
     (card,) = lock_cards(original.card.number)
     if hasattr(original, "reversed_by"):
         raise NotReversible(_("This operation was already reversed."))

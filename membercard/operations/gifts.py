@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from membercard.cards.pins import check_pin, counts_wrong_pins, raises_counted_refusal
 from membercard.core.actors import Actor
 from membercard.core.calendar import today
 from membercard.core.permissions import Action, require
@@ -32,7 +33,9 @@ from membercard.operations.posting import post
 MAX_REDEEM_QUANTITY = 99
 
 
+@raises_counted_refusal
 @business_operation
+@counts_wrong_pins  # the card row locked before anything else: wrong PINs counted under it
 def redeem_gift(
     *,
     actor: Actor,
@@ -40,12 +43,15 @@ def redeem_gift(
     gift_code: str,
     quantity: int,
     idempotency_key: str,
+    pin: str | None = None,
     read_as: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> Operation:
     """Give ``quantity`` pieces of a gift for points at the actor's location: the card pays
     ``points_price * quantity`` from its lots closest to expiry, the pieces leave the
-    location's stock. The operation is the receipt (``redemption_receipt``)."""
+    location's stock. Points pay like money: a card whose product needs a PIN to pay needs
+    it here too (wrong PINs counted as at a purchase). The operation is the receipt
+    (``redemption_receipt``)."""
     request = {"card": card_number, "gift": gift_code, "quantity": quantity}
     claim = idempotency.claim(
         actor=actor, key=idempotency_key, service="redeem_gift", request=request
@@ -59,6 +65,7 @@ def redeem_gift(
         raise GiftNotAvailable(gift=gift.code)
     (card,) = lock_cards(card_number)
     ensure_usable(card)
+    check_pin(card, pin)
     # After the card's lock (see the module's lock order); no row yet means none in stock.
     stock = lock_stock(gift, actor.location, open_missing=False).get(actor.location.pk)
     available = stock.quantity if stock is not None else 0

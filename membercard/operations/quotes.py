@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.core.actors import Actor
-from membercard.core.errors import CardNotFound
+from membercard.core.errors import CardNotFound, InsufficientPoints
 from membercard.core.money import check_amount
 from membercard.core.permissions import Action, require
 from membercard.ledger.accounts import CardAccounts
 from membercard.ledger.models import CARD_ACCOUNT_KINDS, Account, AccountKind, unit_of
+from membercard.loyalty.selectors import card_points
 from membercard.loyalty.services.standing import points_owed
 from membercard.operations.checks import ensure_usable
 from membercard.operations.pricing import price_purchase
@@ -36,6 +37,7 @@ class PurchaseQuote:
     rest_minor: int  # to pay otherwise (a split), 0 when the balance pays it all
     points_to_earn: int
     points_redeemed: int
+    points_off_minor: int  # what the points redeemed pay (part of ``discount_minor``)
     balance_before_minor: int
     balance_after_minor: int
     points_before: int
@@ -96,6 +98,11 @@ def quote_purchase(
         redeem_points=redeem_points,
     )
     terms, earned = pricing.terms, pricing.earned
+    if terms.points_redeemed:
+        # The purchase refuses this under the card's lock; the preview says so at once.
+        usable = card_points(card, on=pricing.on).usable
+        if terms.points_redeemed > usable:
+            raise InsufficientPoints(available=usable, needed=terms.points_redeemed)
     net, from_balance = pricing.net_minor, pricing.from_balance_minor
     from_principal, from_bonus = pricing.from_principal_minor, pricing.from_bonus_minor
     repaid = min(points_owed(card), earned.points)
@@ -111,6 +118,7 @@ def quote_purchase(
         rest_minor=net - from_balance,
         points_to_earn=earned.points,
         points_redeemed=terms.points_redeemed,
+        points_off_minor=terms.points_off_minor,
         balance_before_minor=accounts.value,
         balance_after_minor=accounts.value - from_balance,
         points_before=points_before,

@@ -167,15 +167,17 @@ def top_up(
     tender = check_tender(tender, needed=True)
     (card,) = lock_cards(card_number)
     product = card.product
-    if not actor.at_hq and not product.stores_may_top_up:  # the product widens a store's power
-        raise NotPermitted(
-            _("Only headquarters may top up %(product)s cards.") % {"product": product.name}
-        )
     ensure_usable(card)
+    # What the card is comes first: a one-time card is topped up nowhere, not "only at HQ".
     policies.require_value_card(product, _("top up"))
     if not product.rechargeable:
         raise ProductPolicyViolation(
-            _("%(product)s is a one-time card: it cannot be topped up.") % {"product": product.name}
+            _("%(product)s is a one-time card: it is not rechargeable and cannot be topped up.")
+            % {"product": product.name}
+        )
+    if not actor.at_hq and not product.stores_may_top_up:  # the product widens a store's power
+        raise NotPermitted(
+            _("Only headquarters may top up %(product)s cards.") % {"product": product.name}
         )
     bonus = policies.bonus_for(product, amount_minor)
     accounts = card_accounts(card)

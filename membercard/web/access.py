@@ -3,11 +3,15 @@ every request.
 
 Every staff view is wrapped in ``staff_page(action)``, naming the action of
 ``membercard.core.permissions`` the page does (or shows), and, for pages of one side of
-the business, ``at=HQ`` or ``at=STORE`` (the counter is the store's; the card pages are
-HQ's). The wrapper signs the user in (or sends them to the login page), turns the staff
-member into an ``Actor`` and refuses the page with 403 unless the table lets the actor's
-role do the action there. Menus (``web/navigation.py``) show exactly the pages the server
-lets in, so a hand-typed address gets the same answer as a hidden link.
+the business, ``at=HQ`` or ``at=STORE`` (the card pages are HQ's; the business day and the
+counter's top-up are the store's). The counter serves whoever the table lets do its
+actions: the store's staff, and HQ admin and finance at HQ (selling cards from HQ's stock);
+its look-up is for those who also take payments (``also=``), so HQ's stock keeping, which
+looks cards up on the card pages, has no counter. The wrapper signs the user in (or sends
+them to the login page), turns the staff member into an ``Actor`` and refuses the page
+with 403 unless the table lets the actor's role do the action there. Menus
+(``web/navigation.py``) show exactly the pages the server lets in, so a hand-typed address
+gets the same answer as a hidden link.
 
 Domain errors raised by a service are rendered once, here: a full page for a normal
 request, a fragment for an htmx request (see ``web/_error.html``).
@@ -59,15 +63,31 @@ def actor_of(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined]
 
 
-def may_open(actor: Actor, action: Action, at: LocationKind | None = None) -> bool:
-    """Whether ``actor`` may open a page doing ``action`` (on the ``at`` side only)."""
-    return actor.role in roles_for(action, at=at) and allowed(actor, action)
-
-
-def staff_page(action: Action, *, at: LocationKind | None = None) -> Callable[[View], View]:
-    """Wrap a staff view: only roles the table lets do ``action`` (working at ``at``, HQ or
-    a store, when the page belongs to one side) get in."""
+def page_roles(
+    action: Action, at: LocationKind | None = None, also: Action | None = None
+) -> frozenset[Role]:
+    """The roles a page doing ``action`` (and ``also``, when given) lets in."""
     roles = roles_for(action, at=at)
+    return roles & roles_for(also, at=at) if also is not None else roles
+
+
+def may_open(
+    actor: Actor, action: Action, at: LocationKind | None = None, also: Action | None = None
+) -> bool:
+    """Whether ``actor`` may open a page doing ``action`` (and ``also``; on the ``at`` side
+    only)."""
+    if actor.role not in page_roles(action, at, also):
+        return False
+    return allowed(actor, action) and (also is None or allowed(actor, also))
+
+
+def staff_page(
+    action: Action, *, at: LocationKind | None = None, also: Action | None = None
+) -> Callable[[View], View]:
+    """Wrap a staff view: only roles the table lets do ``action`` (working at ``at``, HQ or
+    a store, when the page belongs to one side; and let do ``also`` too, when given) get
+    in."""
+    roles = page_roles(action, at, also)
 
     def decorate(view: View) -> View:
         PAGE_ROLES[f"{view.__module__}.{view.__qualname__}"] = roles
@@ -78,7 +98,7 @@ def staff_page(action: Action, *, at: LocationKind | None = None) -> Callable[[V
                 return redirect_to_login(request.get_full_path())
             try:
                 actor = Actor.for_staff(request.user)
-                if not may_open(actor, action, at):
+                if not may_open(actor, action, at, also):
                     raise NotPermitted(
                         _("%(role)s may not open this page.") % {"role": actor.role.label},
                         role=str(actor.role),
@@ -91,6 +111,7 @@ def staff_page(action: Action, *, at: LocationKind | None = None) -> Callable[[V
         wrapper.allowed_roles = roles  # type: ignore[attr-defined]
         wrapper.action = action  # type: ignore[attr-defined]
         wrapper.at = at  # type: ignore[attr-defined]
+        wrapper.also = also  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -120,3 +120,59 @@ def test_concurrent_wrong_pins_check_exactly_the_allowed_number():
     assert card.pin_locked_until is not None
     assert f.balances(card)[0] == 10_000
     assert (Operation.objects.count(), IdempotencyRecord.objects.count()) == (operations, keys)
+
+
+# What a refusal tells the cashier (issue #16, "At the counter") ---------------------------
+
+
+def test_a_wrong_pin_says_how_many_tries_are_left(cashier, card):
+    with pytest.raises(WrongPin) as first:
+        pay(cashier, card, "0000")
+    assert first.value.extra["tries_left"] == PIN_MAX_FAILURES - 1
+    assert f"{PIN_MAX_FAILURES - 1} more tries before the PIN is locked" in first.value.message
+    assert "locked_until" not in first.value.extra
+
+    for _ in range(PIN_MAX_FAILURES - 3):
+        with pytest.raises(WrongPin):
+            pay(cashier, card, "0000")
+    with pytest.raises(WrongPin) as last_but_one:
+        pay(cashier, card, "0000")
+    assert last_but_one.value.extra["tries_left"] == 1
+    assert "1 more try before the PIN is locked" in last_but_one.value.message
+
+
+def test_the_wrong_pin_that_locks_says_until_when(cashier, card):
+    for _ in range(PIN_MAX_FAILURES - 1):
+        with pytest.raises(WrongPin):
+            pay(cashier, card, "0000")
+    with pytest.raises(WrongPin) as locking:
+        pay(cashier, card, "0000")
+    card.refresh_from_db()
+    until = timezone.localtime(card.pin_locked_until)
+    assert locking.value.extra["tries_left"] == 0
+    assert locking.value.extra["locked_until"] == card.pin_locked_until.isoformat(
+        timespec="minutes"
+    )
+    assert f"locked until {until:%Y-%m-%d %H:%M}" in locking.value.message
+
+
+def test_a_locked_pin_says_until_when_and_who_can_unlock_it(cashier, card):
+    for _ in range(PIN_MAX_FAILURES):
+        with pytest.raises(WrongPin):
+            pay(cashier, card, "0000")
+    card.refresh_from_db()
+    with pytest.raises(PinLocked) as locked:
+        pay(cashier, card, "4321")
+    until = timezone.localtime(card.pin_locked_until)
+    assert locked.value.extra["locked_until"] == card.pin_locked_until.isoformat(timespec="minutes")
+    assert locked.value.extra["tries_left"] == 0
+    assert f"locked until {until:%Y-%m-%d %H:%M}" in locked.value.message
+    assert "A manager can unlock it" in locked.value.message
+
+
+def test_a_missing_pin_is_not_counted_and_says_the_tries_left(cashier, card):
+    with pytest.raises(WrongPin) as missing:
+        pay(cashier, card, None)
+    card.refresh_from_db()
+    assert card.pin_failures == 0
+    assert missing.value.extra["tries_left"] == PIN_MAX_FAILURES

@@ -230,6 +230,27 @@ def test_an_operation_of_another_business_day_is_not_reversed(cashier):
         undo(cashier, op)
 
 
+@pytest.mark.parametrize("kind", ["purchase", "top_up"])
+def test_a_past_days_operation_says_so_not_only_a_manager(cashier, manager, finance, kind):
+    """Issue #16: a cashier reversing a colleague's operation of a past day was told "Only a
+    manager may reverse…", though no manager may either: the day is said first, and what
+    to do instead (a refund, or HQ's adjustment)."""
+    card = f.sold_card(cashier, f.product(), 5_000)
+    op = pay(manager, card, 1_000) if kind == "purchase" else add(finance, card, 1_000)
+    colleague = f.actor(Role.STORE_CASHIER)
+    tomorrow = today() + dt.timedelta(days=1)
+    with (
+        mock.patch("membercard.operations.corrections.today", return_value=tomorrow),
+        refused(NotReversible, "not_reversible", card) as info,
+    ):
+        undo(colleague if kind == "purchase" else finance, op)
+    assert "Only a manager" not in info.value.message
+    assert today().isoformat() in info.value.message
+    assert info.value.extra["business_date"] == today().isoformat()
+    expected = "Refund it instead" if kind == "purchase" else "HQ can correct it"
+    assert expected in info.value.message
+
+
 def test_a_cashier_reverses_only_their_own_operations(cashier, manager):
     card = f.sold_card(cashier, f.product(), 5_000)
     op = pay(cashier, card, 1_000)

@@ -75,10 +75,13 @@ MANAGERS = frozenset({MANAGER, MANAGER2})
 HQ = frozenset({ADMIN, FINANCE, STOCK})
 ADMIN_ONLY = frozenset({ADMIN})
 MONEY = frozenset({ADMIN, FINANCE})
+SERVING = COUNTER | MONEY  # a counter: a store's, or HQ's (HQ admin and finance)
 STOCK_KEEPERS = frozenset({ADMIN, STOCK})
 STOCK_AND_MANAGERS = STOCK_KEEPERS | MANAGERS
 NOBODY: frozenset[str] = frozenset()
 
+# A store's operation at HQ's counter: not HQ's (it answers like an operation of no one).
+NOT_HQS = {ADMIN: HIDDEN, FINANCE: HIDDEN}
 # HQ's request (an adjustment) answers a store manager like a nonexistent one.
 HQ_REQUEST = {MANAGER: HIDDEN, MANAGER2: HIDDEN}
 # Its page: store staff see their own requests (a cashier) or their store's (a manager).
@@ -287,25 +290,27 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
     m.API_CATCH_ALL: everyone_gets(
         NOT_FOUND, "GET", "POST", target=lambda w: Call(kwargs={"path": "nope"})
     ),
-    # The counter.
-    "web:counter": (entry(COUNTER), *card_samples(COUNTER)),
+    # The counter: the stores' staff, and HQ admin and finance at HQ's counter (HQ sees
+    # every card; a store's purchase is not HQ's to refund or reverse at HQ's counter: it
+    # answers like none, as for another store). Its top-up is the stores' only.
+    "web:counter": (entry(SERVING), *card_samples(SERVING)),
     "web:counter-card": (
-        *card_samples(COUNTER, "POST"),
-        entry(COUNTER, "POST", probes=counter_probes(), label="probes"),
+        *card_samples(SERVING, "POST"),
+        entry(SERVING, "POST", probes=counter_probes(), label="probes"),
     ),
-    "web:counter-quote": card_samples(COUNTER, "POST", amount="10.00", idempotency_key=KEY),
-    "web:counter-purchase": card_samples(COUNTER, "POST", amount="10.00", idempotency_key=KEY),
+    "web:counter-quote": card_samples(SERVING, "POST", amount="10.00", idempotency_key=KEY),
+    "web:counter-purchase": card_samples(SERVING, "POST", amount="10.00", idempotency_key=KEY),
     "web:counter-sell": (
-        entry(COUNTER),
+        entry(SERVING),
         entry(
-            COUNTER,
+            SERVING,
             "POST",
             probes=counter_probes(initial_value="50.00", tender="cash", idempotency_key=KEY),
             label="probes",
         ),
         by(
             shelf(initial_value="50.00", tender="cash", idempotency_key=KEY),
-            COUNTER,
+            SERVING,
             "POST",
             label="shelf",
         ),
@@ -314,9 +319,9 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
         COUNTER, "GET", "POST", amount="10.00", tender="cash", idempotency_key=KEY
     ),
     "web:counter-gift": card_samples(
-        COUNTER, "GET", "POST", gift="MUG-01", quantity="1", idempotency_key=KEY
+        SERVING, "GET", "POST", gift="MUG-01", quantity="1", idempotency_key=KEY
     ),
-    "web:counter-member": card_samples(COUNTER, "GET", "POST", name="X", mobile="13900009999"),
+    "web:counter-member": card_samples(SERVING, "GET", "POST", name="X", mobile="13900009999"),
     # The member (registered at S02) holds a card sold at S01: both stores' customer.
     "web:counter-find": (
         entry(COUNTER),
@@ -328,17 +333,27 @@ ROUTES: dict[str, Entry | tuple[Entry, ...]] = {
             other=ALLOW,
         ),
     ),
-    "web:counter-freeze": card_samples(COUNTER, "GET", "POST", reason="lost"),
-    "web:counter-replace": card_samples(COUNTER, "GET", "POST", reason="lost", idempotency_key=KEY),
+    "web:counter-freeze": card_samples(SERVING, "GET", "POST", reason="lost"),
+    "web:counter-replace": card_samples(SERVING, "GET", "POST", reason="lost", idempotency_key=KEY),
     "web:counter-hand-back": card_samples(
         COUNTER, "GET", "POST", tender="cash", idempotency_key=KEY
     ),
-    "web:counter-unfreeze": card_samples(MANAGERS, "POST"),
-    "web:counter-pin-unlock": card_samples(MANAGERS, "POST"),
+    "web:counter-unfreeze": card_samples(MANAGERS | MONEY, "POST"),
+    "web:counter-pin-unlock": card_samples(MANAGERS | MONEY, "POST"),
     # Cashiers refund under the counter refund rule (a small refund of today's purchase).
-    "web:counter-refund": by(operation(amount="1.00", idempotency_key=KEY), COUNTER, "GET", "POST"),
+    "web:counter-refund": by(
+        operation(amount="1.00", idempotency_key=KEY),
+        SERVING,
+        "GET",
+        "POST",
+        overrides=NOT_HQS,
+    ),
     "web:counter-reverse": by(
-        operation(idempotency_key=KEY, reason="matrix"), MANAGERS, "GET", "POST"
+        operation(idempotency_key=KEY, reason="matrix"),
+        MANAGERS | MONEY,
+        "GET",
+        "POST",
+        overrides=NOT_HQS,
     ),
     "web:receipt": by(pk("operation_id", lambda w: w.purchase.pk), STAFF),
     # A store's own stock.

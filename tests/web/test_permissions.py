@@ -50,6 +50,7 @@ HQ = frozenset({ADMIN, FINANCE, STOCK})
 COUNTER = frozenset({MANAGER, CASHIER})
 ADMIN_ONLY = frozenset({ADMIN})
 MONEY = frozenset({ADMIN, FINANCE})
+SERVING = COUNTER | MONEY  # who serves customers at a counter: a store's, or HQ's
 STOCK_KEEPERS = frozenset({ADMIN, STOCK})
 STOCK_AND_MANAGERS = frozenset({ADMIN, STOCK, MANAGER})
 
@@ -79,27 +80,32 @@ def post(roles, stub=(), **kwargs) -> Page:
 
 # url name -> who may open it, area by area.
 PAGES: dict[str, Page] = {
-    # The counter: store staff only (HQ staff have no till). Cashiers look cards up, take
-    # purchases, sell cards, top up where the product lets stores, redeem gifts, register
-    # members, freeze a lost card, swap a card for a replacement and refund under the
-    # counter refund rule (the service says when a manager is needed); reversing another
-    # person's operation and lifting a freeze or a PIN lock is the manager's.
-    "web:counter": get(COUNTER),
-    "web:counter-card": post(COUNTER),  # the card is posted, never in a URL
-    "web:counter-quote": post(COUNTER),
-    "web:counter-purchase": post(COUNTER),
-    "web:counter-sell": get(COUNTER),
+    # The counter: the store's staff, and HQ admin and finance at HQ (the table lets them
+    # sell cards and take payments anywhere; HQ's counter sells from HQ's stock). Cashiers
+    # look cards up, take purchases, sell cards, top up where the product lets stores,
+    # redeem gifts, register members, freeze a lost card, swap a card for a replacement and
+    # refund under the counter refund rule (the service says when a manager is needed);
+    # reversing another person's operation and lifting a freeze or a PIN lock is the
+    # manager's (and HQ's money people's). The counter's top-up is the store's: HQ tops up
+    # on its card page, under the HQ top-up approval threshold; the search for a store's own
+    # customers' cards is the store's (HQ finds members on its Members pages). HQ's stock
+    # keeper looks cards up on the card pages and has no counter.
+    "web:counter": get(SERVING),
+    "web:counter-card": post(SERVING),  # the card is posted, never in a URL
+    "web:counter-quote": post(SERVING),
+    "web:counter-purchase": post(SERVING),
+    "web:counter-sell": get(SERVING),
     "web:counter-topup": get(COUNTER),
-    "web:counter-gift": get(COUNTER),
-    "web:counter-member": get(COUNTER),
+    "web:counter-gift": get(SERVING),
+    "web:counter-member": get(SERVING),
     "web:counter-find": get(COUNTER),  # a customer without the card: found by mobile or name
-    "web:counter-freeze": get(COUNTER),
-    "web:counter-replace": get(COUNTER),
-    "web:counter-refund": get(COUNTER),
-    "web:counter-reverse": get({MANAGER}),
+    "web:counter-freeze": get(SERVING),
+    "web:counter-replace": get(SERVING),
+    "web:counter-refund": get(SERVING),
+    "web:counter-reverse": get({MANAGER, *MONEY}),
     "web:counter-hand-back": get(COUNTER),  # a one-time card taken back
-    "web:counter-unfreeze": post({MANAGER}),
-    "web:counter-pin-unlock": post({MANAGER}),
+    "web:counter-unfreeze": post({MANAGER, *MONEY}),
+    "web:counter-pin-unlock": post({MANAGER, *MONEY}),
     # A receipt can be reprinted by the store and looked up by HQ.
     "web:receipt": get(EVERYONE, operation_id=MISSING),
     # A store's own stock.
@@ -307,6 +313,8 @@ def test_each_page_lets_in_the_roles_the_table_gives_its_action():
         if name not in PAGES or not hasattr(view, "action"):
             continue  # reported by the tests above
         from_table = roles_for(view.action, at=view.at)
+        if view.also is not None:
+            from_table &= roles_for(view.also, at=view.at)
         if view.allowed_roles != from_table or from_table != expected_roles(name):
             expected = sorted(expected_roles(name))
             wrong[name] = f"{view.action}: table {sorted(from_table)}, expected {expected}"

@@ -283,7 +283,7 @@ def test_stocktake_counted_by_numbers_and_ranges_then_confirmed():
     )
     # Another store's card is no card to S01: it stays in the box, the others are counted.
     assert response.status_code == 422
-    assert "Entry 2: No card with that number." in response.content.decode()
+    assert "Entry 2: No card with that number here" in response.content.decode()
     assert response.context["form"]["numbers"].value() == stray.number
     assert StocktakeCount.objects.filter(stocktake=stocktake).count() == 4
     page = manager.get(f"/stock/stocktakes/{stocktake.pk}/")

@@ -25,6 +25,11 @@ MO = LC_MESSAGES / "django.mo"
 
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif]|\{[A-Za-z_0-9]*\}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
+NO_CARD_ZH = "此处没有该卡号的卡：请核对卡号。其他门店持有的卡请到该门店或总部办理。"  # noqa: RUF001
+NO_CARD = (
+    "No card with that number here: check the number. A card held by another store is "
+    "served there or by HQ."
+)
 
 
 # A tiny .po reader (polib is not a project dependency) --------------------------------------
@@ -382,14 +387,14 @@ def test_domain_error_message_is_in_the_language_active_when_raised():
 
     with translation.override("zh-hans"):
         error = CardNotFound()
-        assert error.message == "没有该卡号的卡。"
-        assert str(error) == "没有该卡号的卡。"
+        assert error.message == NO_CARD_ZH
+        assert str(error) == NO_CARD_ZH
     assert type(error.message) is str  # plain text: it stays Chinese once raised
-    assert error.message == "没有该卡号的卡。"
+    assert error.message == NO_CARD_ZH
     with translation.override("en"):
-        assert CardNotFound().message == "No card with that number."
+        assert CardNotFound().message == NO_CARD
     with translation.override(None):  # LANGUAGE_CODE
-        assert CardNotFound().message == "No card with that number."
+        assert CardNotFound().message == NO_CARD
         assert CardNotFound("Given text.").message == "Given text."
 
 
@@ -407,7 +412,7 @@ def test_unknown_card_refused_in_chinese_at_the_counter(card):
     assert response.status_code == 404
     assert b'data-code="card_not_found"' in response.content
     text = visible_text(response)
-    assert "没有该卡号的卡。" in text
+    assert NO_CARD_ZH in text
     assert "No card with that number" not in text
 
 
@@ -439,8 +444,8 @@ def test_english_staff_still_get_english_domain_errors(card):
 
     assert response.status_code == 404
     text = visible_text(response)
-    assert "No card with that number." in text
-    assert "没有该卡号的卡" not in text
+    assert NO_CARD in text
+    assert "此处没有该卡号的卡" not in text
 
 
 def test_stock_movement_event_labels():

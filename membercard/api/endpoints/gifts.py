@@ -61,8 +61,9 @@ def list_gifts(request: HttpRequest) -> HttpResponse:
     "`points_price * quantity` points, from the points closest to expiry first. Refused: "
     "404 `gift_not_found`, 422 `gift_not_available` (withdrawn or outside its dates), "
     "`gift_out_of_stock` (too few pieces here), `insufficient_points`, `points_owed`, "
-    "`card_not_active`. Reverse it like any operation (`/operations/{id}/reversal`): the "
-    "points and the pieces come back." + IDEMPOTENCY_NOTE,
+    "`card_not_active`, `wrong_pin` (with `tries_left`) or `pin_locked` (with `locked_until`) "
+    "where the card's product needs its PIN to pay. Reverse it like any operation "
+    "(`/operations/{id}/reversal`): the points and the pieces come back." + IDEMPOTENCY_NOTE,
 )
 def redeem(
     request: HttpRequest,
@@ -80,7 +81,8 @@ def redeem(
             card_number=card_number,
             gift_code=body.gift,
             quantity=body.quantity,
-            read_as=body.read_as or "",
+            pin=body.pin,
+            read_as=body.read_as,
             idempotency_key=idempotency_key,
         )
     return answer.response(operation)

@@ -51,6 +51,7 @@ def sell(
             member_name=body.member.name if body.member else "",
             member_mobile=body.member.mobile if body.member else "",
             pin=body.pin,
+            read_as=body.read_as,
             idempotency_key=idempotency_key,
         )
     return answer.response(operation)
@@ -61,7 +62,8 @@ def sell(
     response=responses(201, schemas.OperationOut, *MONEY_ERRORS),
     summary="Top up a card",
     description="Only for products that let stores top up (`stores_may_top_up`); otherwise "
-    "403 `not_permitted` (HQ tops those up)." + IDEMPOTENCY_NOTE,
+    "403 `not_permitted` (HQ tops those up). A one-time card is never topped up: 422 "
+    "`product_policy`." + IDEMPOTENCY_NOTE,
 )
 def add_value(
     request: HttpRequest,
@@ -79,6 +81,7 @@ def add_value(
             card_number=card_number,
             amount_minor=body.amount,
             tender=body.tender,
+            read_as=body.read_as,
             idempotency_key=idempotency_key,
         )
     return answer.response(operation)
@@ -92,7 +95,9 @@ def add_value(
     "earned on the net amount. If the balance cannot pay the net amount: 422 "
     "`insufficient_balance`, unless `allow_split` is true, when the balance pays what it "
     "has and the rest is `paid_other` (by `other_tender`). `redeem_points` pays part with "
-    "points where the product converts them." + IDEMPOTENCY_NOTE,
+    "points where the product converts them. Where the product needs a PIN to pay, a wrong "
+    "`pin` answers 422 `wrong_pin` with `tries_left`; after too many, 422 `pin_locked` with "
+    "`locked_until`." + IDEMPOTENCY_NOTE,
 )
 def pay(
     request: HttpRequest,
@@ -115,6 +120,7 @@ def pay(
             redeem_points=body.redeem_points,
             pin=body.pin,
             reference=body.reference,
+            read_as=body.read_as,
             idempotency_key=idempotency_key,
         )
     return answer.response(operation)

@@ -1,9 +1,13 @@
-"""Amounts typed at the counter in major units ("12.50", "12", "12.5") -> minor units.
+"""Amounts typed at the counter in major units ("12.50", "12", "12.5", "1,000.50") ->
+minor units.
 
 Only the parsing lives here: no more decimals than the installation currency has, no
 sign (a leading minus only where the field allows it: money paid out of a till), no
-exponent, no thousands separators, nothing absurdly large. Whether an amount is allowed
-for an operation is the service's business.
+exponent, nothing absurdly large. The decimal mark is the dot; a comma is taken only as a
+thousands separator in whole groups of three ("1,000", "12,345.50"). Any other comma
+("1,00", "12,5") could mean either, so it is refused with a message saying how to type
+it, never guessed at. Whether an amount is allowed for an operation is the service's
+business.
 """
 
 from __future__ import annotations
@@ -16,7 +20,26 @@ from django.utils.translation import gettext_lazy as _
 
 from membercard.core.money import MAX_AMOUNT_MINOR, minor_digits
 
-_AMOUNT = re.compile(r"([0-9]{1,12})(?:[.,]([0-9]*))?", re.ASCII)
+_AMOUNT = re.compile(r"([0-9]{1,12})(?:\.([0-9]*))?", re.ASCII)
+# Thousands grouped by commas: 1 to 3 digits, then whole groups of three.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?", re.ASCII)
+_DIGITS_AND_MARKS = re.compile(r"[0-9][0-9,.]*", re.ASCII)
+
+
+def _ungrouped(raw: str) -> str:
+    """``raw`` without its thousands separators; a comma anywhere else is refused."""
+    if "," not in raw or not _DIGITS_AND_MARKS.fullmatch(raw):
+        return raw  # no comma, or not a number at all (refused as such)
+    if _GROUPED.fullmatch(raw):
+        return raw.replace(",", "")
+    raise ValidationError(
+        _(
+            "“%(typed)s” is not clear: use a dot for decimals (12.50) and commas only "
+            "between thousands (1,000.50)."
+        )
+        % {"typed": raw[:24]},
+        code="ambiguous",
+    )
 
 
 def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = False) -> int:
@@ -28,7 +51,7 @@ def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = 
         if not allow_negative:
             raise ValidationError(_("The amount cannot be negative."), code="negative")
         return -parse_amount(raw[1:], allow_zero=allow_zero)
-    match = _AMOUNT.fullmatch(raw)
+    match = _AMOUNT.fullmatch(_ungrouped(raw))
     if match is None:
         raise ValidationError(_("Type the amount as a number, like 12.50."), code="invalid")
     digits = minor_digits()

@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from membercard.cards.reader import ReadAs
+from membercard.core.money import MAX_AMOUNT_MINOR
 from membercard.ledger.models import Tender
 from membercard.web.forms.amounts import AmountField
 from membercard.web.forms.flows import IdempotentForm
@@ -44,6 +45,16 @@ class PinField(forms.CharField):
         super().__init__(**kwargs)
 
 
+def read_as_field() -> forms.ChoiceField:
+    """How the card was presented at the swipe (kept with the operation): carried hidden
+    from the look-up to the form that acts on the card."""
+    return forms.ChoiceField(
+        choices=[("", "")] + [(r.value, r.value) for r in ReadAs],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
 class PurchaseForm(IdempotentForm):
     """The amount typed after the swipe (the preview), and the confirm's extras."""
 
@@ -51,13 +62,12 @@ class PurchaseForm(IdempotentForm):
     amount = AmountField(label=_("Amount"))
     tender = forms.ChoiceField(label=_("Rest paid by"), choices=Tender.choices, required=False)
     allow_split = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    # How the card was presented at the swipe (kept with the operation).
-    read_as = forms.ChoiceField(
-        choices=[("", "")] + [(r.value, r.value) for r in ReadAs],
-        required=False,
-        widget=forms.HiddenInput,
-    )
+    read_as = read_as_field()
     pin = PinField(label=_("PIN"))
+    # Points paying part of the purchase (products that convert points to money).
+    points = forms.IntegerField(
+        label=_("Pay with points"), required=False, min_value=0, max_value=MAX_AMOUNT_MINOR
+    )
 
 
 class SellForm(IdempotentForm):
@@ -86,6 +96,7 @@ class TopUpForm(IdempotentForm):
     tender = forms.ChoiceField(
         label=_("Paid by"), choices=Tender.choices, initial=Tender.CASH.value
     )
+    read_as = read_as_field()
     service_fields = {"amount_minor": "amount"}
 
 
@@ -104,9 +115,13 @@ class GiftRedeemForm(IdempotentForm):
     card = forms.CharField(widget=forms.HiddenInput, max_length=19)
     gift = forms.ChoiceField(label=_("Gift"))
     quantity = forms.IntegerField(label=_("Pieces"), min_value=1, max_value=99, initial=1)
+    pin = PinField(label=_("Customer's PIN"))
+    read_as = read_as_field()
 
-    def __init__(self, *args, gifts=(), **kwargs) -> None:
+    def __init__(self, *args, gifts=(), needs_pin: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not needs_pin:  # asked only where the card's product needs a PIN to pay
+            del self.fields["pin"]
         self.fields["gift"].choices = [
             (g.code, f"{g.name} · {g.points_price} ({g.quantity})") for g in gifts
         ]
@@ -120,6 +135,7 @@ class FreezeForm(forms.Form):
     card = forms.CharField(widget=forms.HiddenInput, max_length=19, required=False)
     found = forms.CharField(**FOUND_HANDLE)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    read_as = read_as_field()
 
 
 class ReplaceForm(IdempotentForm):

@@ -272,14 +272,19 @@ def card_replace(request: HttpRequest, number: str) -> HttpResponse:
     actor = actor_of(request)
 
     def replace_it(data: dict) -> Any:
-        new = look_up_card(actor, data["new_card"], address=client_address(request)).card
-        service = request_replacement if data["ask_approval"] else replace_card
-        return service(
+        new = look_up_card(actor, data["new_card"], address=client_address(request))
+        numbers = {"old_number": card.number, "new_number": new.card.number}
+        if data["ask_approval"]:
+            return request_replacement(
+                actor=actor, **numbers, idempotency_key=data["idempotency_key"],
+                reason=data["reason"],
+            )  # fmt: skip
+        return replace_card(
             actor=actor,
-            old_number=card.number,
-            new_number=new.number,
+            **numbers,
             idempotency_key=data["idempotency_key"],
             reason=data["reason"],
+            read_as=new.read_as or "",  # how the new card was scanned from HQ's stock
         )
 
     return _act(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from membercard.cards.lookups import card_for_operation, look_up_card
 from membercard.cards.models import Card
+from membercard.cards.reader import ReadAs
 from membercard.cards.scope import customers_cards
 from membercard.cards.selectors import visible_card
 from membercard.cards.states import CardState
@@ -35,6 +36,8 @@ from membercard.core.permissions import Action, allowed
 from membercard.core.transactions import inside_operations
 from membercard.ledger.models import Operation, OperationKind
 from membercard.ledger.selectors import CardSummary, card_summary, summary_of
+from membercard.loyalty.policies import policy_for
+from membercard.loyalty.selectors import card_points
 from membercard.loyalty.services.earning import discount_rate
 from membercard.loyalty.services.tiers import current_tier
 from membercard.operations import purchase
@@ -100,12 +103,27 @@ def posted_card(request: HttpRequest) -> CardSummary:
     return summary_of(presented)
 
 
+def read_as_of(request: HttpRequest) -> str:
+    """How the card a counter page acts on was read at the swipe (``swiped``, ``scanned``,
+    ``keyed``, ``tapped``), as the panel's link or the page's form carries it; anything
+    else is no answer (``""``)."""
+    data = request.POST if request.method == "POST" else request.GET
+    value = data.get("read_as", "")
+    return value if value in {r.value for r in ReadAs} else ""
+
+
 def counter_url(card: Card | str = "") -> str:
     """The counter, with ``card``'s panel open when given (by its handle, never its number)."""
     url = reverse("web:counter")
     if isinstance(card, str):
         card = Card.objects.filter(number=card).first() if card else None
     return f"{url}?{urlencode({'ref': card_ref(card)})}" if card is not None else url
+
+
+def in_stock_here(actor: Actor, card: Card) -> bool:
+    """Whether ``card`` is on ``actor``'s shelf, to be sold here (HQ's counter sees every
+    card, a store's only its own shelf's unsold ones)."""
+    return card.state == CardState.IN_STOCK and card.location_id == actor.location.pk
 
 
 def panel_context(
@@ -137,6 +155,9 @@ def panel_context(
         )
     expired = card.expires_on is not None and card.expires_on < today()
     active = card.state == CardState.ACTIVE and not expired
+    # Points pay part of a purchase where the product converts them (as in the API).
+    policy = policy_for(product) if product.has_points else None
+    converts = policy is not None and policy.converts_points
     return {
         "summary": summary,
         "card": card,
@@ -149,11 +170,17 @@ def panel_context(
         "operations": operations,
         "done": done,
         "message": message,
-        "in_stock_here": card.state == CardState.IN_STOCK,
+        "in_stock_here": in_stock_here(actor, card),
         "active": active,
+        "read_as": summary.read_as or "",
+        "pays_with_points": converts and allowed(actor, Action.TAKE_PAYMENT),
+        "usable_points": card_points(card).usable if converts else 0,
+        "conversion": policy if converts else None,
         "purchase_form": purchase_form
         or PurchaseForm(initial={"card": card.number, "read_as": summary.read_as or ""}),
+        # HQ tops up on its card page (under the HQ top-up approval threshold).
         "can_top_up": active
+        and not actor.at_hq
         and product.has_stored_value
         and product.rechargeable
         and product.stores_may_top_up,
@@ -176,7 +203,7 @@ def render_panel(request: HttpRequest, summary: CardSummary, status: int = 200, 
 
 
 @require_GET
-@access.staff_page(Action.LOOK_UP_CARDS, at=access.STORE)
+@access.staff_page(Action.LOOK_UP_CARDS, also=Action.TAKE_PAYMENT)
 def counter(request: HttpRequest) -> HttpResponse:
     """The counter page; with ``?ref=<handle>`` (after a sale, a member edit, a look-up
     without JS) the card's panel is already open. A number in the URL is never looked up."""
@@ -185,12 +212,14 @@ def counter(request: HttpRequest) -> HttpResponse:
     if ref:
         context = panel_context(request, summary_for_ref(actor_of(request), ref))
     context["panel_open"] = bool(ref)
-    context["may_find_cards"] = allowed(actor_of(request), Action.LOOK_UP_MEMBERS)
+    # A store's search for its own customers' cards; HQ finds members on its Members pages.
+    actor = actor_of(request)
+    context["may_find_cards"] = not actor.at_hq and allowed(actor, Action.LOOK_UP_MEMBERS)
     return render(request, "web/counter/counter.html", context)
 
 
 @require_POST
-@access.staff_page(Action.LOOK_UP_CARDS, at=access.STORE)
+@access.staff_page(Action.LOOK_UP_CARDS, also=Action.TAKE_PAYMENT)
 def card(request: HttpRequest) -> HttpResponse:
     """The card panel for what the reader typed (posted by htmx), through the one look-up
     throttle and the one reader parser: a wrong check digit, a bank card or an unknown card
@@ -210,7 +239,7 @@ def _purchase_form(request: HttpRequest) -> tuple[PurchaseForm, CardSummary]:
 
 
 @require_POST
-@access.staff_page(Action.TAKE_PAYMENT, at=access.STORE)
+@access.staff_page(Action.TAKE_PAYMENT)
 def quote(request: HttpRequest) -> HttpResponse:
     """The purchase preview (read-only): discount, paid from balance, rest to pay otherwise,
     points to earn, balance after; and the confirm form carrying the same idempotency key."""
@@ -221,7 +250,10 @@ def quote(request: HttpRequest) -> HttpResponse:
         )
     data = form.cleaned_data
     preview = quote_purchase(
-        actor=actor_of(request), card_number=summary.card.number, amount_minor=data["amount"]
+        actor=actor_of(request),
+        card_number=summary.card.number,
+        amount_minor=data["amount"],
+        redeem_points=data["points"] or 0,
     )
     confirm = PurchaseForm(
         initial={
@@ -231,6 +263,7 @@ def quote(request: HttpRequest) -> HttpResponse:
             "allow_split": preview.needs_split,
             "tender": "cash",
             "read_as": data["read_as"],
+            "points": data["points"] or 0,
         }
     )
     return render(
@@ -239,7 +272,7 @@ def quote(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access.staff_page(Action.TAKE_PAYMENT, at=access.STORE)
+@access.staff_page(Action.TAKE_PAYMENT)
 def confirm_purchase(request: HttpRequest) -> HttpResponse:
     """Take the purchase under the form's idempotency key (a replay answers with the first
     operation), then show the panel again with the new balance and the receipt link."""
@@ -272,6 +305,7 @@ def confirm_purchase(request: HttpRequest) -> HttpResponse:
             allow_split=data["allow_split"],
             other_tender=(data["tender"] or "cash") if pays_rest else "",
             pin=data["pin"] or None,
+            redeem_points=data["points"] or 0,
             read_as=data["read_as"],
         )
     if not is_htmx(request):

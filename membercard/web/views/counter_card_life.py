@@ -34,7 +34,7 @@ from membercard.operations.hand_back import hand_back_card
 from membercard.web import access
 from membercard.web.access import actor_of
 from membercard.web.forms.counter import FreezeForm, HandBackForm, PinUnlockForm, ReplaceForm
-from membercard.web.views.counter import counter_url
+from membercard.web.views.counter import counter_url, read_as_of
 from membercard.web.views.counter_ops import card_param, form_flow, found_handle, to_receipt
 
 
@@ -50,7 +50,7 @@ def _back(found: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.FREEZE, at=access.STORE)
+@access.staff_page(Action.FREEZE)
 def freeze(request: HttpRequest) -> HttpResponse:
     """Report the card lost: it is frozen (nothing can be paid with it) until replaced or
     unfrozen by a manager."""
@@ -77,24 +77,29 @@ def freeze(request: HttpRequest) -> HttpResponse:
         request,
         FreezeForm,
         {**page, "summary": summary, "danger": True, "back": _back(found)},
-        initial=_card_fields(summary, found),
+        initial={**_card_fields(summary, found), "read_as": read_as_of(request)},
         perform=lambda data: freeze_card(
-            actor=actor_of(request), card_number=summary.card.number, reason=data["reason"]
+            actor=actor_of(request),
+            card_number=summary.card.number,
+            reason=data["reason"],
+            read_as=data["read_as"],
         ),
         done=done,
     )
 
 
 @require_POST
-@access.staff_page(Action.UNFREEZE, at=access.STORE)
+@access.staff_page(Action.UNFREEZE)
 def unfreeze(request: HttpRequest) -> HttpResponse:
     summary = card_param(request)
-    operation = unfreeze_card(actor=actor_of(request), card_number=summary.card.number)
+    operation = unfreeze_card(
+        actor=actor_of(request), card_number=summary.card.number, read_as=read_as_of(request)
+    )
     return to_receipt(operation)
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.REPLACE, at=access.STORE)
+@access.staff_page(Action.REPLACE)
 def replace(request: HttpRequest) -> HttpResponse:
     """Replace a lost or damaged card with one from this store's stock: balance, points,
     tier, member and PIN move to the new card."""
@@ -104,15 +109,22 @@ def replace(request: HttpRequest) -> HttpResponse:
     page = {"title": _("Replace the card"), "submit": _("Replace"), "submit_id": "replace-submit"}
 
     def replace_it(data: dict) -> Operation | ApprovalRequest:
-        new = look_up_card(actor, data["new_card"], address=client_address(request)).card
-        # Refused over the prepaid limit, it may be sent to HQ as a request (four eyes).
-        service = request_replacement if data["ask_approval"] else replace_card
-        return service(
+        new = look_up_card(actor, data["new_card"], address=client_address(request))
+        card_numbers = {"old_number": summary.card.number, "new_number": new.card.number}
+        if data["ask_approval"]:
+            # Refused over the prepaid limit, it may be sent to HQ as a request (four eyes).
+            return request_replacement(
+                actor=actor,
+                **card_numbers,
+                idempotency_key=data["idempotency_key"],
+                reason=data["reason"],
+            )
+        return replace_card(
             actor=actor,
-            old_number=summary.card.number,
-            new_number=new.number,
+            **card_numbers,
             idempotency_key=data["idempotency_key"],
             reason=data["reason"],
+            read_as=new.read_as or "",  # the card read in this form: the new one
         )
 
     def done(result: object) -> HttpResponse:
@@ -176,7 +188,7 @@ def _hand_back_note(summary: CardSummary) -> str:
 
 
 @require_POST
-@access.staff_page(Action.UNLOCK_PIN, at=access.STORE)
+@access.staff_page(Action.UNLOCK_PIN)
 def pin_unlock(request: HttpRequest) -> HttpResponse:
     """A manager lifts the wrong-PIN lock (the customer proved who they are)."""
     form = PinUnlockForm(request.POST)

@@ -51,6 +51,7 @@ from membercard.web.forms.members import MemberForm
 from membercard.web.views.counter import (
     counter_url,
     posted_card,
+    read_as_of,
     summary_for_found,
     summary_for_ref,
 )
@@ -143,9 +144,10 @@ def form_flow(
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.SELL_CARD, at=access.STORE)
+@access.staff_page(Action.SELL_CARD)
 def sell(request: HttpRequest) -> HttpResponse:
-    """Sell a card from this store's stock: scan it, type the initial value, the tender,
+    """Sell a card from this location's stock (a store's, or HQ's for HQ admin and
+    finance): scan it, type the initial value, the tender,
     and optionally the member's name and mobile."""
     actor = actor_of(request)
     page = {"title": _("Sell a card"), "submit": _("Sell the card"), "submit_id": "sell-submit"}
@@ -173,25 +175,28 @@ def sell(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.staff_page(Action.TOP_UP, at=access.STORE)
 def topup(request: HttpRequest) -> HttpResponse:
+    """Top up where the product lets stores. The store's page: HQ tops up on its card page,
+    where a top-up at or above the HQ threshold waits for a second person (four eyes)."""
     summary = card_param(request)
     page = {"title": _("Top up"), "submit": _("Top up"), "submit_id": "topup-submit"}
     return form_flow(
         request,
         TopUpForm,
         {**page, "summary": summary},
-        initial={"card": summary.card.number},
+        initial={"card": summary.card.number, "read_as": read_as_of(request)},
         perform=lambda data: top_up(
             actor=actor_of(request),
             card_number=summary.card.number,
             amount_minor=data["amount"],
             tender=data["tender"],
             idempotency_key=data["idempotency_key"],
+            read_as=data["read_as"],
         ),
     )
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.REFUND, at=access.STORE)
+@access.staff_page(Action.REFUND)
 def refund_view(request: HttpRequest) -> HttpResponse:
     """Refund (part of) a purchase of this store. A cashier's refund outside the counter
     refund rule is sent to a manager for approval (``approvals.refunds``): the page says so
@@ -225,7 +230,7 @@ def refund_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.REVERSE_OTHERS, at=access.STORE)
+@access.staff_page(Action.REVERSE_OTHERS)
 def reverse_view(request: HttpRequest) -> HttpResponse:
     """Reverse an operation of today at this store (managers)."""
     original = _store_operation(request)
@@ -249,9 +254,10 @@ def reverse_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.REDEEM_GIFT, at=access.STORE)
+@access.staff_page(Action.REDEEM_GIFT)
 def gift(request: HttpRequest) -> HttpResponse:
-    """Redeem a gift in stock here for the card's points."""
+    """Redeem a gift in stock here for the card's points (with the PIN, where the card's
+    product needs one to pay)."""
     summary = card_param(request)
     offers = gifts_at(actor_of(request).location, in_stock_only=True)
     page = {
@@ -263,21 +269,23 @@ def gift(request: HttpRequest) -> HttpResponse:
     }
     return form_flow(
         request,
-        partial(GiftRedeemForm, gifts=offers),
+        partial(GiftRedeemForm, gifts=offers, needs_pin=summary.card.product.pin_required),
         page,
-        initial={"card": summary.card.number},
+        initial={"card": summary.card.number, "read_as": read_as_of(request)},
         perform=lambda data: redeem_gift(
             actor=actor_of(request),
             card_number=summary.card.number,
             gift_code=data["gift"],
             quantity=data["quantity"],
             idempotency_key=data["idempotency_key"],
+            pin=data.get("pin") or None,
+            read_as=data["read_as"],
         ),
     )
 
 
 @require_http_methods(["GET", "POST"])
-@access.staff_page(Action.REGISTER_MEMBER, at=access.STORE)
+@access.staff_page(Action.REGISTER_MEMBER)
 def member(request: HttpRequest) -> HttpResponse:
     """Register the card's customer as a member, or change the member's details."""
     summary = card_param(request)
