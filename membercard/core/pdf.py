@@ -2,7 +2,7 @@
 exports): fonts, paragraph styles, a paragraph that sets any text, a ruled table.
 
 Fonts are embedded so every viewer shows the same thing: Latin text is set in DejaVu Sans
-(Debian ``fonts-dejavu-core``), text with other characters (Chinese headings, store,
+(Debian ``fonts-dejavu-core``; without it, the Bitstream Vera that reportlab ships), text with other characters (Chinese headings, store,
 staff and product names) in a CJK TrueType font (WenQuanYi Zen Hei, ``fonts-wqy-zenhei``,
 or Droid Sans Fallback, ``fonts-droid-fallback``), each embedded as a subset. The files
 are looked up where Debian installs them (``MEMBERCARD_PDF_FONT_DIRS``, separated by
@@ -42,8 +42,8 @@ _DIRS = (
 )
 # name -> (candidate files, the base font used when none is found)
 _LATIN = {
-    SANS: (("DejaVuSans.ttf",), "Helvetica"),
-    SANS_BOLD: (("DejaVuSans-Bold.ttf",), "Helvetica-Bold"),
+    SANS: (("DejaVuSans.ttf", "Vera.ttf"), "Helvetica"),
+    SANS_BOLD: (("DejaVuSans-Bold.ttf", "VeraBd.ttf"), "Helvetica-Bold"),
     MONO_FONT: (("DejaVuSansMono.ttf",), "Courier"),
 }
 _CJK_FILES = ("wqy-zenhei.ttc", "wqy-microhei.ttc", "DroidSansFallbackFull.ttf")
@@ -56,8 +56,12 @@ class Fonts:
 
 
 def _dirs() -> list[Path]:
+    import reportlab
+
     extra = os.environ.get("MEMBERCARD_PDF_FONT_DIRS", "")
-    return [Path(d) for d in (*extra.split(":"), *_DIRS) if d]
+    # Last: the Bitstream Vera files reportlab itself ships (pip alone gives embedded fonts).
+    bundled = Path(reportlab.__file__).parent / "fonts"
+    return [Path(d) for d in (*extra.split(":"), *_DIRS) if d] + [bundled]
 
 
 def find_font(names: tuple[str, ...]) -> Path | None:
