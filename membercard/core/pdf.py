@@ -2,13 +2,13 @@
 exports): fonts, paragraph styles, a paragraph that sets any text, a ruled table.
 
 Fonts are embedded so every viewer shows the same thing: Latin text is set in DejaVu Sans
-(Debian ``fonts-dejavu-core``; without it, the Bitstream Vera that reportlab ships), text with other characters (Chinese headings, store,
-staff and product names) in a CJK TrueType font (WenQuanYi Zen Hei, ``fonts-wqy-zenhei``,
-or Droid Sans Fallback, ``fonts-droid-fallback``), each embedded as a subset. The files
-are looked up where Debian installs them (``MEMBERCARD_PDF_FONT_DIRS``, separated by
-``:``, is searched first). Where a file is missing the document still prints, in the
-PDF base fonts (Helvetica, and the CID font STSong-Light for Chinese), which are not
-embedded: the viewer substitutes them.
+(Debian ``fonts-dejavu-core``; without it, the Bitstream Vera that reportlab ships), text
+with other characters (Chinese headings, store, staff and product names) in a CJK TrueType
+font (WenQuanYi Zen Hei, ``fonts-wqy-zenhei``, or Droid Sans Fallback,
+``fonts-droid-fallback``), each embedded as a subset. The files are looked up where Debian
+installs them (``MEMBERCARD_PDF_FONT_DIRS``, separated by ``:``, is searched first). Where
+a CJK file is missing the document still prints Chinese in the CID font STSong-Light,
+which is not embedded: the viewer supplies it.
 """
 
 from __future__ import annotations
