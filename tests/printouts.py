@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from membercard.core.pdf import register_fonts
 
-# Embedding needs the font files (Debian fonts-dejavu-core and fonts-wqy-zenhei; .ci/run
-# installs them). Without them the documents still print, in fonts the viewer supplies.
+# Embedding needs font files: Debian's where installed, else those shipped with the code
+# (reportlab's Vera, membercard/core/fonts); only a broken install lacks them.
 needs_font_files = pytest.mark.skipif(
     not register_fonts().embedded,
     reason="no DejaVu Sans / CJK TrueType font file on this machine",

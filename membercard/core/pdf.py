@@ -5,10 +5,10 @@ Fonts are embedded so every viewer shows the same thing: Latin text is set in De
 (Debian ``fonts-dejavu-core``; without it, the Bitstream Vera that reportlab ships), text
 with other characters (Chinese headings, store, staff and product names) in a CJK TrueType
 font (WenQuanYi Zen Hei, ``fonts-wqy-zenhei``, or Droid Sans Fallback,
-``fonts-droid-fallback``), each embedded as a subset. The files are looked up where Debian
-installs them (``MEMBERCARD_PDF_FONT_DIRS``, separated by ``:``, is searched first). Where
-a CJK file is missing the document still prints Chinese in the CID font STSong-Light,
-which is not embedded: the viewer supplies it.
+``fonts-droid-fallback``; without them, the WenQuanYi Micro Hei shipped in
+``membercard/core/fonts``), each embedded as a subset. ``MEMBERCARD_PDF_FONT_DIRS``
+(separated by ``:``) is searched first. Were every file missing, the document would still
+print in the PDF base fonts (Helvetica, STSong-Light), which the viewer supplies.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ _DIRS = (
 _LATIN = {
     SANS: (("DejaVuSans.ttf", "Vera.ttf"), "Helvetica"),
     SANS_BOLD: (("DejaVuSans-Bold.ttf", "VeraBd.ttf"), "Helvetica-Bold"),
-    MONO_FONT: (("DejaVuSansMono.ttf",), "Courier"),
+    MONO_FONT: (("DejaVuSansMono.ttf", "Vera.ttf"), "Courier"),  # Vera's digits: one width
 }
 _CJK_FILES = ("wqy-zenhei.ttc", "wqy-microhei.ttc", "DroidSansFallbackFull.ttf")
 
@@ -55,13 +55,17 @@ class Fonts:
     embedded: bool  # every font is a file embedded in the PDF
 
 
-def _dirs() -> list[Path]:
+def _shipped() -> tuple[Path, ...]:
+    """The fonts that come with the code, after the machine's: ours (WenQuanYi Micro Hei)
+    and the Bitstream Vera reportlab ships, so Python and pip alone print embedded fonts."""
     import reportlab
 
+    return (Path(__file__).parent / "fonts", Path(reportlab.__file__).parent / "fonts")
+
+
+def _dirs() -> list[Path]:
     extra = os.environ.get("MEMBERCARD_PDF_FONT_DIRS", "")
-    # Last: the Bitstream Vera files reportlab itself ships (pip alone gives embedded fonts).
-    bundled = Path(reportlab.__file__).parent / "fonts"
-    return [Path(d) for d in (*extra.split(":"), *_DIRS) if d] + [bundled]
+    return [Path(d) for d in (*extra.split(":"), *_DIRS) if d] + list(_shipped())
 
 
 def find_font(names: tuple[str, ...]) -> Path | None:

@@ -35,21 +35,29 @@ def _forget_kit_fonts() -> None:
 
 
 @pytest.fixture
-def no_font_files(monkeypatch, tmp_path):
+def no_font_packages(monkeypatch, tmp_path):
+    """A machine without Debian's font packages: only the fonts shipped with the code."""
     monkeypatch.setattr(pdf, "_DIRS", ())
     monkeypatch.setenv("MEMBERCARD_PDF_FONT_DIRS", str(tmp_path))
     _forget_kit_fonts()
-    yield
+    yield monkeypatch
     monkeypatch.undo()
     _forget_kit_fonts()
     pdf.register_fonts()  # the real fonts again, for the tests that follow
 
 
-def test_without_font_files_the_documents_still_print(no_font_files):
-    """No font package on the machine: Latin text is set in the Bitstream Vera files that
-    reportlab ships (embedded, pip alone), Chinese in the viewer's STSong-Light."""
+def test_python_and_pip_alone_print_embedded_fonts(no_font_packages):
+    """Latin in the Bitstream Vera reportlab ships, Chinese in the WenQuanYi Micro Hei of
+    membercard/core/fonts: every font embedded, no Debian package needed."""
+    assert pdf.register_fonts() == pdf.Fonts(pdf.CJK_TTF, embedded=True)
+    fonts = fonts_used(_document("卡片交接单 Card handover sheet 4,800.00 CNY"))
+    assert all(fonts.values()), fonts
+    assert {"Vera" in name or "WenQuanYi" in name for name in fonts} == {True}
+
+
+def test_without_any_font_file_the_documents_still_print(no_font_packages):
+    no_font_packages.setattr(pdf, "_shipped", tuple)
+    _forget_kit_fonts()
     assert pdf.register_fonts() == pdf.Fonts(pdf.CJK_CID, embedded=False)
     fonts = fonts_used(_document("卡片交接单 Card handover sheet"))
-    latin = {name: embedded for name, embedded in fonts.items() if "Vera" in name}
-    assert len(latin) == 2 and all(latin.values()), fonts
-    assert set(fonts) - set(latin) == {f"/{pdf.CJK_CID}"}
+    assert set(fonts) == {"/Helvetica", "/Helvetica-Bold", f"/{pdf.CJK_CID}"}
