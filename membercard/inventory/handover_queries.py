@@ -16,10 +16,17 @@ from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
 from membercard.cards.reader import CardReference, parse_reader_input
+from membercard.cards.states import CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import DomainError
 from membercard.inventory.errors import HandoverNotFound
-from membercard.inventory.models import Handover, HandoverLine, HandoverState, LineStatus
+from membercard.inventory.models import (
+    EntryKind,
+    Handover,
+    HandoverLine,
+    HandoverState,
+    LineStatus,
+)
 from membercard.inventory.ranges import in_range
 
 
@@ -67,6 +74,20 @@ def open_lines(handover: Handover) -> QuerySet[HandoverLine]:
     )
 
 
+def stray_card(handover: Handover, line: HandoverLine) -> Card | None:
+    """The card an unexpected entry names, if it is in stock at the handover's sender (what
+    HQ may move into the receiver's stock); None for a misread. For HQ's eyes only: the
+    receiving store never learns the answer."""
+    if not line.is_entry:
+        return None
+    field_ = "uid" if line.entry_kind == EntryKind.UID else "number"
+    return Card.objects.filter(
+        **{field_: line.entry_number},
+        location_id=handover.from_location_id,
+        state=CardState.IN_STOCK,
+    ).first()
+
+
 def drafts_listing(card_ids: Iterable[int]) -> dict[int, int]:
     """card id -> id of the open draft handover listing it, for the given cards."""
     return dict(
@@ -111,13 +132,18 @@ def _read(raw: str, entry: str) -> CardReference | Problem:
 
 
 def cards_from_input(
-    entries: Sequence[str], problems: list[Problem], *, within: QuerySet[Card]
+    entries: Sequence[str],
+    problems: list[Problem],
+    *,
+    within: QuerySet[Card],
+    unknown: list[CardReference] | None = None,
 ) -> list[tuple[str, Card]]:
     """(label, card) for every entry that reads as one of the cards ``within`` (the caller's
     scope, ``membercard.cards.scope``), in input order.
 
     An entry that cannot be read, or names no card ``within``, adds a problem instead (in
-    input order). A card outside ``within`` is never fetched: one query answers for all the
+    input order); given ``unknown``, an entry that reads but names no card ``within`` goes
+    there instead. A card outside ``within`` is never fetched: one query answers for all the
     entries, and a number out of scope reads exactly like one that does not exist.
     """
     read = [_read(raw, _("entry %(n)d") % {"n": i}) for i, raw in enumerate(entries, start=1)]
@@ -137,6 +163,8 @@ def cards_from_input(
             problems.append(reference)
         elif card := (numbers if reference.kind == "number" else uids).get(reference.value):
             found.append((card.number, card))
+        elif unknown is not None:
+            unknown.append(reference)
         else:
             problems.append(
                 Problem(_label(reference), "card_not_found", _("no card with that number"))

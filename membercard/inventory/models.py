@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from membercard.cards.models import Batch, Card
 from membercard.cards.states import CardState
 from membercard.core.models import Location, Staff, Terminal
+from membercard.core.redaction import MASK
 from membercard.ledger.models import Operation
 
 # What each ``StockMovement.event`` code means, for people. The code stays in the data (and
@@ -158,9 +159,23 @@ class LineStatus(models.TextChoices):
 NOT_LISTED = (LineStatus.UNEXPECTED, LineStatus.MOVED)
 
 
+class EntryKind(models.TextChoices):
+    NUMBER = "number", _("Card number")
+    UID = "uid", _("RFID UID")
+
+
 class HandoverLine(models.Model):
+    """One card on a handover, or one **unexpected entry**: what a receiving store scanned
+    that names no card it may see (a misread, or a card booked elsewhere). The receipt never
+    looks further (no oracle); HQ checks the entry and may attach the card when it moves it
+    into the receiver's stock. The entry is kept after that: it is what the store typed."""
+
     handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="lines")
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="handover_lines")
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, null=True, blank=True, related_name="handover_lines"
+    )
+    entry_number = models.CharField(max_length=19, blank=True)
+    entry_kind = models.CharField(max_length=6, choices=EntryKind.choices, blank=True)
     status = models.CharField(max_length=12, choices=LineStatus.choices, default=LineStatus.LISTED)
     resolved_by = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -171,10 +186,46 @@ class HandoverLine(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["handover", "card"], name="card_once_per_handover"),
+            models.UniqueConstraint(
+                fields=["handover", "entry_kind", "entry_number"],
+                condition=~Q(entry_number=""),
+                name="entry_once_per_handover",
+            ),
+            # A line names a card, or holds an unexpected entry (a card attached to it once
+            # HQ moves it, the entry kept); an entry alone is unexpected, nothing else.
+            models.CheckConstraint(
+                condition=(Q(entry_number="") & Q(entry_kind=""))
+                | (~Q(entry_number="") & Q(entry_kind__in=EntryKind.values)),
+                name="entry_number_and_kind_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(card__isnull=False)
+                | (~Q(entry_number="") & Q(status=LineStatus.UNEXPECTED)),
+                name="line_card_or_unexpected_entry",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.handover_id}:{self.card_id} {self.status}"
+        return f"{self.handover_id}:{self.card_id or self.entry_kind} {self.status}"
+
+    @property
+    def is_entry(self) -> bool:
+        """Whether the line began as an unexpected entry (no card resolved at receipt)."""
+        return bool(self.entry_number)
+
+    def entry_shown(self, *, full: bool, mask: str = MASK) -> str:
+        """The entry as typed (``full``: for HQ) or masked to its last four (for the store
+        that typed it: nothing more than it knows, never whether it matched a card).
+        ``mask``: a PDF whose font has no bullet prints asterisks."""
+        value = self.entry_number if full else f"{mask} {self.entry_number[-4:]}"
+        return f"UID {value}" if self.entry_kind == EntryKind.UID else value
+
+    def number_shown(self, *, full: bool, mask: str = MASK) -> str:
+        """What a page or sheet prints for the line: the card's number, or the entry (until
+        HQ moves it: then the card is the receiver's and its number is shown)."""
+        if not self.is_entry or (self.card_id is not None and self.status == LineStatus.MOVED):
+            return self.card.number
+        return self.entry_shown(full=full, mask=mask)
 
 
 class StocktakeState(models.TextChoices):

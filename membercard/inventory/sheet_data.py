@@ -45,6 +45,8 @@ class SheetData:
     unexpected: list[HandoverLine] = field(default_factory=list)
     # A blind count's receiver: counts per product only, no numbers (``list_hidden``).
     blind: bool = False
+    # HQ: unexpected entries in full; the receiving store sees them masked.
+    full_entries: bool = False
 
     @property
     def blind_note(self) -> str:
@@ -84,15 +86,16 @@ def _blocks(lines: list[HandoverLine]) -> list[ProductBlock]:
     ]
 
 
-def sheet_data(handover: Handover, *, blind: bool = False) -> SheetData:
+def sheet_data(handover: Handover, *, blind: bool = False, full_entries: bool = False) -> SheetData:
     """The figures on the sheet: the cards sent, and what differed at receipt. ``blind``
-    (for a receiver that has not confirmed its count) leaves every number range out."""
+    (for a receiver that has not confirmed its count) leaves every number range out;
+    ``full_entries`` (for HQ) shows unexpected entries unmasked."""
     lines = list(lines_of(handover).order_by("card__number"))
     sent = [line for line in lines if line.status not in NOT_LISTED]
     blocks = _blocks(sent)
     if blind:
         blocks = [ProductBlock(block.product, [], block.count) for block in blocks]
-    data = SheetData(handover, blocks, blind=blind)
+    data = SheetData(handover, blocks, blind=blind, full_entries=full_entries)
     if handover.received_at is not None:
         data.missing = [line for line in sent if line.status not in _ARRIVED]
         data.unexpected = [line for line in lines if line.status in NOT_LISTED]

@@ -228,8 +228,8 @@ def _discrepancies(data: SheetData) -> list:
             )
         rows.append(
             [
-                paragraph(line.card.number),
-                paragraph(line.card.product.name),
+                paragraph(line.number_shown(full=data.full_entries, mask="****")),
+                paragraph(line.card.product.name if line.card else _("Unexpected entry")),
                 paragraph(kind),
                 paragraph(resolution),
             ]
@@ -363,10 +363,13 @@ class _NumberedCanvas(canvas.Canvas):
         super().save()
 
 
-def handover_sheet_pdf(handover: Handover, *, blind: bool = False) -> bytes:
+def handover_sheet_pdf(
+    handover: Handover, *, blind: bool = False, full_entries: bool = False
+) -> bytes:
     """The handover sheet as PDF bytes, in the active language; ``blind`` for a receiver
-    that has not confirmed its count (``handover_queries.list_hidden``): no numbers."""
-    data = sheet_data(handover, blind=blind)
+    that has not confirmed its count (``handover_queries.list_hidden``): no numbers;
+    ``full_entries`` (HQ) prints unexpected entries in full, else masked to the last four."""
+    data = sheet_data(handover, blind=blind, full_entries=full_entries)
     buffer = io.BytesIO()
     doc = document(
         buffer,

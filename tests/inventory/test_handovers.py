@@ -348,7 +348,9 @@ def test_a_draft_cannot_be_received(keeper, manager, s01, cards):
         receive(manager, handover, cards[:2])
 
 
-def test_scanning_something_that_is_no_card_refuses_the_receipt(keeper, manager, s01, cards):
+def test_unreadable_input_refuses_the_receipt_a_number_of_no_card_is_an_entry(
+    keeper, manager, s01, cards
+):
     handover = sent(keeper, s01, cards[:2])
     unknown = inv.number(cards[0].product, 77_777_777)
     with refused(HandoverCardsRefused, "handover_cards_refused") as info:
@@ -357,9 +359,24 @@ def test_scanning_something_that_is_no_card_refuses_the_receipt(keeper, manager,
         )
     # Input that cannot be read is refused first, before any card is looked at (blind count)
     assert problems(info) == [("entry 3", "unreadable_input")]
+    # A readable number of no card is no refusal at a store: an unexpected entry for HQ
+    receive_handover(actor=manager, handover_id=handover.pk, scanned=[cards[0].number, unknown])
+    handover.refresh_from_db()
+    assert handover.state == HandoverState.DISCREPANCY
+    entry = handover.lines.get(card=None)
+    assert (entry.entry_kind, entry.entry_number, entry.status) == ("number", unknown, "unexpected")
+
+
+def test_hq_receiving_a_number_of_no_card_is_refused(keeper, s01):
+    # HQ sees every card: a number of no card is a misread it is told about at once
+    manager = inv.store_staff("S01")
+    shelf = inv.run_of_cards(f.product(), s01, 1)
+    handover = sent(manager, f.hq(), shelf)
+    unknown = inv.number(shelf[0].product, 77_777_776)
     with refused(HandoverCardsRefused, "handover_cards_refused") as info:
-        receive_handover(actor=manager, handover_id=handover.pk, scanned=[cards[0].number, unknown])
+        receive_handover(actor=keeper, handover_id=handover.pk, scanned=[shelf[0].number, unknown])
     assert problems(info) == [(unknown, "card_not_found")]
+    assert not handover.lines.filter(card=None).exists()
 
 
 # Discrepancies -----------------------------------------------------------------------------

@@ -33,6 +33,9 @@ def sent():
 def test_the_sheet_shows_money_as_money(sent):
     (text,) = page_texts(handover_sheet_pdf(sent))
     assert "4,800.00 CNY" in text and "120.00 CNY" in text
+    # (the card numbers are left out: a run of them may hold the digits 480000)
+    for number in sent.lines.values_list("card__number", flat=True):
+        text = text.replace(number, "")
     assert "480000" not in text
 
 

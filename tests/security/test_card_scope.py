@@ -11,6 +11,7 @@ import contextlib
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,7 +21,7 @@ from membercard.cards.states import CardState
 from membercard.core.errors import CardNotFound, DomainError
 from membercard.core.models import Role
 from membercard.inventory.errors import HandoverCardsRefused
-from membercard.inventory.models import HandoverLine, StocktakeCount
+from membercard.inventory.models import HandoverLine, StockMovement, StocktakeCount
 from membercard.inventory.scope import card_in_scope as in_stock_work
 from membercard.inventory.scope import cards_in_scope as stock_work_cards
 from membercard.inventory.services.handovers import add_cards, dispatch_handover, receive_handover
@@ -31,7 +32,8 @@ from membercard.inventory.services.stocktakes import (
 )
 from tests import factories as f
 from tests.inventory import factories as inv
-from tests.inventory.factories import draft_handover, refused
+from tests.inventory.factories import draft_handover, refused, where
+from tests.security.matrix import rolled_back
 from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -227,19 +229,52 @@ def test_a_receipt_range_covers_the_handovers_cards_only(chain):
     assert Card.objects.get(pk=sent[2].pk).location == chain["hq"]
 
 
+def _receipt_seen_by_the_store(manager, handover, listed: Card, number: str) -> tuple:
+    """S01's ``manager`` confirms ``listed`` and ``number`` (undone afterwards): the status,
+    the page it lands on and the sheet's text, the typed entry's masked form replaced."""
+    typed, printed = "•••• " + number[-4:], "**** " + number[-4:]  # the PDF font: no bullets
+    moves = StockMovement.objects.filter(card__number=number)
+    moved_before = moves.count()
+    with rolled_back(), time_machine.travel("2026-12-01 10:00:00+00:00", tick=False):
+        response = manager.post(
+            f"/stock/handovers/{handover.pk}/receive/",
+            {"receive-numbers": f"{listed.number}\n{number}"},
+            follow=True,
+        )
+        sheet = manager.get(f"/stock/handovers/{handover.pk}/sheet.pdf")
+        text = "\n".join(inv.pdf_pages(sheet.content))
+        page = page_bytes(response)
+        # The store sees its own typing masked, never the number in full
+        assert number.encode() not in page and number not in text
+        assert typed.encode() in page and printed in text
+        entry = handover.lines.get(card=None)
+        assert (entry.entry_number, entry.status) == (number, "unexpected")
+        # And nothing is looked up or changed about a card with that number
+        assert moves.count() == moved_before
+    return (
+        response.status_code,
+        page.replace(typed.encode(), b"<entry>"),
+        text.replace(printed, "<entry>"),
+    )
+
+
 def test_a_receipt_scanning_a_foreign_number_answers_like_a_made_up_one(chain):
+    # Given a handover from HQ to S01 on its way
     keeper = chain["keeper"]
-    sent = inv.run_of_cards(chain["product"], chain["hq"], 1)
-    handover = draft_handover(keeper, chain["s01"], sent)
+    (sent,) = inv.run_of_cards(chain["product"], chain["hq"], 1)
+    handover = draft_handover(keeper, chain["s01"], [sent])
     dispatch_handover(actor=keeper, handover_id=handover.pk)
-    manager = f.actor(Role.STORE_MANAGER, chain["s01"])
-    answers = []
-    for number in [made_up(chain), *(card.number for card in foreign(chain))]:
-        with refused(HandoverCardsRefused, "handover_cards_refused") as info:
-            receive_handover(actor=manager, handover_id=handover.pk, scanned=[number])
-        answers.append(info.value.extra["problems"][0] | {"entry": "N"})
+    before = {card.pk: where(card) for card in foreign(chain)}
+    # When S01 scans, besides the listed card, a made-up number or any foreign card's
+    manager = signed_in(Role.STORE_MANAGER, chain["s01"])
+    numbers = [made_up(chain), *(card.number for card in foreign(chain))]
+    answers = [_receipt_seen_by_the_store(manager, handover, sent, n) for n in numbers]
+    # Then every answer is the same page and sheet: an entry not on this handover, for HQ
     assert all(answer == answers[0] for answer in answers)
-    assert answers[0]["code"] == "card_not_found"
+    assert answers[0][0] == 200
+    assert b"1 entry is not on this handover" in answers[0][1]
+    # And no foreign card moved (HQ decides, and only HQ learns what the number was)
+    assert {card.pk: where(card) for card in foreign(chain)} == before
 
 
 def test_adding_another_stores_number_answers_byte_for_byte_like_a_made_up_one(chain):

@@ -125,7 +125,7 @@ def settle_line(actor: Actor, resolution: Resolution) -> HandoverLine:
     line.resolved_by = actor.staff
     line.resolved_at = timezone.now()
     line.resolution_note = note
-    line.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    line.save(update_fields=["card", "status", "resolved_by", "resolved_at", "resolution_note"])
     if not q.open_lines(handover).exists():
         stamp_step(handover, actor, "closed", HandoverState.CLOSED)
     return line
@@ -140,7 +140,9 @@ def _move_to_receiver(actor: Actor, handover: Handover, line: HandoverLine, note
     stock-to-stock step, and the stock report counts it out there and in here.
     No value moves and nothing is voided: no second person is needed.
     """
-    (card,) = lock_cards([line.card_id])
+    (card,) = lock_cards([line.card_id or _stray_card_id(handover, line)])
+    if line.card_id is None:
+        _attach(handover, line, card)
     if card.state != CardState.IN_STOCK:
         raise CardNotMovable(state=card.state)
     if card.location_id == handover.to_location_id:
@@ -173,14 +175,41 @@ def _move_to_receiver(actor: Actor, handover: Handover, line: HandoverLine, note
     )
 
 
+def _stray_card_id(handover: Handover, line: HandoverLine) -> int:
+    """The card an unexpected entry names, in stock at the sender (HQ looks it up: it sees
+    every card); refused when there is none: the entry was a misread, to acknowledge."""
+    card = q.stray_card(handover, line)
+    if card is None:
+        raise CardNotMovable(
+            _("No card with that number is in stock at %(sender)s: a misread; acknowledge it.")
+            % {"sender": handover.from_location}
+        )
+    return card.pk
+
+
+def _attach(handover: Handover, line: HandoverLine, card) -> None:
+    """The entry's card joins its line (checked again under the card's lock)."""
+    at_sender = card.location_id == handover.from_location_id
+    if not at_sender or card.state != CardState.IN_STOCK:
+        raise CardNotMovable(state=card.state)
+    if handover.lines.filter(card=card).exists():
+        raise CardNotMovable(
+            _("The card already has a line on this handover; settle that line."),
+            state=card.state,
+        )
+    line.card = card
+
+
 @business_operation
 def resolve_line(*, actor: Actor, line_id: int, outcome: str, note: str) -> HandoverLine:
     """HQ settles one discrepancy, with a note saying how it was established.
 
     A missing card is ``found`` (in stock at the receiver), ``lost`` (void) or ``returned``
     (in stock back at the sender); an unexpected card is ``acknowledged`` (left booked where
-    it is) or ``moved`` (into the receiver's stock). When no line is left open the handover
-    is closed.
+    it is) or ``moved`` (into the receiver's stock). An unexpected entry (a number the
+    receiving store scanned that named no card it may see) is moved only if a card with that
+    number is in stock at the sender, the card then attached to the line; otherwise it is
+    acknowledged as a misread. When no line is left open the handover is closed.
     """
     checked = check_resolution(actor=actor, line_id=line_id, outcome=outcome, note=note)
     return settle_line(actor, checked)

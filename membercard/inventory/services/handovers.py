@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.cards.models import Card
+from membercard.cards.reader import CardReference
 from membercard.cards.states import AT_A_LOCATION, CardState
 from membercard.core.actors import Actor
 from membercard.core.errors import NotPermitted, ValidationFailed
@@ -279,12 +280,15 @@ def receive_handover(
 
     Listed and scanned: ``in_stock`` here (line received). Listed, not scanned: line
     missing, the card stays ``in_transit``. Scanned, not listed: a new unexpected line,
-    the card unchanged. Input that names no card refuses the whole call. The handover is
-    then received, or received with discrepancies for HQ to resolve.
+    the card unchanged. The handover is then received, or received with discrepancies for
+    HQ to resolve.
 
     A range covers the cards on this handover only, so what else lies in it changes
     nothing (no oracle); a scanned number resolves within the receiver's scope and this
-    handover, and any other card answers like a number that does not exist.
+    handover. At a store, a scanned number that names no such card (made up, HQ's stock,
+    another store's shelf, a customer's card: all alike) becomes an unexpected *entry*
+    for HQ to check (``handover_discrepancies``), looked up nowhere else; at HQ, which
+    sees every card, it refuses the call as a number of no card.
 
     Blind count (``handover_queries.list_hidden``): a receiving store has not seen the list.
     Input that cannot be read is refused first, before any card is looked at, so a refusal
@@ -303,7 +307,9 @@ def receive_handover(
     problems: list[q.Problem] = []
     on_it = Card.objects.filter(pk__in=handover.lines.values("card_id"))
     within = cards_in_scope(actor) | on_it
-    arrived = {card.pk for _label, card in q.cards_from_input(scanned, problems, within=within)}
+    entries: list[CardReference] | None = None if actor.at_hq else []
+    found = q.cards_from_input(scanned, problems, within=within, unknown=entries)
+    arrived = {card.pk for _label, card in found}
     in_ranges = q.cards_in_ranges(on_it, ranges, problems, none_there=_("no card on this handover"))
     arrived.update(card.pk for card in in_ranges)
     _refuse(problems, _("scanned entries are not our cards"))
@@ -326,7 +332,14 @@ def receive_handover(
         HandoverLine(handover=handover, card_id=card_id, status=LineStatus.UNEXPECTED)
         for card_id in sorted(arrived - listed)
     )
-    clean = listed == arrived
+    strays = sorted({(ref.kind, ref.value) for ref in entries or ()})
+    HandoverLine.objects.bulk_create(
+        HandoverLine(
+            handover=handover, entry_kind=kind, entry_number=value, status=LineStatus.UNEXPECTED
+        )
+        for kind, value in strays
+    )
+    clean = listed == arrived and not strays
     stamp_step(
         handover, actor, "received", HandoverState.RECEIVED if clean else HandoverState.DISCREPANCY
     )

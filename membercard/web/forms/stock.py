@@ -7,6 +7,7 @@ ranges are written "first - last" one a line, as on a handover sheet.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -185,6 +186,13 @@ class ResolveForm(_OptionalKey):
         ],
     )
     note = forms.CharField(label=_("How it was settled"), max_length=500, widget=forms.TextInput())
+
+    def __init__(self, *args, outcomes: Collection[str] | None = None, **kwargs) -> None:
+        """``outcomes`` narrows the choices to what fits the line (the service checks)."""
+        super().__init__(*args, **kwargs)
+        if outcomes is not None:
+            field_ = self.fields["outcome"]
+            field_.choices = [(v, label) for v, label in field_.choices if v in outcomes]
 
 
 class NoteForm(forms.Form):

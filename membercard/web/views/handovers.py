@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from membercard.approvals.models import ApprovalRequest, RequestKind
@@ -137,12 +138,15 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
     ]
     handover.state_label = HANDOVER_STATES.get(handover.state, "")
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = labelled(page.object_list, "status", LINE_STATUSES)
+    page.object_list = _shown(labelled(page.object_list, "status", LINE_STATUSES), actor)
     may_resolve = allowed(actor, Action.RESOLVE_DISCREPANCY)
-    open_lines = labelled(
-        q.open_lines(handover).select_related("card", "card__product")[:200],
-        "status",
-        LINE_STATUSES,
+    open_lines = _shown(
+        labelled(
+            q.open_lines(handover).select_related("card", "card__product")[:200],
+            "status",
+            LINE_STATUSES,
+        ),
+        actor,
     )
     bound = forms.get("resolve")  # (line id, bound form) after a refused resolution
     # A loss waiting for a second person: the line shows its request instead of a form.
@@ -150,13 +154,13 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
     for line in open_lines:
         line.loss_request = waiting.get(line.pk)
     resolving = [
-        (line, bound[1] if bound and bound[0] == line.pk else ResolveForm(prefix=f"l{line.pk}"))
-        for line in open_lines
+        (line, bound[1] if bound and bound[0] == line.pk else _resolve_form(handover, line))
+        for line in (open_lines if may_resolve else [])
     ]
     is_draft = handover.state == HandoverState.DRAFT
     context = {
         "handover": handover,
-        "sheet": sheet_data(handover, blind=blind),
+        "sheet": sheet_data(handover, blind=blind, full_entries=actor.at_hq),
         "blind": blind,
         "lines": page,
         "status_counts": status_counts,
@@ -165,13 +169,35 @@ def _page(request: HttpRequest, handover: Handover, status: int = 200, **forms) 
         "can_receive": handover.to_location_id == here
         and keeps_stock
         and handover.state == HandoverState.DISPATCHED,
-        "resolving": resolving if may_resolve else [],
+        "resolving": resolving,
         "open_count": len(open_lines),
         "add_form": forms.get("add") or CardsForm(prefix="add"),
         "remove_form": forms.get("remove") or CardsForm(prefix="remove"),
         "receive_form": forms.get("receive") or CardsForm(prefix="receive"),
     }
     return render(request, "web/stock/handover_detail.html", context, status=status)
+
+
+def _shown(lines, actor: Actor):
+    """Each line's number as this actor may see it (``HandoverLine.number_shown``): an
+    unexpected entry in full for HQ, masked for the store that typed it."""
+    for line in lines:
+        line.shown = line.number_shown(full=actor.at_hq)
+    return lines
+
+
+def _resolve_form(handover: Handover, line: HandoverLine) -> ResolveForm:
+    """An entry line offers ``moved`` only if its card is in stock at the sender; HQ is
+    told which (``line.stray_note``). Other lines offer every outcome (the service checks)."""
+    if not line.is_entry:
+        return ResolveForm(prefix=f"l{line.pk}")
+    outcomes = [discrepancies.Outcome.ACKNOWLEDGED]
+    if q.stray_card(handover, line) is not None:
+        outcomes.append(discrepancies.Outcome.MOVED)
+        line.stray_note = _("A card with this number is in stock at the sender.")
+    else:
+        line.stray_note = _("No such card at the sender: a misread.")
+    return ResolveForm(prefix=f"l{line.pk}", outcomes=outcomes)
 
 
 @staff_page(Action.HANDOVER_RECEIVE)
@@ -183,7 +209,9 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     handover = q.get_handover(actor, pk)
-    pdf = handover_sheet_pdf(handover, blind=q.list_hidden(actor, handover))
+    pdf = handover_sheet_pdf(
+        handover, blind=q.list_hidden(actor, handover), full_entries=actor.at_hq
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{handover.document_number}.pdf"'
     return response
@@ -258,6 +286,19 @@ def handover_receive(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, handover, status=outcome.status, receive=form)
     if outcome.result.state == HandoverState.RECEIVED:
         messages.success(request, _("Received: every card arrived."))
+    elif extra := outcome.result.lines.filter(status__in=NOT_LISTED).count():
+        # The same words whatever the entries are: the store learns nothing about them.
+        messages.warning(
+            request,
+            ngettext(
+                "Received with discrepancies: %(count)d entry is not on this handover; "
+                "headquarters checks it.",
+                "Received with discrepancies: %(count)d entries are not on this handover; "
+                "headquarters checks them.",
+                extra,
+            )
+            % {"count": extra},
+        )
     else:
         messages.warning(request, _("Received with discrepancies: headquarters will settle them."))
     return redirect("web:handover", pk=handover.pk)
