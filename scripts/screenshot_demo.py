@@ -16,6 +16,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Demo logins (membercard/ops/demo/catalog.py).
+CASHIER = ("cashier1", "cashier123")
+MANAGER = ("manager1", "manager123")
+MANAGER2 = ("manager2", "manager123")
+STOCK_KEEPER = ("stock", "stock123")
+ADMIN = ("admin", "admin123")
+FINANCE = ("finance", "finance123")
+
+
 def say(message: str) -> None:
     print(message, flush=True)
 

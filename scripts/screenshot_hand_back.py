@@ -4,8 +4,7 @@ its own line."""
 
 from __future__ import annotations
 
-# S02's manager opens S02's receipts (membercard/ops/demo/catalog.py).
-MANAGER2 = ("manager2", "manager123")
+from screenshot_demo import MANAGER2  # S02's manager opens S02's receipts
 
 
 def demo_hand_back() -> int | None:

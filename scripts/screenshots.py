@@ -29,8 +29,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from screenshot_approvals import approval_screens
 from screenshot_demo import (
+    ADMIN,
+    CASHIER,
+    FINANCE,
+    MANAGER,
     ROOT,
+    STOCK_KEEPER,
     DemoCards,
     free_port,
     membercard,
@@ -46,14 +52,6 @@ VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM = os.environ.get("MEMBERCARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking"]
 TIMEOUT_MS = 10_000
-
-# Demo logins (membercard/ops/demo/catalog.py).
-CASHIER = ("cashier1", "cashier123")
-MANAGER = ("manager1", "manager123")
-MANAGER2 = ("manager2", "manager123")
-STOCK_KEEPER = ("stock", "stock123")
-ADMIN = ("admin", "admin123")
-FINANCE = ("finance", "finance123")
 
 
 def url_of(url_name: str, **kwargs) -> str | None:
@@ -297,61 +295,6 @@ def control_screens(camera: Camera) -> None:
         with camera.session(login) as page:
             if camera.open(page, name, url_name, kwargs):
                 camera.attempt(name, lambda page=page, name=name: camera.snap(page, name))
-
-
-def approval_screens(camera: Camera) -> None:
-    """Four eyes: the list as HQ finance sees it, one request waiting for them, in Chinese;
-    a store manager's counter requests and the page asking to reopen a closed day."""
-    with camera.session(FINANCE) as page:
-        if not camera.open(page, "approvals", "web:approvals"):
-            camera.skip("approval", "no approvals page")
-            camera.skip("approvals-zh", "no approvals page")
-            return
-        list_url = page.url
-        camera.attempt("approvals", lambda: camera.snap(page, "approvals"))
-
-        def detail() -> None:
-            links = page.locator("main a[href*='/approvals/']").filter(has_text="#")
-            if links.count() == 0:
-                camera.skip("approval", "no request in the list")
-                return
-            links.first.click()
-            page.wait_for_url(lambda url: url != list_url)
-            camera.snap(page, "approval")
-
-        camera.attempt("approval", detail)
-
-        def chinese() -> None:
-            page.goto(list_url)
-            page.select_option("select[name=language]", "zh-hans")
-            page.wait_for_function("document.documentElement.lang === 'zh-hans'")
-            camera.snap(page, "approvals-zh")
-            page.select_option("select[name=language]", "en")
-            page.wait_for_function("document.documentElement.lang === 'en'")
-
-        camera.attempt("approvals-zh", chinese)
-
-    with camera.session(MANAGER) as page:
-        if camera.open(page, "counter-approvals", "web:counter-approvals"):
-            camera.attempt("counter-approvals", lambda: camera.snap(page, "counter-approvals"))
-    with camera.session(MANAGER2) as page:  # S01's latest day already waits to be reopened
-        reopen = last_closed_day("S02")
-        if reopen is None:
-            camera.skip("day-reopen", "no closed day at S02")
-        elif camera.open(page, "day-reopen", "web:day-reopen", reopen):
-            camera.attempt("day-reopen", lambda: camera.snap(page, "day-reopen"))
-
-
-def last_closed_day(store: str) -> dict[str, str] | None:
-    """The address arguments of ``store``'s latest closed business day (demo data)."""
-    from membercard.days.models import BusinessDay, DayState
-
-    day = (
-        BusinessDay.objects.filter(location__code=store, state=DayState.CLOSED)
-        .order_by("-business_date")
-        .first()
-    )
-    return None if day is None else {"code": store, "day": day.business_date.isoformat()}
 
 
 def main(argv: list[str] | None = None) -> int:
