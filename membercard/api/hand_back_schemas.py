@@ -10,9 +10,11 @@ from pydantic import Field
 from membercard.api.schemas import (
     _OPERATION_EXAMPLE,
     OperationOut,
+    ReadAsName,
     RequestBody,
     TenderName,
     _examples,
+    read_as_field,
 )
 
 
@@ -30,6 +32,7 @@ class HandBackIn(RequestBody):
         "may restock (a store manager, not a terminal key: 403 `not_permitted`); otherwise "
         "the card waits at the store as `recovered` for the manager or HQ to check.",
     )
+    read_as: ReadAsName = read_as_field()
 
 
 class HandBackOut(OperationOut):

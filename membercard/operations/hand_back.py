@@ -94,6 +94,7 @@ def _entry(
     actor: Actor,
     tender: str,
     fit: bool,
+    read_as: str,
 ) -> Entry:
     """The operation: its details keep the money lines of the receipt and where the card
     went (``card_state``), so a receipt or an API replay shows them as they were."""
@@ -105,6 +106,7 @@ def _entry(
             "gross_minor": money.total_minor,
             "net_minor": money.total_minor,
             "tender": tender if money.total_minor else "",
+            "read_as": read_as,
             "details": {**money.details(), "card_state": str(state)},
         },
     )
@@ -127,12 +129,14 @@ def hand_back_card(
     idempotency_key: str,
     tender: str = "cash",
     fit_to_sell: bool = False,
+    read_as: str = "",
 ) -> Operation:
     """A customer hands a one-time card back: the deposit (and, where the product pays it
     out, the principal left) is paid by ``tender``, the bonus left goes to breakage, points
     lapse. The card stays at this location: back in stock when someone who may restock
     (``Action.RESTOCK``) says it is ``fit_to_sell``, else ``recovered`` (to check).
-    No value moves onto a card, so no prepaid limit applies."""
+    No value moves onto a card, so no prepaid limit applies. ``read_as``: how the card was
+    read (kept with the operation)."""
     request = {"card": card_number, "tender": tender}
     if fit_to_sell:
         request["fit_to_sell"] = True
@@ -152,7 +156,9 @@ def hand_back_card(
     accounts = card_accounts(card)
     money = _money_back(card, accounts)
     tender = check_tender(tender, needed=money.total_minor > 0)
-    entry = _entry(card, accounts, money, actor=actor, tender=tender, fit=fit_to_sell)
+    entry = _entry(
+        card, accounts, money, actor=actor, tender=tender, fit=fit_to_sell, read_as=read_as
+    )
     book = PointsBook(entry, accounts.points)
     book.take(
         accounts.points.balance,

@@ -43,6 +43,15 @@ def test_a_spent_card_is_handed_back_and_the_answer_has_every_line(till, cashier
     assert body(again) == answer
     assert Operation.objects.filter(kind=OperationKind.CARD_RECOVERY).count() == 1
     assert house("deposits:S01") == 0
+    assert operation.read_as == "keyed"  # a number in the path, the till saying nothing
+
+
+def test_how_the_till_read_the_card_is_kept(till, cashier_s01):
+    card = f.sold_card(cashier_s01, keychain(), 10_000)
+    pay(cashier_s01, card, 10_000)
+    body_ = {"tender": "cash", "read_as": "tapped"}
+    assert till.post(f"/cards/{card.number}/hand-back", body_, key="hb-2").status_code == 201
+    assert Operation.objects.get(kind=OperationKind.CARD_RECOVERY).read_as == "tapped"
 
 
 def test_value_left_is_paid_out_where_the_product_says_so(till, cashier_s01):

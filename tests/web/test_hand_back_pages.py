@@ -74,10 +74,16 @@ def test_a_cashier_hands_a_spent_card_back_and_prints_the_receipt(cashier):
     # When the cashier takes it back, paying the deposit in cash
     response = cashier.post(
         "/counter/hand-back/",
-        {"card": card.number, "tender": "cash", "idempotency_key": key_in(page.content)},
+        {
+            "card": card.number,
+            "tender": "cash",
+            "idempotency_key": key_in(page.content),
+            "read_as": "swiped",  # carried from the swipe, as the panel's link does
+        },
     )
     # Then the receipt shows the deposit refunded as its own line, paid back in cash
     operation = Operation.objects.get(pk=receipt_id(response))
+    assert operation.read_as == "swiped"
     receipt = cashier.get(f"/counter/receipts/{operation.pk}/")
     assert element(receipt.content, "receipt-deposit-refunded") == "10.00 CNY"
     assert b'id="receipt-value-paid-out"' not in receipt.content

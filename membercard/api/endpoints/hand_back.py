@@ -50,6 +50,7 @@ def hand_back(
             card_number=card_number,
             tender=body.tender or "",
             fit_to_sell=body.fit_to_sell,
+            read_as=body.read_as,
             idempotency_key=idempotency_key,
         )
     return answer.response(operation)

@@ -161,6 +161,7 @@ class HandBackForm(IdempotentForm):
         label=_("The card is fit to sell again (back into stock; else it waits to be checked)"),
         required=False,
     )
+    read_as = read_as_field()
 
     def __init__(self, *args, may_restock: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)

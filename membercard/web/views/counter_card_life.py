@@ -167,13 +167,14 @@ def hand_back(request: HttpRequest) -> HttpResponse:
         request,
         partial(HandBackForm, may_restock=allowed(actor, Action.RESTOCK)),
         page,
-        initial={"card": summary.card.number},
+        initial={"card": summary.card.number, "read_as": read_as_of(request)},
         perform=lambda data: hand_back_card(
             actor=actor,
             card_number=summary.card.number,
             idempotency_key=data["idempotency_key"],
             tender=data["tender"],
             fit_to_sell=data.get("fit_to_sell", False),
+            read_as=data["read_as"],
         ),
     )
 
