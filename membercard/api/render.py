@@ -183,6 +183,8 @@ def _operation_fields(operation: Operation) -> dict:
         paid_other=operation.paid_other_minor,
         tender=operation.tender or None,
         bonus_granted=int(details.get("bonus_minor", 0)),
+        card_fee=int(details.get("card_fee_minor", 0)),
+        deposit=int(details.get("deposit_minor", 0)),
         points_earned=int(details.get("points_earned", 0)),
         points_redeemed=int(details.get("points_redeemed", 0)),
         points_taken_back=int(details.get("points_taken_back", 0)),

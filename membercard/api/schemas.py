@@ -294,6 +294,14 @@ class OperationOut(Schema):
     paid_other: int
     tender: str | None
     bonus_granted: int
+    card_fee: int = Field(
+        0, description="A card sale: the card fee within `net` (kept by the merchant)."
+    )
+    deposit: int = Field(
+        0,
+        description="A card sale: the deposit within `net` (paid back when a one-time card "
+        "is handed back, `deposit_refunded`). Its own receipt line.",
+    )
     points_earned: int
     points_redeemed: int = Field(description="Points that paid part of a purchase.")
     points_taken_back: int

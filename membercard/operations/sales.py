@@ -107,7 +107,13 @@ def sell_card(
             "net_minor": paid,
             "tender": tender,
             "read_as": read_as,
-            "details": {"initial_value_minor": initial_value_minor, "bonus_minor": bonus},
+            # The sale's lines as the receipt and the API show them (the ledger has them too).
+            "details": {
+                "initial_value_minor": initial_value_minor,
+                "bonus_minor": bonus,
+                "card_fee_minor": product.card_fee_minor,
+                "deposit_minor": product.deposit_minor,
+            },
         },
     )
     if till is not None:

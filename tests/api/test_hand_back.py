@@ -94,3 +94,13 @@ def test_the_endpoint_is_documented(till):
     assert operation["summary"] == "Take a one-time card back"
     answer = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
     assert answer.endswith("/HandBackOut")
+
+
+def test_the_sale_answer_shows_the_deposit_and_the_card_fee_as_their_own_lines(till, shop):
+    card = f.stock_card(keychain(card_fee_minor=200), shop)
+    sold = till.post(
+        f"/cards/{card.number}/sale", {"initial_value": 10_000, "tender": "cash"}, key="s-1"
+    )
+    answer = body(sold)
+    assert (answer["net"], answer["deposit"], answer["card_fee"]) == (11_200, 1_000, 200)
+    assert answer["balance_after"] == 10_000

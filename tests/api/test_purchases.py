@@ -38,6 +38,8 @@ def test_a_purchase_returns_what_the_till_prints(till, card):
         "paid_other": 0,
         "tender": None,
         "bonus_granted": 0,
+        "card_fee": 0,
+        "deposit": 0,
         "points_earned": 47,
         "points_redeemed": 0,
         "points_taken_back": 0,

@@ -82,7 +82,12 @@ def test_selling_a_card_activates_it_and_books_every_part_of_the_payment(cashier
         12_500,
         "bank_card",
     )
-    assert op.details == {"initial_value_minor": 10_000, "bonus_minor": 1_000}
+    assert op.details == {
+        "initial_value_minor": 10_000,
+        "bonus_minor": 1_000,
+        "card_fee_minor": 500,
+        "deposit_minor": 2_000,
+    }
     assert op.location == cashier.location and op.staff == cashier.staff
     assert f.balances(card) == (10_000, 1_000, 0)
     assert house("tender:S01:bank_card") == -12_500
