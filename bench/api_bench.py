@@ -18,12 +18,14 @@ What it does, in one run:
    on a free loopback port against the scratch database, with the API throttle out of
    reach (its database counter is still written on every card read).
 3. Drives it with ``--clients`` threads, each on its own keep-alive ``http.client``
-   connection with its own terminal key, for ``--seconds`` in two phases: *mixed*
-   (``--lookup-share`` look-ups, the rest purchases) and *purchases only*. Prints
-   requests/s, p50/p95/p99 latency and errors (by status and problem code) per kind.
-4. Runs ``pgbench -i`` and ``pgbench -c 8 -j 2 -T <--pgbench-seconds> -b tpcb-like`` on a
-   scratch database of its own on the same server, and prints its TPS and the ratio
-   purchases/s (purchases-only phase) / pgbench TPS. The goal is >= 0.4 at 8 clients.
+   connection with its own terminal key, for ``--seconds`` in three phases: *mixed*
+   (``--lookup-share`` look-ups, the rest purchases), *purchases only* and *look-ups
+   only*. Prints requests/s, p50/p95/p99 latency and errors (by status and problem code)
+   per kind, and the CPU per purchase and per look-up.
+4. Runs ``pgbench -i``, then ``pgbench -c 8 -j 2 -T <--pgbench-seconds>`` with
+   ``-b tpcb-like`` and with ``-b select-only`` on a scratch database of its own on the
+   same server, and prints their TPS and the ratios purchases/s / tpcb-like TPS (goal
+   >= 0.4) and look-ups/s / select-only TPS (goal >= 0.1), at 8 clients.
 5. With ``--profile``: counts the SQL statements of one look-up and one purchase (in
    process, django.test.Client with CaptureQueriesContext) and profiles ``--profile-calls``
    purchases with cProfile (top functions by own and cumulative time).
@@ -284,19 +286,18 @@ def run(args: argparse.Namespace, url: str, data_dir: str) -> int:
             args, seeded, server.port, seconds=args.seconds, lookup_share=args.lookup_share, salt=1
         )
         report(f"mixed ({args.lookup_share:.0%} look-ups)", mixed, mixed_s)
-        meter = CpuMeter(
-            {
-                "app": lambda: [server.process.pid, *processes(parent=server.process.pid)],
-                "PostgreSQL": lambda: processes(cmdline=f" {args.bench_db} "),
-                "bench clients": lambda: [os.getpid()],
-            }
-        )
-        with meter:
+        with (meter := cpu_meter(args, server)):
             only, only_s = drive(
                 args, seeded, server.port, seconds=args.seconds, lookup_share=0.0, salt=2
             )
         rates = report("purchases only", only, only_s)
         print(cpu_line("purchase", meter.seconds(), max(only.ok["purchase"], 1)))
+        with (meter := cpu_meter(args, server)):
+            reads, reads_s = drive(
+                args, seeded, server.port, seconds=args.seconds, lookup_share=1.0, salt=3
+            )
+        rates |= report("look-ups only", reads, reads_s)
+        print(cpu_line("look-up", meter.seconds(), max(reads.ok["lookup"], 1)))
     finally:
         server.stop()
         if server.process.returncode not in (0, -15, None):
@@ -305,15 +306,31 @@ def run(args: argparse.Namespace, url: str, data_dir: str) -> int:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load:       {load} (1, 5, 15 min) after the HTTP phases")
     tps = run_pgbench(args, url)
-    purchases = rates.get("purchase", 0.0)
+    purchases, lookups = rates.get("purchase", 0.0), rates.get("lookup", 0.0)
+    tpcb, select = tps["tpcb-like"], tps["select-only"]
     print(
-        f"ratio:      purchases/s {purchases:.1f} / pgbench tps {tps:.1f} = "
-        f"{purchases / tps:.3f} (goal >= 0.4 at 8 clients)"
+        f"ratio:      purchases/s {purchases:.1f} / pgbench tpcb-like tps {tpcb:.1f} = "
+        f"{purchases / tpcb:.3f} (goal >= 0.4 at 8 clients)"
+    )
+    print(
+        f"ratio:      look-ups/s {lookups:.1f} / pgbench select-only tps {select:.1f} = "
+        f"{lookups / select:.4f} (goal >= 0.1 at 8 clients)"
     )
     if args.profile:
         profile(args, seeded)
     connections.close_all()
     return 0
+
+
+def cpu_meter(args, server: Server) -> CpuMeter:
+    """CPU of the server, its database's backends and this process over one phase."""
+    return CpuMeter(
+        {
+            "app": lambda: [server.process.pid, *processes(parent=server.process.pid)],
+            "PostgreSQL": lambda: processes(cmdline=f" {args.bench_db} "),
+            "bench clients": lambda: [os.getpid()],
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
