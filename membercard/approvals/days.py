@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from membercard.approvals.models import ApprovalRequest, RequestKind, RequestState
+from membercard.approvals.models import ApprovalRequest, RequestKind, waiting
 from membercard.core.actors import Actor
 from membercard.core.errors import NotFound, RequestStale, ValidationFailed
 from membercard.core.models import Location, LocationKind
@@ -94,14 +94,12 @@ def request_day_reopening(
 def pending_reopening(store: Location, business_date: dt.date) -> ApprovalRequest | None:
     """The request to reopen ``store``'s day that waits for a decision, if any (one at a
     time: a second would only be refused as stale once the first is approved)."""
-    from membercard.approvals.selectors import in_state  # above the kinds, like the filing
-
     requests = ApprovalRequest.objects.filter(
         kind=RequestKind.REOPEN_DAY,
         payload__location=store.code,
         payload__business_date=business_date.isoformat(),
     )
-    return in_state(requests, RequestState.PENDING).order_by("id").first()
+    return waiting(requests).order_by("id").first()
 
 
 def apply_day_reopening(request: ApprovalRequest, approved_by: Actor) -> None:

@@ -116,6 +116,14 @@ class ApprovalRequest(models.Model):
         return RequestState.EXPIRED.label if self.is_due() else self.get_state_display()
 
 
+def waiting(
+    requests: models.QuerySet[ApprovalRequest], now: dt.datetime | None = None
+) -> models.QuerySet[ApprovalRequest]:
+    """The ``requests`` that wait for a decision: pending and not past their expiry (one
+    past it counts as expired, ``ApprovalRequest.is_due``)."""
+    return requests.filter(state=RequestState.PENDING, expires_at__gt=now or timezone.now())
+
+
 class ApprovalThresholds(models.Model):
     """The thresholds HQ set, one row per approved change: the latest row is current (none:
     the ``MEMBERCARD_APPROVAL_*`` settings). Amounts are "at or above needs approval"."""

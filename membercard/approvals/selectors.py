@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from membercard.approvals.kinds import KINDS
-from membercard.approvals.models import ApprovalRequest, RequestState
+from membercard.approvals.models import ApprovalRequest, RequestState, waiting
 from membercard.core.actors import Actor
 from membercard.core.permissions import Action, allowed
 
@@ -38,7 +38,7 @@ def in_state(requests: QuerySet[ApprovalRequest], state: str, now: dt.datetime |
     """Filter by the state as shown: a pending request past its expiry counts as expired."""
     now = now or timezone.now()
     if state == RequestState.PENDING:
-        return requests.filter(state=state, expires_at__gt=now)
+        return waiting(requests, now)
     if state == RequestState.EXPIRED:
         return requests.filter(Q(state=state) | Q(state=RequestState.PENDING, expires_at__lte=now))
     return requests.filter(state=state) if state else requests

@@ -18,11 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercard.approvals.errors import RequestAlreadyPending
-from membercard.approvals.models import ApprovalRequest, RequestKind, RequestState
+from membercard.approvals.models import ApprovalRequest, RequestKind, waiting
 from membercard.cards.models import Batch
 from membercard.cards.states import CardState
 from membercard.core.actors import Actor
@@ -53,10 +52,7 @@ def _file(actor: Actor, kind: str, payload: dict, preview: dict, key: str) -> Ap
 def pending_requests(kind: str, field: str, ids: list[int]) -> dict[int, int]:
     """id (of a line, a batch) -> the pending request of ``kind`` naming it in its payload's
     ``field``, for the pages (a "waiting for approval" link) and the filing check."""
-    # Pending and not past its expiry (as ``selectors.in_state``, which imports the kinds).
-    pending = ApprovalRequest.objects.filter(
-        kind=kind, state=RequestState.PENDING, expires_at__gt=timezone.now()
-    )
+    pending = waiting(ApprovalRequest.objects.filter(kind=kind))
     found: dict[int, int] = {}
     for payload, request_id in pending.filter(**{f"payload__{field}__in": ids}).values_list(
         "payload", "pk"
